@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/** SPEC §4: a school (id = 6-digit URN) or a GP practice (id = ODS code). */
+export const ORGANISATION_TYPES = ['school', 'gp'] as const;
+export type OrganisationType = (typeof ORGANISATION_TYPES)[number];
+
+export const CONTACT_ROLES = ['dsl', 'deputy', 'safeguarding_lead', 'practice_manager'] as const;
+export type ContactRole = (typeof CONTACT_ROLES)[number];
+
+export const URN_PATTERN = /^\d{6}$/;
+export const ODS_PATTERN = /^[A-Z]\d{5}$/;
+
+export const contactSchema = z.strictObject({
+  /** Stable within the organisation; derived from the email when not given. */
+  contactId: z.string().regex(/^[a-z0-9-]{1,64}$/).optional(),
+  name: z.string().trim().min(1).max(100),
+  email: z.email().max(254),
+  role: z.enum(CONTACT_ROLES),
+  active: z.boolean().default(true),
+});
+export type Contact = z.infer<typeof contactSchema> & { contactId: string };
+
+export type Organisation = {
+  type: OrganisationType;
+  /** URN for a school, ODS code for a GP practice. */
+  id: string;
+  name: string;
+  locality: string | undefined;
+  postcode: string | undefined;
+  active: boolean;
+  receivesAreaAlerts: boolean;
+  contacts: Contact[];
+  updatedAt: string;
+};
+
+/** Every organisation is addressed as `type:id` inside the app (e.g. in delivery ids). */
+export const organisationKey = (type: OrganisationType, id: string) => `${type}:${id}`;

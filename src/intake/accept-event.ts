@@ -1,0 +1,57 @@
+import type { Queue } from 'bullmq';
+import { moduleLogger } from '../platform/logger';
+import { HttpProblem, validationProblem } from '../platform/problem';
+import type { FanoutJob } from '../platform/queues';
+import { withRedis } from '../platform/redis';
+import type { AcceptedBody } from './event.schema';
+import type { EventStore } from './event.store';
+import { contentHash, episodeIdOf, eventUid } from './ids';
+import { parseEvent } from './parse-event';
+
+const log = moduleLogger('intake');
+
+export type AcceptDeps = { events: EventStore; fanout: Queue<FanoutJob> };
+export type AcceptResult = { replay: boolean; body: AcceptedBody };
+
+/** The fan-out job of an event. Its id is derived, so adding it twice queues it once. */
+export async function enqueueFanout(fanout: Queue<FanoutJob>, uid: string): Promise<void> {
+  await fanout.add(
+    'fanout',
+    { eventUid: uid },
+    {
+      jobId: `fo-${uid}`,
+      attempts: 12,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    },
+  );
+}
+
+/**
+ * Accepts one posted event: validate, record it atomically with its outbox entry, queue
+ * its fan-out. Resolves only once both are in Redis, so a 202 is a promise kept.
+ */
+export async function acceptEvent(deps: AcceptDeps, feedId: string, body: unknown, now: Date): Promise<AcceptResult> {
+  const parsed = parseEvent(body, now);
+  if (!parsed.ok) throw validationProblem(parsed.errors);
+  const { event } = parsed;
+  const uid = eventUid(feedId, event.eventId);
+  const episodeId = episodeIdOf(feedId, event.policeReference);
+
+  const stored = await withRedis(() =>
+    deps.events.accept({ uid, feedId, episodeId, event, contentHash: contentHash(event), receivedAt: now }),
+  );
+  if (stored.outcome === 'conflict') {
+    throw new HttpProblem(409, 'event-conflict', 'Conflict', 'This eventId was already used for an event with other content.');
+  }
+  // A replay of an event whose first answer was lost may also have lost its job: queue it again.
+  if (stored.outcome === 'accepted' || stored.state === 'accepted') {
+    await withRedis(() => enqueueFanout(deps.fanout, uid));
+  }
+  log.info({ feedId, eventUid: uid, episodeId: stored.episodeId, type: event.type, replay: stored.outcome === 'replay' }, 'event accepted');
+  return {
+    replay: stored.outcome === 'replay',
+    body: { eventId: event.eventId, episodeId: stored.episodeId, status: 'accepted' },
+  };
+}

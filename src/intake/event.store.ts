@@ -1,0 +1,124 @@
+import type { Redis } from 'ioredis';
+import type { EventType, MissingEvent } from './event.schema';
+
+/** An accepted event as kept in Redis: the validated event plus intake facts. */
+export type StoredEvent = {
+  uid: string;
+  feedId: string;
+  eventId: string;
+  episodeId: string;
+  type: EventType;
+  receivedAt: string;
+  state: 'accepted' | 'routed';
+  event: MissingEvent;
+};
+
+export type AcceptOutcome =
+  | { outcome: 'accepted'; episodeId: string }
+  | { outcome: 'replay'; episodeId: string; state: StoredEvent['state'] }
+  | { outcome: 'conflict' };
+
+/*
+ * One script, so that the idempotency check, the record, its place in the episode and its
+ * place in the fan-out outbox are written together or not at all. The outbox is what makes a
+ * 202 a promise: an event stays there until fan-out has routed it, and the sweeper re-queues
+ * whatever lingers (the BullMQ add happens after this script and can be lost to a crash).
+ */
+const ACCEPT = `
+local existing = redis.call('HGET', KEYS[1], 'contentHash')
+if existing then
+  if existing == ARGV[1] then
+    return {'replay', redis.call('HGET', KEYS[1], 'episodeId'), redis.call('HGET', KEYS[1], 'state')}
+  end
+  return {'conflict', '', ''}
+end
+redis.call('HSET', KEYS[1], 'contentHash', ARGV[1], 'event', ARGV[2], 'receivedAt', ARGV[3], 'episodeId', ARGV[4],
+  'feedId', ARGV[5], 'eventId', ARGV[6], 'type', ARGV[7], 'state', 'accepted', 'uid', ARGV[8])
+redis.call('ZADD', KEYS[2], ARGV[9], ARGV[8])
+redis.call('ZADD', KEYS[3], ARGV[10], ARGV[8])
+return {'accepted', ARGV[4], 'accepted'}
+`;
+
+/** Marks an event routed and takes it out of the outbox, once. */
+const MARK_ROUTED = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'routed', 'routedAt', ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[2])
+return 1
+`;
+
+/** The intake stage's Redis keys: event records, each episode's event index, the outbox. */
+export function createEventStore(redis: Redis, prefix: string) {
+  const keys = {
+    event: (uid: string) => `${prefix}:event:${uid}`,
+    episodeEvents: (episodeId: string) => `${prefix}:episode-events:${episodeId}`,
+    outbox: `${prefix}:outbox:fanout`,
+  };
+
+  const fromHash = (h: Record<string, string>): StoredEvent | undefined =>
+    h.uid
+      ? {
+          uid: h.uid,
+          feedId: h.feedId!,
+          eventId: h.eventId!,
+          episodeId: h.episodeId!,
+          type: h.type as EventType,
+          receivedAt: h.receivedAt!,
+          state: h.state as StoredEvent['state'],
+          event: JSON.parse(h.event!) as MissingEvent,
+        }
+      : undefined;
+
+  return {
+    keys,
+
+    async accept(input: { uid: string; feedId: string; episodeId: string; event: MissingEvent; contentHash: string; receivedAt: Date }): Promise<AcceptOutcome> {
+      const { uid, feedId, episodeId, event, receivedAt } = input;
+      const [outcome, id, state] = (await redis.eval(
+        ACCEPT,
+        3,
+        keys.event(uid),
+        keys.episodeEvents(episodeId),
+        keys.outbox,
+        input.contentHash,
+        JSON.stringify(event),
+        receivedAt.toISOString(),
+        episodeId,
+        feedId,
+        event.eventId,
+        event.type,
+        uid,
+        String(Date.parse(event.occurredAt)),
+        String(receivedAt.getTime()),
+      )) as [string, string, string];
+      if (outcome === 'conflict') return { outcome };
+      if (outcome === 'replay') return { outcome, episodeId: id, state: state as StoredEvent['state'] };
+      return { outcome: 'accepted', episodeId: id };
+    },
+
+    async get(uid: string): Promise<StoredEvent | undefined> {
+      return fromHash(await redis.hgetall(keys.event(uid)));
+    },
+
+    /** The episode's events in the order they happened (occurredAt), whatever order they arrived in. */
+    async eventsOfEpisode(episodeId: string): Promise<StoredEvent[]> {
+      const uids = await redis.zrange(keys.episodeEvents(episodeId), 0, -1);
+      if (uids.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const uid of uids) pipeline.hgetall(keys.event(uid));
+      const rows = (await pipeline.exec()) ?? [];
+      return rows.map(([, h]) => fromHash(h as Record<string, string>)).filter((e): e is StoredEvent => e !== undefined);
+    },
+
+    async markRouted(uid: string, at: Date): Promise<void> {
+      await redis.eval(MARK_ROUTED, 2, keys.event(uid), keys.outbox, at.toISOString(), uid);
+    },
+
+    /** Events accepted before `beforeMs` and not yet routed: the sweeper re-queues their fan-out. */
+    async unrouted(beforeMs: number, limit = 500): Promise<string[]> {
+      return redis.zrangebyscore(keys.outbox, '-inf', beforeMs, 'LIMIT', 0, limit);
+    },
+  };
+}
+
+export type EventStore = ReturnType<typeof createEventStore>;

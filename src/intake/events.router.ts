@@ -1,0 +1,83 @@
+import express, { Router, type RequestHandler } from 'express';
+import type { Redis } from 'ioredis';
+import { HttpProblem, notFound } from '../platform/problem';
+import { takeRateToken } from '../platform/rate-limit';
+import { withRedis } from '../platform/redis';
+import { acceptEvent, type AcceptDeps } from './accept-event';
+import type { EventStatus } from './event.schema';
+import { requireFeed } from './feed-auth';
+import { eventUid } from './ids';
+
+export type DeliveryCounts = (eventUid: string) => Promise<Record<string, number>>;
+
+export type EventsRouterDeps = AcceptDeps & {
+  redis: Redis;
+  prefix: string;
+  feedKeys: ReadonlyMap<string, string>;
+  rateLimitPerSecond: number;
+  deliveryCounts: DeliveryCounts;
+  now: () => Date;
+};
+
+const FINAL = new Set(['sent', 'failed', 'superseded']);
+
+/** SPEC §3 event state: routed events whose deliveries are all final are done. */
+export function eventState(state: 'accepted' | 'routed', counts: Record<string, number>): EventStatus['state'] {
+  if (state === 'accepted') return 'accepted';
+  return Object.entries(counts).every(([status, n]) => n === 0 || FINAL.has(status)) ? 'done' : 'routed';
+}
+
+const requireJson: RequestHandler = (req, _res, next) => {
+  if (!req.is(['application/json', 'application/*+json'])) {
+    throw new HttpProblem(415, 'unsupported-media-type', 'Unsupported Media Type', 'Send the event as application/json.');
+  }
+  next();
+};
+
+/** The police-facing API of SPEC §3. */
+export function eventsRouter(deps: EventsRouterDeps): Router {
+  const router = Router();
+  const auth = requireFeed(deps.feedKeys);
+
+  const rateLimit: RequestHandler = async (req, _res, next) => {
+    const wait = await withRedis(() => takeRateToken(deps.redis, deps.prefix, `feed:${req.feedId}`, deps.rateLimitPerSecond, deps.now().getTime()));
+    if (wait > 0) {
+      throw new HttpProblem(429, 'rate-limited', 'Too Many Requests', 'This feed is sending too fast; slow down and retry.', {
+        retryAfterSeconds: wait,
+      });
+    }
+    next();
+  };
+
+  router.post(
+    '/api/v1/events',
+    auth,
+    rateLimit,
+    requireJson,
+    express.json({ limit: '64kb', strict: false, type: () => true }),
+    async (req, res) => {
+      const result = await acceptEvent(deps, req.feedId!, req.body, deps.now());
+      res.set('Location', `/api/v1/events/${encodeURIComponent(result.body.eventId)}`);
+      if (result.replay) res.set('Idempotent-Replay', 'true');
+      res.status(result.replay ? 200 : 202).json(result.body);
+    },
+  );
+
+  router.get('/api/v1/events/:eventId', auth, async (req, res) => {
+    const uid = eventUid(req.feedId!, String(req.params.eventId));
+    const stored = await withRedis(() => deps.events.get(uid));
+    if (!stored) throw notFound('No event with this eventId from this feed.');
+    const deliveries = await withRedis(() => deps.deliveryCounts(uid));
+    const body: EventStatus = {
+      eventId: stored.eventId,
+      episodeId: stored.episodeId,
+      type: stored.type,
+      receivedAt: stored.receivedAt,
+      state: eventState(stored.state, deliveries),
+      deliveries,
+    };
+    res.json(body);
+  });
+
+  return router;
+}

@@ -1,0 +1,65 @@
+import type { z } from 'zod';
+import { ageInYears, londonDate } from '../episodes/age';
+import { eventSchema, type MissingEvent } from './event.schema';
+
+export type FieldError = { path: string; message: string };
+export type ParseResult = { ok: true; event: MissingEvent } | { ok: false; errors: FieldError[] };
+
+/** How far ahead of the server clock an event's times may be (clock skew between systems). */
+export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+const joinPath = (path: readonly PropertyKey[]) => path.map(String).join('.');
+
+function toFieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.flatMap((issue): FieldError[] => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: joinPath([...issue.path, key]), message: 'is not a known field' }));
+    }
+    if (issue.code === 'invalid_type' && issue.path.length === 0) {
+      return [{ path: '', message: 'the body must be a JSON object' }];
+    }
+    if (issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'type') {
+      return [{ path: 'type', message: 'must be one of missing.reported, missing.updated, missing.found, missing.cancelled' }];
+    }
+    return [{ path: joinPath(issue.path), message: issue.message }];
+  });
+}
+
+/** Rules that need the clock or span fields: checked after the shape is known good. */
+function checkTimes(event: MissingEvent, now: Date): FieldError[] {
+  const errors: FieldError[] = [];
+  const latest = now.getTime() + MAX_CLOCK_SKEW_MS;
+  const notAhead = (path: string, value: string | undefined) => {
+    if (value !== undefined && Date.parse(value) > latest) {
+      errors.push({ path, message: 'must not be more than 5 minutes ahead of the server clock' });
+    }
+  };
+  notAhead('occurredAt', event.occurredAt);
+  if (event.type === 'missing.reported' || event.type === 'missing.updated') notAhead('lastSeen.at', event.lastSeen?.at);
+  if (event.type === 'missing.found') notAhead('foundAt', event.foundAt);
+
+  const dateOfBirth = event.type === 'missing.reported' || event.type === 'missing.updated' ? event.child?.dateOfBirth : undefined;
+  if (dateOfBirth !== undefined) {
+    const onDate = londonDate(new Date(event.occurredAt));
+    if (dateOfBirth > onDate) errors.push({ path: 'child.dateOfBirth', message: 'must not be after occurredAt' });
+    else if (ageInYears(dateOfBirth, onDate) >= 18) {
+      errors.push({ path: 'child.dateOfBirth', message: 'the child must be under 18 at occurredAt' });
+    }
+  }
+  if (event.type === 'missing.updated') {
+    const { risk, lastSeen, concerns, child, note } = event;
+    if ([risk, lastSeen, concerns, child, note].every((v) => v === undefined)) {
+      errors.push({ path: '', message: 'an update must carry at least one of risk, lastSeen, concerns, child, note' });
+    }
+    if (child && Object.keys(child).length === 0) errors.push({ path: 'child', message: 'must change at least one field' });
+  }
+  return errors;
+}
+
+/** Validates one posted body against SPEC §3. Pure: `now` is the server clock. */
+export function parseEvent(body: unknown, now: Date): ParseResult {
+  const parsed = eventSchema.safeParse(body);
+  if (!parsed.success) return { ok: false, errors: toFieldErrors(parsed.error) };
+  const errors = checkTimes(parsed.data, now);
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, event: parsed.data };
+}

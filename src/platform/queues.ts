@@ -1,0 +1,49 @@
+import { Queue, type ConnectionOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { moduleLogger } from './logger';
+
+const log = moduleLogger('queues');
+
+/** One queue per pipeline stage; one processor per queue (workers/). */
+export const QUEUE_NAMES = {
+  fanout: 'fanout',
+  deliver: 'deliver',
+  maintenance: 'maintenance',
+} as const;
+export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+/** Job payloads carry ids, never personal data. */
+export type FanoutJob = { eventUid: string };
+export type DeliverJob = { deliveryId: string };
+export type MaintenanceJob = Record<string, never>;
+
+export type Queues = {
+  fanout: Queue<FanoutJob>;
+  deliver: Queue<DeliverJob>;
+  maintenance: Queue<MaintenanceJob>;
+  close(): Promise<void>;
+};
+
+/** Producer-side queues sharing one connection. BullMQ keys go under QUEUE_PREFIX. */
+export function createQueues(connection: Redis, prefix: string): Queues {
+  const make = <T>(name: QueueName) => {
+    const queue = new Queue<T>(name, {
+      connection: connection as unknown as ConnectionOptions,
+      prefix,
+      skipWaitingForReady: true,
+    });
+    queue.on('error', (err: NodeJS.ErrnoException) => log.warn({ queue: name, code: err.code, error: err.message }, 'queue error'));
+    return queue;
+  };
+  const queues = {
+    fanout: make<FanoutJob>(QUEUE_NAMES.fanout),
+    deliver: make<DeliverJob>(QUEUE_NAMES.deliver),
+    maintenance: make<MaintenanceJob>(QUEUE_NAMES.maintenance),
+  };
+  return {
+    ...queues,
+    async close() {
+      await Promise.all(Object.values(queues).map((q) => q.close()));
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { inject } from 'vitest';
+import { loadConfig, type Config } from '../../config/env';
+import { createApp } from '../../src/app';
+import { createEventStore } from '../../src/intake/event.store';
+import { createQueues, type Queues } from '../../src/platform/queues';
+import { createRedis, redisReady } from '../../src/platform/redis';
+import { startWorkers, type RunningWorkers } from '../../workers/start-workers';
+import { uniqueId } from './factories';
+import type { Redis } from 'ioredis';
+
+export const FEED_A = { feedId: 'northumbria-test', key: 'test-key-a-0123456789abcdefghij' };
+export const FEED_B = { feedId: 'durham-test', key: 'test-key-b-0123456789abcdefghij' };
+
+export type TestApp = {
+  url: string;
+  config: Config;
+  redis: Redis;
+  queues: Queues;
+  workers: RunningWorkers | undefined;
+  post(path: string, body: unknown, init?: { key?: string | null; contentType?: string; raw?: string }): Promise<Response>;
+  get(path: string, init?: { key?: string | null }): Promise<Response>;
+  close(): Promise<void>;
+};
+
+/**
+ * The real app on port 0 against the run's private Redis, under a fresh QUEUE_PREFIX
+ * so that tests never see each other's data. Workers only when asked for.
+ */
+export async function startTestApp(options: { env?: Record<string, string>; workers?: boolean; redisUrl?: string } = {}): Promise<TestApp> {
+  const config = loadConfig({
+    REDIS_URL: options.redisUrl ?? inject('redisUrl'),
+    QUEUE_PREFIX: uniqueId('t').replace(/[^A-Za-z0-9_-]/g, '_'),
+    INTAKE_API_KEYS: `${FEED_A.feedId}:${FEED_A.key},${FEED_B.feedId}:${FEED_B.key}`,
+    INTAKE_RATE_LIMIT: '1000',
+    PORT: '0',
+    ...options.env,
+  });
+  const redis = createRedis(config.redisUrl, 'request');
+  await redisReady(redis);
+  const queues = createQueues(redis, config.queuePrefix);
+  const events = createEventStore(redis, config.queuePrefix);
+  let workerRedis: Redis | undefined;
+  let workers: RunningWorkers | undefined;
+  if (options.workers) {
+    workerRedis = createRedis(config.redisUrl, 'worker');
+    workers = await startWorkers({ config, redis: workerRedis, queues: createQueues(workerRedis, config.queuePrefix), sweepEverySeconds: 1 });
+  }
+  const app = createApp({ config, redis, queues, events, deliveryCounts: async () => ({}) });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const auth = (key: string | null | undefined): Record<string, string> =>
+    key === null ? {} : { authorization: `Bearer ${key ?? FEED_A.key}` };
+
+  return {
+    url,
+    config,
+    redis,
+    queues,
+    workers,
+    post: (path, body, init = {}) =>
+      fetch(url + path, {
+        method: 'POST',
+        headers: { 'content-type': init.contentType ?? 'application/json', ...auth(init.key) },
+        body: init.raw ?? JSON.stringify(body),
+      }),
+    get: (path, init = {}) => fetch(url + path, { headers: auth(init.key) }),
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await workers?.close();
+      await queues.close();
+      const keys = await redis.keys(`${config.queuePrefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+      workerRedis?.disconnect();
+    },
+  };
+}

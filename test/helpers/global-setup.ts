@@ -1,0 +1,20 @@
+import type { TestProject } from 'vitest/node';
+import { startRedisServer, type RedisServerHandle } from './redis-server';
+
+let redis: RedisServerHandle | undefined;
+
+/** One private redis-server for the run; each test isolates itself by QUEUE_PREFIX. */
+export async function setup(project: TestProject) {
+  redis = await startRedisServer();
+  project.provide('redisUrl', redis.url);
+}
+
+export async function teardown() {
+  await redis?.stop();
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    redisUrl: string;
+  }
+}

@@ -1,0 +1,33 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
+
+export type Spawned = { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> };
+
+/** Runs one of the project's entry points as a real process (tsx), as `npm start` would. */
+export function runEntry(entry: string, env: Record<string, string>, options: { cwd?: string; args?: string[] } = {}): Spawned {
+  const child = spawn(TSX, [resolve(ROOT, entry), ...(options.args ?? [])], {
+    cwd: options.cwd ?? ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Polls a URL until it answers with the status, or throws after the time limit. */
+export async function waitForStatus(url: string, status: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(url).catch(() => undefined);
+    if (res?.status === status) return;
+    if (Date.now() > deadline) throw new Error(`${url} did not answer ${status} in time`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
