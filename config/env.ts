@@ -1,12 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { parseSchoolHours, type SchoolHours } from './school-hours';
 
 /** A start-up failure that names the variable, never its value. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** Whole decimal numbers only: a blank, hex or exponent value is a mistake, not a zero. */
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
 const feedKeys = z
   .string()
@@ -28,17 +35,24 @@ const feedKeys = z
         ctx.addIssue({ code: 'custom', message: `feed ${feedId} is listed twice` });
         return z.NEVER;
       }
+      if ([...feeds.values()].includes(key)) {
+        ctx.addIssue({ code: 'custom', message: `feed ${feedId} shares its key with another feed` });
+        return z.NEVER;
+      }
       feeds.set(feedId, key);
     }
     return feeds;
   });
 
-const schoolHours = z
-  .string()
-  .regex(
-    /^(always|(Mon|Tue|Wed|Thu|Fri|Sat|Sun)-(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d [A-Za-z_]+\/[A-Za-z_]+)$/,
-    'must be "always" or like "Mon-Fri 08:00-17:00 Europe/London"',
-  );
+const schoolHours = z.string().transform((spec, ctx) => {
+  try {
+    return parseSchoolHours(spec);
+  } catch {
+    // The parser's own message quotes the value; configuration errors never do.
+    ctx.addIssue({ code: 'custom', message: 'must be "always" or like "Mon-Fri 08:00-17:00 Europe/London" with a known time zone' });
+    return z.NEVER;
+  }
+});
 
 const envSchema = z.object({
   NODE_ENV: z.string().optional(),
@@ -50,7 +64,11 @@ const envSchema = z.object({
     .regex(/^(\{[A-Za-z0-9_-]+\}|[A-Za-z0-9_-]+)$/, 'letters, digits, _ and -, optionally inside one {hash tag}')
     .default('endeavor'),
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
-  MAIL_FROM: z.string().min(3).default('Operation Endeavor <endeavor@localhost>'),
+  MAIL_FROM: z
+    .string()
+    .min(3)
+    .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'must not contain control characters')
+    .default('Operation Endeavor <endeavor@localhost>'),
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   INTAKE_API_KEYS: feedKeys.optional(),
   INTAKE_RATE_LIMIT: int(1, 1_000_000).default(50),
@@ -59,7 +77,7 @@ const envSchema = z.object({
   MASH_EMAIL: z.email().optional(),
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   ACK_DEADLINE_SECONDS: int(60, 30 * 24 * 3600).default(3600),
-  SCHOOL_HOURS: schoolHours.default('Mon-Fri 08:00-17:00 Europe/London'),
+  SCHOOL_HOURS: schoolHours.prefault('Mon-Fri 08:00-17:00 Europe/London'),
   RETRY_ATTEMPTS: int(1, 100).default(20),
   RETRY_BASE_MS: int(1, 3_600_000).default(30_000),
   RETRY_MAX_DELAY_MS: int(1, 24 * 3_600_000).default(900_000),
@@ -83,7 +101,7 @@ export type Config = {
   /** Undefined outside production when unset: the app then keeps a random one in Redis. */
   secretKey: string | undefined;
   ackDeadlineSeconds: number;
-  schoolHours: string;
+  schoolHours: SchoolHours;
   retry: { attempts: number; baseMs: number; maxDelayMs: number };
   reminderIntervalHours: number;
   retentionDays: number;

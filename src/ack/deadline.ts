@@ -1,5 +1,5 @@
 import type { Risk } from '../intake/event.schema';
-import type { SchoolHours } from './school-hours';
+import type { SchoolHours } from '../../config/school-hours';
 
 /*
  * Acknowledgement deadlines and reminder times, counted in school hours (SPEC §7).

@@ -69,7 +69,7 @@ const contactSchema = z.strictObject({
     .string()
     .trim()
     .regex(/^\+?[0-9][0-9 ()-]{2,28}$/, 'must be a telephone number of digits, spaces, +, ( ) and -'),
-  email: z.email('must be an email address').max(254).optional(),
+  email: z.string().trim().max(254, 'must be at most 254 characters').pipe(z.email('must be an email address')).optional(),
 });
 
 const common = {

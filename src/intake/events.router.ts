@@ -27,6 +27,11 @@ export function eventState(state: 'accepted' | 'routed', counts: Record<string, 
   return Object.entries(counts).every(([status, n]) => n === 0 || FINAL.has(status)) ? 'done' : 'routed';
 }
 
+/** body-parser reads an empty body as {}; an empty body is not JSON, so it is a 400. */
+function rejectEmpty(_req: unknown, _res: unknown, body: Buffer): void {
+  if (body.length === 0) throw Object.assign(new Error('empty body'), { type: 'entity.parse.failed' });
+}
+
 const requireJson: RequestHandler = (req, _res, next) => {
   if (!req.is(['application/json', 'application/*+json'])) {
     throw new HttpProblem(415, 'unsupported-media-type', 'Unsupported Media Type', 'Send the event as application/json.');
@@ -54,7 +59,7 @@ export function eventsRouter(deps: EventsRouterDeps): Router {
     auth,
     rateLimit,
     requireJson,
-    express.json({ limit: '64kb', strict: false, type: () => true }),
+    express.json({ limit: '64kb', strict: false, type: () => true, verify: rejectEmpty }),
     async (req, res) => {
       const result = await acceptEvent(deps, req.feedId!, req.body, deps.now());
       res.set('Location', `/api/v1/events/${encodeURIComponent(result.body.eventId)}`);

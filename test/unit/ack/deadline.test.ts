@@ -7,7 +7,7 @@ import {
   nextReminderAt,
   nextSchoolOpening,
 } from '../../../src/ack/deadline';
-import { parseSchoolHours } from '../../../src/ack/school-hours';
+import { parseSchoolHours } from '../../../config/school-hours';
 
 const school = parseSchoolHours('Mon-Fri 08:00-17:00 Europe/London');
 const holidays = BANK_HOLIDAYS_ENGLAND_WALES;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSchoolHours } from '../../../src/ack/school-hours';
+import { parseSchoolHours } from '../../../config/school-hours';
 
 describe('parseSchoolHours', () => {
   it('reads the default Mon-Fri 08:00-17:00 Europe/London as minutes after local midnight', () => {

@@ -1,0 +1,308 @@
+import type { Redis } from 'ioredis';
+import type { ContactRole, OrganisationType } from '../directory/organisation';
+import type { Audience } from '../episodes/routing';
+import type { Risk } from '../intake/event.schema';
+import { DELIVERY_STATUSES, ALLOWED_FROM, type DeliveryStatus } from './delivery-status';
+import type { MessageKind } from './messages';
+
+export type HistoryEntry = { at: string; status: DeliveryStatus | 'acknowledged' | 'escalated' | 'retry-requested'; detail: string };
+
+/** One delivery: one message of one event to one contact (SPEC §6). */
+export type Delivery = {
+  deliveryId: string;
+  eventUid: string;
+  eventId: string;
+  episodeId: string;
+  feedId: string;
+  kind: MessageKind;
+  audience: Audience;
+  organisation: { type: OrganisationType; id: string; name: string };
+  contact: { contactId: string; name: string; email: string; role: ContactRole };
+  status: DeliveryStatus;
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+  sentAt: string | null;
+  acknowledgedAt: string | null;
+  escalatedAt: string | null;
+  /** Delivery id of the first message to this contact in the episode; follow-ups thread to it. */
+  threadOf: string | null;
+  /** Direct messages that ask the recipient to confirm receipt. */
+  ackable: boolean;
+  risk: Risk;
+  priority: number;
+};
+
+export type NewDelivery = Omit<Delivery, 'status' | 'attempts' | 'lastError' | 'createdAt' | 'updatedAt' | 'sentAt' | 'acknowledgedAt' | 'escalatedAt'> & {
+  status: 'pending' | 'superseded';
+};
+
+/*
+ * Creation and every status change are single scripts, so the record, its history, the
+ * per-event counts and the status indexes never disagree. A delivery that exists is never
+ * created again: fan-out may run twice and create nothing twice.
+ */
+const CREATE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local fields = cjson.decode(ARGV[1])
+for k, v in pairs(fields) do redis.call('HSET', KEYS[1], k, v) end
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+redis.call('HINCRBY', KEYS[4], fields['status'], 1)
+redis.call('ZADD', KEYS[5], ARGV[3], ARGV[4])
+redis.call('ZADD', KEYS[6], ARGV[3], ARGV[4])
+return 1
+`;
+
+// KEYS: 1 record, 2 history, 3 event counts, 4 unacknowledged index, 5.. one index per status (DELIVERY_STATUSES order)
+// ARGV: 1 allowed-from (comma list), 2 to, 3 now ISO, 4 now ms, 5 history JSON, 6 increment attempts (1/0), 7 fields JSON
+const TRANSITION = `
+local current = redis.call('HGET', KEYS[1], 'status')
+if not current then return {'missing', ''} end
+local allowed = false
+for s in string.gmatch(ARGV[1], '[^,]+') do if s == current then allowed = true end end
+if not allowed then return {'refused', current} end
+local statuses = {${DELIVERY_STATUSES.map((s) => `'${s}'`).join(',')}}
+local function indexOf(status) for i, s in ipairs(statuses) do if s == status then return 4 + i end end end
+local to = ARGV[2]
+redis.call('HSET', KEYS[1], 'status', to, 'updatedAt', ARGV[3])
+local fields = cjson.decode(ARGV[7])
+for k, v in pairs(fields) do
+  if v == cjson.null or v == '' then redis.call('HDEL', KEYS[1], k) else redis.call('HSET', KEYS[1], k, v) end
+end
+if ARGV[6] == '1' then redis.call('HINCRBY', KEYS[1], 'attempts', 1) end
+local id = redis.call('HGET', KEYS[1], 'deliveryId')
+if current ~= to then
+  redis.call('HINCRBY', KEYS[3], current, -1)
+  redis.call('HINCRBY', KEYS[3], to, 1)
+  redis.call('ZREM', KEYS[indexOf(current)], id)
+end
+redis.call('ZADD', KEYS[indexOf(to)], ARGV[4], id)
+redis.call('RPUSH', KEYS[2], ARGV[5])
+if to == 'sent' and redis.call('HGET', KEYS[1], 'ackable') == '1' and not redis.call('HGET', KEYS[1], 'acknowledgedAt') then
+  redis.call('ZADD', KEYS[4], ARGV[4], id)
+end
+return {'ok', current}
+`;
+
+/** Sets acknowledgedAt once; later calls change nothing and report the first time. */
+const ACKNOWLEDGE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing', ''} end
+local at = redis.call('HGET', KEYS[1], 'acknowledgedAt')
+if at then return {'already', at} end
+redis.call('HSET', KEYS[1], 'acknowledgedAt', ARGV[1])
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('ZREM', KEYS[3], redis.call('HGET', KEYS[1], 'deliveryId'))
+return {'ok', ARGV[1]}
+`;
+
+/** Sets escalatedAt once. */
+const ESCALATE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('HGET', KEYS[1], 'escalatedAt') or redis.call('HGET', KEYS[1], 'acknowledgedAt') then return 0 end
+redis.call('HSET', KEYS[1], 'escalatedAt', ARGV[1])
+redis.call('RPUSH', KEYS[2], ARGV[2])
+return 1
+`;
+
+const toHash = (d: NewDelivery, now: Date): Record<string, string> => ({
+  deliveryId: d.deliveryId,
+  eventUid: d.eventUid,
+  eventId: d.eventId,
+  episodeId: d.episodeId,
+  feedId: d.feedId,
+  kind: d.kind,
+  audience: d.audience,
+  orgType: d.organisation.type,
+  orgId: d.organisation.id,
+  orgName: d.organisation.name,
+  contactId: d.contact.contactId,
+  contactName: d.contact.name,
+  contactEmail: d.contact.email,
+  contactRole: d.contact.role,
+  status: d.status,
+  attempts: '0',
+  createdAt: now.toISOString(),
+  updatedAt: now.toISOString(),
+  ...(d.threadOf ? { threadOf: d.threadOf } : {}),
+  ackable: d.ackable ? '1' : '0',
+  risk: d.risk,
+  priority: String(d.priority),
+});
+
+const fromHash = (h: Record<string, string>, history?: string[]): (Delivery & { history?: HistoryEntry[] }) | undefined =>
+  h.deliveryId
+    ? {
+        deliveryId: h.deliveryId,
+        eventUid: h.eventUid!,
+        eventId: h.eventId!,
+        episodeId: h.episodeId!,
+        feedId: h.feedId!,
+        kind: h.kind as MessageKind,
+        audience: h.audience as Audience,
+        organisation: { type: h.orgType as OrganisationType, id: h.orgId!, name: h.orgName! },
+        contact: { contactId: h.contactId!, name: h.contactName!, email: h.contactEmail!, role: h.contactRole as ContactRole },
+        status: h.status as DeliveryStatus,
+        attempts: Number(h.attempts ?? 0),
+        lastError: h.lastError ?? null,
+        createdAt: h.createdAt!,
+        updatedAt: h.updatedAt!,
+        sentAt: h.sentAt ?? null,
+        acknowledgedAt: h.acknowledgedAt ?? null,
+        escalatedAt: h.escalatedAt ?? null,
+        threadOf: h.threadOf ?? null,
+        ackable: h.ackable === '1',
+        risk: h.risk as Risk,
+        priority: Number(h.priority ?? 5),
+        ...(history ? { history: history.map((j) => JSON.parse(j) as HistoryEntry) } : {}),
+      }
+    : undefined;
+
+export type DeliveryWithHistory = Delivery & { history: HistoryEntry[] };
+
+/** The delivery stage's Redis keys: records, histories, per-event counts and status indexes. */
+export function createDeliveryStore(redis: Redis, prefix: string) {
+  const keys = {
+    delivery: (id: string) => `${prefix}:delivery:${id}`,
+    history: (id: string) => `${prefix}:delivery-history:${id}`,
+    episode: (episodeId: string) => `${prefix}:episode-deliveries:${episodeId}`,
+    eventCounts: (uid: string) => `${prefix}:event-delivery-counts:${uid}`,
+    byStatus: (status: DeliveryStatus) => `${prefix}:deliveries:status:${status}`,
+    log: `${prefix}:deliveries:log`,
+    unacknowledged: `${prefix}:deliveries:unacknowledged`,
+  };
+
+  async function loadMany(ids: string[], withHistory: boolean): Promise<DeliveryWithHistory[]> {
+    if (ids.length === 0) return [];
+    const pipeline = redis.pipeline();
+    for (const id of ids) {
+      pipeline.hgetall(keys.delivery(id));
+      if (withHistory) pipeline.lrange(keys.history(id), 0, -1);
+    }
+    const rows = (await pipeline.exec()) ?? [];
+    const out: DeliveryWithHistory[] = [];
+    const step = withHistory ? 2 : 1;
+    for (let i = 0; i < rows.length; i += step) {
+      const d = fromHash(rows[i]![1] as Record<string, string>, withHistory ? (rows[i + 1]![1] as string[]) : []);
+      if (d) out.push({ ...d, history: d.history ?? [] });
+    }
+    return out;
+  }
+
+  const store = {
+    keys,
+
+    /** Creates the delivery unless it exists; true when this call created it. */
+    async create(delivery: NewDelivery, now: Date, detail: string): Promise<boolean> {
+      const created = await redis.eval(
+        CREATE,
+        6,
+        keys.delivery(delivery.deliveryId),
+        keys.history(delivery.deliveryId),
+        keys.episode(delivery.episodeId),
+        keys.eventCounts(delivery.eventUid),
+        keys.byStatus(delivery.status),
+        keys.log,
+        JSON.stringify(toHash(delivery, now)),
+        JSON.stringify({ at: now.toISOString(), status: delivery.status, detail } satisfies HistoryEntry),
+        String(now.getTime()),
+        delivery.deliveryId,
+      );
+      return created === 1;
+    },
+
+    async get(deliveryId: string): Promise<DeliveryWithHistory | undefined> {
+      return (await loadMany([deliveryId], true))[0];
+    },
+
+    /**
+     * Moves a delivery to `to` if its status allows (delivery-status.ts); returns the status it
+     * had, or `refused` with the current status when the move is not allowed.
+     */
+    async transition(
+      deliveryId: string,
+      to: DeliveryStatus,
+      now: Date,
+      change: { detail: string; fields?: Record<string, string | null>; countAttempt?: boolean; from?: readonly DeliveryStatus[] },
+    ): Promise<{ ok: true; from: DeliveryStatus } | { ok: false; current: DeliveryStatus | undefined }> {
+      const from = change.from ?? ALLOWED_FROM[to];
+      const [outcome, status] = (await redis.eval(
+        TRANSITION,
+        4 + DELIVERY_STATUSES.length,
+        keys.delivery(deliveryId),
+        keys.history(deliveryId),
+        // the counts key needs the event uid: it is read from the record by the caller's id scheme
+        keys.eventCounts(await redis.hget(keys.delivery(deliveryId), 'eventUid') ?? 'unknown'),
+        keys.unacknowledged,
+        ...DELIVERY_STATUSES.map(keys.byStatus),
+        from.join(','),
+        to,
+        now.toISOString(),
+        String(now.getTime()),
+        JSON.stringify({ at: now.toISOString(), status: to, detail: change.detail } satisfies HistoryEntry),
+        change.countAttempt ? '1' : '0',
+        JSON.stringify(change.fields ?? {}),
+      )) as [string, string];
+      if (outcome === 'ok') return { ok: true, from: status as DeliveryStatus };
+      return { ok: false, current: outcome === 'missing' ? undefined : (status as DeliveryStatus) };
+    },
+
+    async acknowledge(deliveryId: string, now: Date, detail: string): Promise<{ outcome: 'ok' | 'already' | 'missing'; acknowledgedAt?: string }> {
+      const [outcome, at] = (await redis.eval(
+        ACKNOWLEDGE,
+        3,
+        keys.delivery(deliveryId),
+        keys.history(deliveryId),
+        keys.unacknowledged,
+        now.toISOString(),
+        JSON.stringify({ at: now.toISOString(), status: 'acknowledged', detail } satisfies HistoryEntry),
+      )) as [string, string];
+      return { outcome: outcome as 'ok' | 'already' | 'missing', ...(at ? { acknowledgedAt: at } : {}) };
+    },
+
+    /** Sets escalatedAt once; false when already escalated or acknowledged. */
+    async markEscalated(deliveryId: string, now: Date, detail: string): Promise<boolean> {
+      const done = await redis.eval(
+        ESCALATE,
+        2,
+        keys.delivery(deliveryId),
+        keys.history(deliveryId),
+        now.toISOString(),
+        JSON.stringify({ at: now.toISOString(), status: 'escalated', detail } satisfies HistoryEntry),
+      );
+      return done === 1;
+    },
+
+    async ofEpisode(episodeId: string, withHistory = true): Promise<DeliveryWithHistory[]> {
+      return loadMany(await redis.zrange(keys.episode(episodeId), 0, -1), withHistory);
+    },
+
+    async countsOfEvent(uid: string): Promise<Record<string, number>> {
+      const raw = await redis.hgetall(keys.eventCounts(uid));
+      return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]).filter(([, n]) => (n as number) > 0));
+    },
+
+    /** Deliveries now in a status, oldest change first; `before` bounds the time of that change. */
+    async withStatus(status: DeliveryStatus, options: { beforeMs?: number; limit?: number } = {}): Promise<string[]> {
+      return redis.zrangebyscore(keys.byStatus(status), '-inf', options.beforeMs ?? '+inf', 'LIMIT', 0, options.limit ?? 1000);
+    },
+
+    async load(ids: string[], withHistory = false): Promise<DeliveryWithHistory[]> {
+      return loadMany(ids, withHistory);
+    },
+
+    /** Direct deliveries sent and not yet acknowledged, by time sent. */
+    async unacknowledged(options: { sentBeforeMs?: number; limit?: number } = {}): Promise<string[]> {
+      return redis.zrangebyscore(keys.unacknowledged, '-inf', options.sentBeforeMs ?? '+inf', 'LIMIT', 0, options.limit ?? 1000);
+    },
+
+    /** Ids of deliveries created in [fromMs, toMs], for the audit export. */
+    async createdBetween(fromMs: number, toMs: number, limit = 100_000): Promise<string[]> {
+      return redis.zrangebyscore(keys.log, fromMs, toMs, 'LIMIT', 0, limit);
+    },
+  };
+  return store;
+}
+
+export type DeliveryStore = ReturnType<typeof createDeliveryStore>;

@@ -1,0 +1,72 @@
+import type { Redis } from 'ioredis';
+import type { DirectoryView } from '../episodes/routing';
+import { organisationKey, type Organisation, type OrganisationType } from './organisation';
+
+/** The directory stage's Redis keys: one JSON document per organisation, plus indexes. */
+export function createDirectoryStore(redis: Redis, prefix: string) {
+  const keys = {
+    organisation: (type: OrganisationType, id: string) => `${prefix}:org:${organisationKey(type, id)}`,
+    all: `${prefix}:orgs`,
+    locality: (locality: string) => `${prefix}:orgs:locality:${locality.toLowerCase()}`,
+  };
+
+  const parse = (json: string | null): Organisation | undefined => (json ? (JSON.parse(json) as Organisation) : undefined);
+
+  async function getMany(orgKeys: string[]): Promise<Organisation[]> {
+    if (orgKeys.length === 0) return [];
+    const docs = await redis.mget(orgKeys.map((k) => `${prefix}:org:${k}`));
+    return docs.map(parse).filter((o): o is Organisation => o !== undefined);
+  }
+
+  const store = {
+    keys,
+
+    async get(type: OrganisationType, id: string): Promise<Organisation | undefined> {
+      return parse(await redis.get(keys.organisation(type, id)));
+    },
+
+    /** Creates or replaces one organisation; returns whether it existed before. */
+    async put(organisation: Organisation): Promise<{ existed: boolean; previous: Organisation | undefined }> {
+      const previous = await store.get(organisation.type, organisation.id);
+      const orgKey = organisationKey(organisation.type, organisation.id);
+      const tx = redis.multi().set(keys.organisation(organisation.type, organisation.id), JSON.stringify(organisation)).sadd(keys.all, orgKey);
+      if (previous?.locality && previous.locality !== organisation.locality) tx.srem(keys.locality(previous.locality), orgKey);
+      if (organisation.locality) tx.sadd(keys.locality(organisation.locality), orgKey);
+      await tx.exec();
+      return { existed: previous !== undefined, previous };
+    },
+
+    async list(filter: { type?: OrganisationType; locality?: string } = {}): Promise<Organisation[]> {
+      const orgKeys = filter.locality ? await redis.smembers(keys.locality(filter.locality)) : await redis.smembers(keys.all);
+      const organisations = await getMany(orgKeys.filter((k) => !filter.type || k.startsWith(`${filter.type}:`)));
+      return organisations.sort((a, b) => (organisationKey(a.type, a.id) < organisationKey(b.type, b.id) ? -1 : 1));
+    },
+
+    async inLocality(locality: string): Promise<Organisation[]> {
+      return getMany(await redis.smembers(keys.locality(locality)));
+    },
+
+    async count(): Promise<number> {
+      return redis.scard(keys.all);
+    },
+
+    /**
+     * A read-only snapshot for the pure routing decision: the child's own organisations and
+     * every organisation of the localities that may matter.
+     */
+    async view(refs: { type: OrganisationType; id: string }[], localities: string[]): Promise<DirectoryView> {
+      const own = await getMany(refs.map((r) => organisationKey(r.type, r.id)));
+      const byKey = new Map(own.map((o) => [organisationKey(o.type, o.id), o]));
+      const byLocality = new Map<string, Organisation[]>();
+      for (const locality of new Set(localities)) byLocality.set(locality, await store.inLocality(locality));
+      for (const orgs of byLocality.values()) for (const o of orgs) byKey.set(organisationKey(o.type, o.id), o);
+      return {
+        get: (type, id) => byKey.get(organisationKey(type, id)),
+        inLocality: (locality) => byLocality.get(locality) ?? [],
+      };
+    },
+  };
+  return store;
+}
+
+export type DirectoryStore = ReturnType<typeof createDirectoryStore>;

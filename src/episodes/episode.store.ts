@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { OrganisationType } from '../directory/organisation';
+import type { EpisodeState, EpisodeView } from './episode';
+import type { Audience, OrganisationRef } from './routing';
+
+/** What the episode keeps beside its folded picture. */
+export type EpisodeRecord = EpisodeView & {
+  locality: string | undefined;
+  unroutable: OrganisationRef[];
+  inactive: OrganisationRef[];
+  updatedAt: string;
+};
+
+/** A contact this episode has written to, with the delivery its later messages thread to. */
+export type RecipientEntry = { orgType: OrganisationType; orgId: string; contactId: string; audience: Audience; threadRoot: string };
+
+export const recipientKey = (r: { orgType: OrganisationType; orgId: string; contactId: string }) => `${r.orgType}:${r.orgId}:${r.contactId}`;
+
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/** The episodes stage's Redis keys: the folded record, its recipients, indexes and a lock. */
+export function createEpisodeStore(redis: Redis, prefix: string) {
+  const keys = {
+    episode: (id: string) => `${prefix}:episode:${id}`,
+    recipients: (id: string) => `${prefix}:episode-recipients:${id}`,
+    lock: (id: string) => `${prefix}:lock:episode:${id}`,
+    all: `${prefix}:episodes`,
+    state: (state: EpisodeState) => `${prefix}:episodes:state:${state}`,
+  };
+  const parse = (json: string | null) => (json ? (JSON.parse(json) as EpisodeRecord) : undefined);
+
+  return {
+    keys,
+
+    async get(episodeId: string): Promise<EpisodeRecord | undefined> {
+      return parse(await redis.get(keys.episode(episodeId)));
+    },
+
+    async save(record: EpisodeRecord): Promise<void> {
+      const tx = redis
+        .multi()
+        .set(keys.episode(record.episodeId), JSON.stringify(record))
+        .zadd(keys.all, Date.parse(record.openedAt), record.episodeId);
+      for (const state of ['open', 'found', 'cancelled'] as const) {
+        if (state === record.state) tx.sadd(keys.state(state), record.episodeId);
+        else tx.srem(keys.state(state), record.episodeId);
+      }
+      await tx.exec();
+    },
+
+    /** Episodes newest first, optionally in one state. */
+    async list(state?: EpisodeState, limit = 500): Promise<EpisodeRecord[]> {
+      const ids = await redis.zrevrange(keys.all, 0, -1);
+      const wanted = state ? new Set(await redis.smembers(keys.state(state))) : undefined;
+      const chosen = ids.filter((id) => !wanted || wanted.has(id)).slice(0, limit);
+      if (chosen.length === 0) return [];
+      const docs = await redis.mget(chosen.map(keys.episode));
+      return docs.map(parse).filter((r): r is EpisodeRecord => r !== undefined);
+    },
+
+    async recipients(episodeId: string): Promise<RecipientEntry[]> {
+      const raw = await redis.hvals(keys.recipients(episodeId));
+      return raw.map((j) => JSON.parse(j) as RecipientEntry);
+    },
+
+    async putRecipients(episodeId: string, entries: RecipientEntry[]): Promise<void> {
+      if (entries.length === 0) return;
+      await redis.hset(keys.recipients(episodeId), Object.fromEntries(entries.map((e) => [recipientKey(e), JSON.stringify(e)])));
+    },
+
+    /**
+     * Serialises work on one episode across every worker process: an update's recipients
+     * depend on the report's having been recorded. Returns a release function, or undefined
+     * when another worker holds the episode.
+     */
+    async lock(episodeId: string, ttlMs = 30_000): Promise<(() => Promise<void>) | undefined> {
+      const token = randomUUID();
+      const got = await redis.set(keys.lock(episodeId), token, 'PX', ttlMs, 'NX');
+      if (got !== 'OK') return undefined;
+      return async () => {
+        await redis.eval(RELEASE, 1, keys.lock(episodeId), token);
+      };
+    },
+  };
+}
+
+export type EpisodeStore = ReturnType<typeof createEpisodeStore>;

@@ -1,0 +1,128 @@
+import type { Queue } from 'bullmq';
+import { localityOfDistrict } from '../../config/localities';
+import type { DeliveryStore } from '../delivery/delivery.store';
+import type { DeliveryStatus } from '../delivery/delivery-status';
+import type { DirectoryStore } from '../directory/directory.store';
+import type { EventStore } from '../intake/event.store';
+import { moduleLogger } from '../platform/logger';
+import type { DeliverJob } from '../platform/queues';
+import { foldEpisode } from './episode';
+import type { EpisodeRecord, EpisodeStore } from './episode.store';
+import { planFanout } from './plan-fanout';
+import type { OrganisationRef } from './routing';
+
+const log = moduleLogger('fan-out');
+
+export type FanoutDeps = {
+  events: EventStore;
+  episodes: EpisodeStore;
+  deliveries: DeliveryStore;
+  directory: DirectoryStore;
+  deliver: Queue<DeliverJob>;
+  now: () => Date;
+};
+
+/** Another worker is fanning out an event of the same episode: try again shortly. */
+export class EpisodeBusyError extends Error {
+  override name = 'EpisodeBusyError';
+}
+
+/** Kinds that say "the child is missing": not to be sent once the episode has closed. */
+const SUPERSEDED_BY_CLOSE = new Set(['alert', 'update', 'reminder']);
+
+const mergeRefs = (a: OrganisationRef[], b: OrganisationRef[]) => {
+  const seen = new Map([...a, ...b].map((r) => [`${r.type}:${r.id}`, r]));
+  return [...seen.values()];
+};
+
+/** Queues the send of a delivery; its job id is the delivery id, so queuing twice sends once. */
+export async function enqueueDelivery(deliver: Queue<DeliverJob>, delivery: { deliveryId: string; priority: number }, attempts: number): Promise<void> {
+  await deliver.add(
+    'deliver',
+    { deliveryId: delivery.deliveryId },
+    {
+      jobId: delivery.deliveryId,
+      priority: delivery.priority,
+      attempts,
+      backoff: { type: 'capped' },
+      removeOnComplete: { age: 24 * 3600, count: 50_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  );
+}
+
+/**
+ * Fans one accepted event out (SPEC §4, §6): fold the episode, decide recipients, record one
+ * delivery per contact, queue them, then mark the event routed. Every step is idempotent, so
+ * a crash anywhere is repaired by running it again.
+ */
+export async function fanOutEvent(deps: FanoutDeps, eventUid: string, deliveryAttempts: number): Promise<'routed' | 'already' | 'missing'> {
+  const stored = await deps.events.get(eventUid);
+  if (!stored) return 'missing';
+  if (stored.state === 'routed') return 'already';
+
+  const release = await deps.episodes.lock(stored.episodeId);
+  if (!release) throw new EpisodeBusyError(stored.episodeId);
+  try {
+    const now = deps.now();
+    const [all, previous, recipients, existing] = await Promise.all([
+      deps.events.eventsOfEpisode(stored.episodeId),
+      deps.episodes.get(stored.episodeId),
+      deps.episodes.recipients(stored.episodeId),
+      deps.deliveries.ofEpisode(stored.episodeId, false),
+    ]);
+    const view = foldEpisode(all);
+    const rootStatus = new Map<string, DeliveryStatus>(existing.map((d) => [d.deliveryId, d.status]));
+    const locality = view.postcodeDistrict ? localityOfDistrict(view.postcodeDistrict) : previous?.locality;
+    const refs: OrganisationRef[] = [
+      ...(view.schoolUrn ? [{ type: 'school' as const, id: view.schoolUrn }] : []),
+      ...(view.gpOdsCode ? [{ type: 'gp' as const, id: view.gpOdsCode }] : []),
+      ...recipients.map((r) => ({ type: r.orgType, id: r.orgId })),
+    ];
+    const school = view.schoolUrn ? await deps.directory.get('school', view.schoolUrn) : undefined;
+    const directory = await deps.directory.view(refs, [locality, school?.locality].filter((l): l is string => !!l));
+
+    const plan = planFanout({
+      stored,
+      view,
+      wasClosed: previous !== undefined && previous.state !== 'open',
+      recipients,
+      rootStatus,
+      directory,
+      localityOfDistrict,
+      previousLocality: previous?.locality,
+    });
+
+    const record: EpisodeRecord = {
+      ...view,
+      locality: plan.locality ?? previous?.locality,
+      unroutable: mergeRefs(previous?.unroutable ?? [], plan.unroutable),
+      inactive: mergeRefs(previous?.inactive ?? [], plan.inactive),
+      updatedAt: now.toISOString(),
+    };
+    await deps.episodes.save(record);
+
+    if (plan.supersedePending) {
+      for (const d of existing) {
+        if (SUPERSEDED_BY_CLOSE.has(d.kind) && (d.status === 'pending' || d.status === 'retrying')) {
+          await deps.deliveries.transition(d.deliveryId, 'superseded', now, { detail: `episode ${view.state}` });
+        }
+      }
+    }
+    for (const delivery of plan.deliveries) {
+      await deps.deliveries.create(delivery, now, delivery.status === 'superseded' ? 'episode closed before its report' : 'created');
+    }
+    await deps.episodes.putRecipients(stored.episodeId, plan.recipients);
+    for (const delivery of plan.deliveries) {
+      if (delivery.status === 'pending') await enqueueDelivery(deps.deliver, delivery, deliveryAttempts);
+    }
+    await deps.events.markRouted(eventUid, now);
+    log.info(
+      { eventUid, episodeId: stored.episodeId, deliveries: plan.deliveries.length, unroutable: plan.unroutable.length, reason: plan.reason },
+      'event routed',
+    );
+    return 'routed';
+  } finally {
+    await release();
+  }
+}
