@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { parseSchoolHours, type SchoolHours } from './school-hours';
 
@@ -83,6 +82,10 @@ const envSchema = z.object({
   RETRY_MAX_DELAY_MS: int(1, 24 * 3_600_000).default(900_000),
   REMINDER_INTERVAL_HOURS: int(0, 24 * 30).default(24),
   RETENTION_DAYS: int(1, 3650).default(90),
+  // Operational tuning, not in SPEC: how fast a crashed worker's jobs come back.
+  JOB_LOCK_MS: int(1000, 600_000).default(30_000),
+  JOB_STALLED_CHECK_MS: int(500, 600_000).default(15_000),
+  SWEEP_INTERVAL_SECONDS: int(1, 3600).default(10),
 });
 
 export type Config = {
@@ -105,6 +108,7 @@ export type Config = {
   retry: { attempts: number; baseMs: number; maxDelayMs: number };
   reminderIntervalHours: number;
   retentionDays: number;
+  jobs: { lockMs: number; stalledCheckMs: number; sweepIntervalSeconds: number };
 };
 
 /**
@@ -150,8 +154,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retry: { attempts: e.RETRY_ATTEMPTS, baseMs: e.RETRY_BASE_MS, maxDelayMs: e.RETRY_MAX_DELAY_MS },
     reminderIntervalHours: e.REMINDER_INTERVAL_HOURS,
     retentionDays: e.RETENTION_DAYS,
+    jobs: { lockMs: e.JOB_LOCK_MS, stalledCheckMs: e.JOB_STALLED_CHECK_MS, sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS },
   };
 }
 
-/** A fresh random secret, for development when SECRET_KEY is unset. */
-export const randomSecret = (): string => randomBytes(32).toString('base64url');

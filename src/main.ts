@@ -2,11 +2,19 @@ import type { Server } from 'node:http';
 import { ConfigError, loadConfig } from '../config/env';
 import { startWorkers, type RunningWorkers } from '../workers/start-workers';
 import { createApp } from './app';
+import { developmentAdminNotice, ensureFirstAdmin } from './dashboard/first-admin';
+import { createSessionStore } from './dashboard/sessions.store';
+import { createUserStore } from './dashboard/users.store';
+import { loadSampleIfEmpty } from './directory/directory.service';
+import { createDirectoryStore } from './directory/directory.store';
+import { createDeliveryStore } from './delivery/delivery.store';
 import { createEventStore } from './intake/event.store';
 import { RedisMissingError, ensureRedis } from './platform/dev-redis';
 import { rootLogger } from './platform/logger';
 import { createQueues } from './platform/queues';
+import { startMailSink, type MailSink } from './platform/mail-sink';
 import { createRedis, redisReady } from './platform/redis';
+import { resolveSecret } from './platform/secret';
 
 /*
  * `npm start` (API + workers in one process) and `npm run start:api` (--api).
@@ -22,11 +30,42 @@ async function main(): Promise<void> {
   await redisReady(requestRedis);
   const queues = createQueues(requestRedis, config.queuePrefix);
   const events = createEventStore(requestRedis, config.queuePrefix);
+  const deliveries = createDeliveryStore(requestRedis, config.queuePrefix);
+  const directory = createDirectoryStore(requestRedis, config.queuePrefix);
+  const users = createUserStore(requestRedis, config.queuePrefix);
+  const sessions = createSessionStore(requestRedis, config.queuePrefix);
+
+  // SPEC §9 and §2: a fictional directory when empty (outside production), and a first admin.
+  await loadSampleIfEmpty(directory, new Date(), { production: config.production });
+  const firstAdmin = await ensureFirstAdmin(users, config, new Date());
+  if (firstAdmin.kind === 'development') process.stdout.write(developmentAdminNotice(firstAdmin));
+
+  const secret = await resolveSecret(requestRedis, config.queuePrefix, config.secretKey);
+  // SPEC §9: no SMTP_URL outside production means an embedded sink, shown in the dashboard.
+  const sink: MailSink | undefined = config.smtpUrl || mode === 'api' ? undefined : await startMailSink();
+  if (sink) rootLogger.info({ port: sink.port }, 'no SMTP_URL: mail goes to the embedded development sink');
 
   const workers: RunningWorkers | undefined =
-    mode === 'all' ? await startWorkers({ config, redis: workerRedis, queues: createQueues(workerRedis, config.queuePrefix) }) : undefined;
+    mode === 'all'
+      ? await startWorkers({
+          config,
+          redis: workerRedis,
+          queues: createQueues(workerRedis, config.queuePrefix),
+          smtpUrl: config.smtpUrl ?? sink!.url,
+          secret,
+        })
+      : undefined;
 
-  const app = createApp({ config, redis: requestRedis, queues, events, deliveryCounts: async () => ({}) });
+  const app = createApp({
+    config,
+    redis: requestRedis,
+    queues,
+    events,
+    deliveryCounts: (uid) => deliveries.countsOfEvent(uid),
+    directory,
+    users,
+    sessions,
+  });
   const server: Server = app.listen(config.port, config.host, () => {
     rootLogger.info({ host: config.host, port: config.port, mode }, 'listening');
   });
@@ -39,6 +78,7 @@ async function main(): Promise<void> {
     // Stop accepting, let in-flight requests finish, then stop the workers and Redis.
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await workers?.close();
+    await sink?.close();
     await queues.close();
     requestRedis.disconnect();
     workerRedis.disconnect();

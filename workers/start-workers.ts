@@ -1,23 +1,55 @@
 import { randomUUID } from 'node:crypto';
-import { Worker, type ConnectionOptions } from 'bullmq';
+import { Worker, type ConnectionOptions, type Processor, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/env';
+import { createAckToken } from '../src/ack/ack-token';
+import { createDeliveryStore } from '../src/delivery/delivery.store';
+import { retryDelayMs } from '../src/delivery/delivery-policy';
+import { createMailTransport } from '../src/delivery/mail.transport';
+import { sweepDeliveries } from '../src/delivery/sweep';
+import { createDirectoryStore } from '../src/directory/directory.store';
+import { createEpisodeStore } from '../src/episodes/episode.store';
 import { createEventStore } from '../src/intake/event.store';
 import { beat, stopBeating } from '../src/platform/heartbeat';
 import { moduleLogger } from '../src/platform/logger';
 import { QUEUE_NAMES, type Queues } from '../src/platform/queues';
+import { messageDomainOf } from '../src/platform/secret';
+import { deliverProcessor } from './deliver.worker';
+import { fanoutProcessor } from './fanout.worker';
 import { maintenanceProcessor } from './maintenance.worker';
+import { notifyProcessor } from './notify.worker';
 
 const log = moduleLogger('workers');
+
+export type WorkerTuning = {
+  /** Seconds between maintenance sweeps. */
+  sweepEverySeconds: number;
+  /** BullMQ job lock; a crashed worker's jobs come back after it expires. */
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  deliverConcurrency: number;
+  /** How long a delivery may sit pending / sending before the sweeper checks its job. */
+  staleDeliveryMs: number;
+};
+
+const tuningFrom = (config: Config): WorkerTuning => ({
+  sweepEverySeconds: config.jobs.sweepIntervalSeconds,
+  lockDurationMs: config.jobs.lockMs,
+  stalledIntervalMs: config.jobs.stalledCheckMs,
+  deliverConcurrency: 10,
+  staleDeliveryMs: 120_000,
+});
 
 export type WorkerDeps = {
   config: Config;
   /** A connection that waits for Redis (maxRetriesPerRequest null). */
   redis: Redis;
   queues: Queues;
+  /** The SMTP server to send through: SMTP_URL, or the embedded sink's URL. */
+  smtpUrl: string;
+  secret: string;
   now?: () => Date;
-  /** Seconds between maintenance sweeps; tests shorten it. */
-  sweepEverySeconds?: number;
+  tuning?: Partial<WorkerTuning>;
 };
 
 export type RunningWorkers = { workerId: string; close(): Promise<void> };
@@ -25,20 +57,69 @@ export type RunningWorkers = { workerId: string; close(): Promise<void> };
 /** Starts every queue's processor, the scheduled maintenance and the liveness heartbeat. */
 export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const now = deps.now ?? (() => new Date());
-  const prefix = deps.config.queuePrefix;
+  const tuning = { ...tuningFrom(deps.config), ...deps.tuning };
+  const { config } = deps;
+  const prefix = config.queuePrefix;
   const workerId = randomUUID();
   const connection = deps.redis as unknown as ConnectionOptions;
-  const events = createEventStore(deps.redis, prefix);
 
-  const maintenance = maintenanceProcessor({ events, fanout: deps.queues.fanout, now });
-  const every = (deps.sweepEverySeconds ?? 10) * 1000;
+  const events = createEventStore(deps.redis, prefix);
+  const episodes = createEpisodeStore(deps.redis, prefix);
+  const deliveries = createDeliveryStore(deps.redis, prefix);
+  const directory = createDirectoryStore(deps.redis, prefix);
+  const transport = createMailTransport({ url: deps.smtpUrl, from: config.mailFrom });
+  const messageDomain = messageDomainOf(config.mailFrom);
+
+  const maintenance = maintenanceProcessor({
+    events,
+    fanout: deps.queues.fanout,
+    now,
+    tasks: {
+      'sweep-deliveries': async () => {
+        await sweepDeliveries({
+          deliveries,
+          deliver: deps.queues.deliver,
+          attempts: config.retry.attempts,
+          staleAfterMs: {
+            pending: tuning.staleDeliveryMs,
+            sending: tuning.staleDeliveryMs + tuning.lockDurationMs,
+            retrying: config.retry.maxDelayMs + tuning.staleDeliveryMs,
+          },
+          now,
+        });
+      },
+    },
+  });
   for (const name of maintenance.names) {
-    await deps.queues.maintenance.upsertJobScheduler(name, { every }, { name, opts: { removeOnComplete: 100, removeOnFail: 100 } });
+    await deps.queues.maintenance.upsertJobScheduler(name, { every: tuning.sweepEverySeconds * 1000 }, { name, opts: { removeOnComplete: 100, removeOnFail: 100 } });
   }
 
-  const workers = [new Worker(QUEUE_NAMES.maintenance, (job) => maintenance.process(job), { connection, prefix, concurrency: 1 })];
+  const base = { connection, prefix, lockDuration: tuning.lockDurationMs, stalledInterval: tuning.stalledIntervalMs, maxStalledCount: 10 };
+  const make = <T>(name: string, processor: Processor<T>, options: Partial<WorkerOptions> = {}) => new Worker<T>(name, processor, { ...base, ...options });
+  const workers: Worker[] = [
+    make(QUEUE_NAMES.fanout, fanoutProcessor({ events, episodes, deliveries, directory, deliver: deps.queues.deliver, lockMs: tuning.lockDurationMs, now }, config.retry.attempts), { concurrency: 4 }),
+    make(
+      QUEUE_NAMES.deliver,
+      deliverProcessor({
+        deliveries,
+        events,
+        transport,
+        notify: deps.queues.notify,
+        messageDomain,
+        ackUrlFor: (delivery) => `${config.publicBaseUrl}/ack/${createAckToken(deps.secret, delivery.deliveryId, now())}`,
+        now,
+      }),
+      { concurrency: tuning.deliverConcurrency, settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, config.retry) } },
+    ),
+    make(
+      QUEUE_NAMES.notify,
+      notifyProcessor({ deliveries, episodes, directory, transport, messageDomain, publicBaseUrl: config.publicBaseUrl, mashEmail: config.mashEmail, now }),
+      { concurrency: 2 },
+    ),
+    make(QUEUE_NAMES.maintenance, (job) => maintenance.process(job), { concurrency: 1 }),
+  ];
   for (const worker of workers) {
-    worker.on('error', (err: NodeJS.ErrnoException) => log.warn({ queue: worker.name, code: err.code }, 'worker error'));
+    worker.on('error', (err: NodeJS.ErrnoException) => log.warn({ queue: worker.name, code: err.code, error: err.message }, 'worker error'));
     worker.on('failed', (job, err) => log.warn({ queue: worker.name, jobId: job?.id, error: err.name }, 'job failed'));
   }
 
@@ -59,6 +140,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     async close() {
       clearInterval(timer);
       await Promise.all(workers.map((w) => w.close()));
+      await transport.close();
       await stopBeating(deps.redis, prefix, workerId).catch(() => undefined);
       log.info({ workerId }, 'workers stopped');
     },

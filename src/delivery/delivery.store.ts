@@ -5,7 +5,7 @@ import type { Risk } from '../intake/event.schema';
 import { DELIVERY_STATUSES, ALLOWED_FROM, type DeliveryStatus } from './delivery-status';
 import type { MessageKind } from './messages';
 
-export type HistoryEntry = { at: string; status: DeliveryStatus | 'acknowledged' | 'escalated' | 'retry-requested'; detail: string };
+export type HistoryEntry = { at: string; status: DeliveryStatus | 'acknowledged' | 'escalated' | 'retry-requested' | 'notice'; detail: string };
 
 /** One delivery: one message of one event to one contact (SPEC §6). */
 export type Delivery = {
@@ -272,6 +272,11 @@ export function createDeliveryStore(redis: Redis, prefix: string) {
         JSON.stringify({ at: now.toISOString(), status: 'escalated', detail } satisfies HistoryEntry),
       );
       return done === 1;
+    },
+
+    /** Adds a line to the history without a change of status (a notice sent, a retry asked for). */
+    async note(deliveryId: string, entry: HistoryEntry): Promise<void> {
+      await redis.rpush(keys.history(deliveryId), JSON.stringify(entry));
     },
 
     async ofEpisode(episodeId: string, withHistory = true): Promise<DeliveryWithHistory[]> {

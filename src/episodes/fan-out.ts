@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import { localityOfDistrict } from '../../config/localities';
 import type { DeliveryStore } from '../delivery/delivery.store';
+import { enqueueDelivery } from '../delivery/delivery.queue';
 import type { DeliveryStatus } from '../delivery/delivery-status';
 import type { DirectoryStore } from '../directory/directory.store';
 import type { EventStore } from '../intake/event.store';
@@ -19,6 +20,8 @@ export type FanoutDeps = {
   deliveries: DeliveryStore;
   directory: DirectoryStore;
   deliver: Queue<DeliverJob>;
+  /** How long an episode lock lives: as long as a job lock, so a crashed holder frees it as soon as its job returns. */
+  lockMs: number;
   now: () => Date;
 };
 
@@ -35,22 +38,6 @@ const mergeRefs = (a: OrganisationRef[], b: OrganisationRef[]) => {
   return [...seen.values()];
 };
 
-/** Queues the send of a delivery; its job id is the delivery id, so queuing twice sends once. */
-export async function enqueueDelivery(deliver: Queue<DeliverJob>, delivery: { deliveryId: string; priority: number }, attempts: number): Promise<void> {
-  await deliver.add(
-    'deliver',
-    { deliveryId: delivery.deliveryId },
-    {
-      jobId: delivery.deliveryId,
-      priority: delivery.priority,
-      attempts,
-      backoff: { type: 'capped' },
-      removeOnComplete: { age: 24 * 3600, count: 50_000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    },
-  );
-}
-
 /**
  * Fans one accepted event out (SPEC §4, §6): fold the episode, decide recipients, record one
  * delivery per contact, queue them, then mark the event routed. Every step is idempotent, so
@@ -61,7 +48,7 @@ export async function fanOutEvent(deps: FanoutDeps, eventUid: string, deliveryAt
   if (!stored) return 'missing';
   if (stored.state === 'routed') return 'already';
 
-  const release = await deps.episodes.lock(stored.episodeId);
+  const release = await deps.episodes.lock(stored.episodeId, deps.lockMs);
   if (!release) throw new EpisodeBusyError(stored.episodeId);
   try {
     const now = deps.now();

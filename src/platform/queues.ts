@@ -8,6 +8,7 @@ const log = moduleLogger('queues');
 export const QUEUE_NAMES = {
   fanout: 'fanout',
   deliver: 'deliver',
+  notify: 'notify',
   maintenance: 'maintenance',
 } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
@@ -15,11 +16,14 @@ export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 /** Job payloads carry ids, never personal data. */
 export type FanoutJob = { eventUid: string };
 export type DeliverJob = { deliveryId: string };
+/** A notice to staff about one delivery: it failed for good, or was not acknowledged in time. */
+export type NotifyJob = { notice: 'failure' | 'escalation'; deliveryId: string };
 export type MaintenanceJob = Record<string, never>;
 
 export type Queues = {
   fanout: Queue<FanoutJob>;
   deliver: Queue<DeliverJob>;
+  notify: Queue<NotifyJob>;
   maintenance: Queue<MaintenanceJob>;
   close(): Promise<void>;
 };
@@ -38,6 +42,7 @@ export function createQueues(connection: Redis, prefix: string): Queues {
   const queues = {
     fanout: make<FanoutJob>(QUEUE_NAMES.fanout),
     deliver: make<DeliverJob>(QUEUE_NAMES.deliver),
+    notify: make<NotifyJob>(QUEUE_NAMES.notify),
     maintenance: make<MaintenanceJob>(QUEUE_NAMES.maintenance),
   };
   return {

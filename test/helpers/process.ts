@@ -1,14 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
+// `node --import tsx` runs the TypeScript entry in one process, so a signal reaches it directly.
+const TSX_LOADER = pathToFileURL(resolve(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
 export type Spawned = { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> };
 
-/** Runs one of the project's entry points as a real process (tsx), as `npm start` would. */
+/** Runs one of the project's entry points as a real process (node --import tsx), as `npm start` would. */
 export function runEntry(entry: string, env: Record<string, string>, options: { cwd?: string; args?: string[] } = {}): Spawned {
-  const child = spawn(TSX, [resolve(ROOT, entry), ...(options.args ?? [])], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, resolve(ROOT, entry), ...(options.args ?? [])], {
     cwd: options.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,131 @@
+import { UnrecoverableError, type Queue } from 'bullmq';
+import { episodeAsOf } from '../episodes/episode';
+import type { EventStore } from '../intake/event.store';
+import { moduleLogger } from '../platform/logger';
+import type { NotifyJob } from '../platform/queues';
+import type { DeliveryStore, DeliveryWithHistory } from './delivery.store';
+import { isFinal } from './delivery-status';
+import { classifySmtpError, describeSmtpError, type MailTransport } from './mail.transport';
+import { renderMessage, type EpisodeChanges, type RenderedMessage } from './messages';
+
+const log = moduleLogger('deliver');
+
+export type DeliverDeps = {
+  deliveries: DeliveryStore;
+  events: EventStore;
+  transport: MailTransport;
+  notify: Queue<NotifyJob>;
+  messageDomain: string;
+  /** The personal acknowledgement link of an ackable delivery. */
+  ackUrlFor: (delivery: DeliveryWithHistory) => string | undefined;
+  now: () => Date;
+};
+
+export type Attempt = { attemptsMade: number; maxAttempts: number };
+
+/** A temporary failure: BullMQ tries again after the capped backoff. */
+export class TemporaryDeliveryError extends Error {
+  override name = 'TemporaryDeliveryError';
+}
+
+/** Queues the MASH notice of a direct delivery that failed for good (once per failure). */
+export async function enqueueFailureNotice(notify: Queue<NotifyJob>, delivery: { deliveryId: string; attempts: number }): Promise<void> {
+  await notify.add(
+    'failure',
+    { notice: 'failure', deliveryId: delivery.deliveryId },
+    {
+      jobId: `nf-${delivery.deliveryId}-${delivery.attempts}`,
+      priority: 1,
+      attempts: 10,
+      backoff: { type: 'exponential', delay: 5000 },
+      removeOnComplete: { age: 7 * 24 * 3600 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    },
+  );
+}
+
+async function render(deps: DeliverDeps, delivery: DeliveryWithHistory): Promise<RenderedMessage> {
+  const events = await deps.events.eventsOfEpisode(delivery.episodeId);
+  const own = events.find((e) => e.uid === delivery.eventUid);
+  if (!own) throw new Error('the event of this delivery is gone');
+  const view = episodeAsOf(events, delivery.eventUid);
+  const changes: EpisodeChanges | undefined = own.event.type === 'missing.updated' ? own.event : undefined;
+  const ackUrl = delivery.ackable ? deps.ackUrlFor(delivery) : undefined;
+  return renderMessage({
+    kind: delivery.kind,
+    audience: delivery.audience,
+    episode: view.facts,
+    ...(changes ? { changes } : {}),
+    organisation: delivery.organisation,
+    contact: { name: delivery.contact.name, role: delivery.contact.role },
+    deliveryId: delivery.deliveryId,
+    messageDomain: deps.messageDomain,
+    ...(delivery.threadOf ? { threadOf: `${delivery.threadOf}@${deps.messageDomain}` } : {}),
+    ...(ackUrl ? { ackUrl } : {}),
+    occurredAt: own.event.occurredAt,
+  });
+}
+
+/**
+ * Sends one delivery (SPEC §6), only while its record says it has not been sent: load,
+ * claim (`sending`), render, send, record. A temporary failure is thrown for BullMQ to retry;
+ * a permanent one, or the last try, ends `failed` and is not retried.
+ */
+export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt: Attempt): Promise<'sent' | 'skipped'> {
+  const delivery = await deps.deliveries.get(deliveryId);
+  if (!delivery || isFinal(delivery.status)) {
+    log.info({ deliveryId, status: delivery?.status ?? 'missing' }, 'delivery skipped');
+    return 'skipped';
+  }
+  const claimed = await deps.deliveries.transition(deliveryId, 'sending', deps.now(), {
+    detail: `attempt ${delivery.attempts + 1}`,
+    countAttempt: true,
+  });
+  if (!claimed.ok) {
+    log.info({ deliveryId, status: claimed.current }, 'delivery skipped');
+    return 'skipped';
+  }
+  const attempts = delivery.attempts + 1;
+
+  let message: RenderedMessage;
+  try {
+    message = await render(deps, delivery);
+  } catch (err) {
+    await fail(deps, { ...delivery, attempts }, 'the message could not be rendered');
+    log.error({ deliveryId, error: (err as Error).name }, 'delivery could not be rendered');
+    throw new UnrecoverableError('render failed');
+  }
+
+  try {
+    const result = await deps.transport.send({
+      to: delivery.contact.email,
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+      headers: message.headers,
+      messageId: message.messageId,
+    });
+    await deps.deliveries.transition(deliveryId, 'sent', deps.now(), {
+      detail: result.response.slice(0, 200),
+      fields: { sentAt: deps.now().toISOString(), lastError: null },
+    });
+    log.info({ deliveryId, episodeId: delivery.episodeId, kind: delivery.kind, audience: delivery.audience, attempts }, 'delivery sent');
+    return 'sent';
+  } catch (err) {
+    const detail = describeSmtpError(err);
+    const lastTry = attempt.attemptsMade + 1 >= attempt.maxAttempts;
+    if (classifySmtpError(err) === 'permanent' || lastTry) {
+      await fail(deps, { ...delivery, attempts }, detail);
+      throw new UnrecoverableError(detail);
+    }
+    await deps.deliveries.transition(deliveryId, 'retrying', deps.now(), { detail, fields: { lastError: detail } });
+    log.warn({ deliveryId, attempts }, 'delivery will be retried');
+    throw new TemporaryDeliveryError(detail);
+  }
+}
+
+async function fail(deps: DeliverDeps, delivery: DeliveryWithHistory, detail: string): Promise<void> {
+  const moved = await deps.deliveries.transition(delivery.deliveryId, 'failed', deps.now(), { detail, fields: { lastError: detail } });
+  log.warn({ deliveryId: delivery.deliveryId, episodeId: delivery.episodeId, attempts: delivery.attempts }, 'delivery failed');
+  if (moved.ok && delivery.audience === 'direct') await enqueueFailureNotice(deps.notify, delivery);
+}

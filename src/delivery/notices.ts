@@ -1,0 +1,77 @@
+import type { DirectoryStore } from '../directory/directory.store';
+import type { EpisodeStore } from '../episodes/episode.store';
+import { moduleLogger } from '../platform/logger';
+import type { NotifyJob } from '../platform/queues';
+import type { DeliveryStore } from './delivery.store';
+import type { MailTransport } from './mail.transport';
+import { renderEscalationNotice, renderFailureNotice } from './messages';
+
+const log = moduleLogger('notices');
+
+export type NoticeDeps = {
+  deliveries: DeliveryStore;
+  episodes: EpisodeStore;
+  directory: DirectoryStore;
+  transport: MailTransport;
+  messageDomain: string;
+  publicBaseUrl: string;
+  mashEmail: string | undefined;
+  /** Seconds of school time given to acknowledge, for the escalation notice's deadline line. */
+  deadlineFor?: (sentAt: string, risk: string) => string | undefined;
+  now: () => Date;
+};
+
+/**
+ * Sends one staff notice (SPEC §5): a direct delivery that failed for good goes to
+ * MASH_EMAIL; an unacknowledged one goes to the organisation's deputies and MASH_EMAIL.
+ * Notices name the organisation and role and link to the dashboard: never the child.
+ */
+export async function sendNotice(deps: NoticeDeps, job: NotifyJob, noticeId: string): Promise<number> {
+  const delivery = await deps.deliveries.get(job.deliveryId);
+  if (!delivery) return 0;
+  const episode = await deps.episodes.get(delivery.episodeId);
+  const base = {
+    policeReference: episode?.policeReference ?? 'unknown',
+    organisation: delivery.organisation,
+    contact: { name: delivery.contact.name, role: delivery.contact.role },
+    dashboardUrl: `${deps.publicBaseUrl}/dashboard/episodes/${delivery.episodeId}`,
+    noticeId,
+    messageDomain: deps.messageDomain,
+    risk: delivery.risk,
+  };
+
+  let recipients: string[];
+  let message;
+  if (job.notice === 'failure') {
+    recipients = deps.mashEmail ? [deps.mashEmail] : [];
+    message = renderFailureNotice({ ...base, kind: delivery.kind, lastError: delivery.lastError ?? 'unknown error', attempts: delivery.attempts });
+  } else {
+    const organisation = await deps.directory.get(delivery.organisation.type, delivery.organisation.id);
+    const deputies = (organisation?.contacts ?? []).filter((c) => c.active && c.role === 'deputy' && c.contactId !== delivery.contact.contactId);
+    recipients = [...new Set([...deputies.map((c) => c.email), ...(deps.mashEmail ? [deps.mashEmail] : [])])];
+    const deadlineAt = delivery.sentAt && deps.deadlineFor ? deps.deadlineFor(delivery.sentAt, delivery.risk) : undefined;
+    message = renderEscalationNotice({ ...base, ...(delivery.sentAt ? { sentAt: delivery.sentAt } : {}), ...(deadlineAt ? { deadlineAt } : {}) });
+  }
+  if (recipients.length === 0) {
+    log.warn({ deliveryId: delivery.deliveryId, notice: job.notice }, 'notice has nobody to go to (set MASH_EMAIL)');
+    return 0;
+  }
+  for (const [i, to] of recipients.entries()) {
+    // One Message-ID per recipient, kept across retries of this job.
+    await deps.transport.send({
+      to,
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+      headers: message.headers,
+      messageId: i === 0 ? message.messageId : message.messageId.replace('@', `-${i}@`),
+    });
+  }
+  await deps.deliveries.note(delivery.deliveryId, {
+    at: deps.now().toISOString(),
+    status: 'notice',
+    detail: `${job.notice} notice sent to ${recipients.length} recipient(s)`,
+  });
+  log.info({ deliveryId: delivery.deliveryId, notice: job.notice, recipients: recipients.length }, 'notice sent');
+  return recipients.length;
+}
