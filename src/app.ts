@@ -1,33 +1,51 @@
+import { readFileSync } from 'node:fs';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/env';
-import type { EventStore } from './intake/event.store';
-import { eventsRouter, type DeliveryCounts } from './intake/events.router';
+import { ackRouter } from './ack/ack.router';
+import { dashboardAuth } from './dashboard/auth';
+import { sessionRouter } from './dashboard/session.router';
+import { viewerAuth } from './dashboard/viewer';
+import { deliveriesRouter } from './delivery/deliveries.router';
+import { organisationsRouter } from './directory/organisations.router';
+import { episodesRouter } from './episodes/episodes.router';
+import { eventsRouter } from './intake/events.router';
 import { openApiDocument } from './intake/openapi';
 import { healthRouter } from './platform/health.router';
+import type { MailSink } from './platform/mail-sink';
 import { HttpProblem, problemMiddleware } from './platform/problem';
 import type { Queues } from './platform/queues';
+import type { Stores } from './stores';
 
 export type AppDeps = {
   config: Config;
   /** The fail-fast connection for request handling. */
   redis: Redis;
   queues: Queues;
-  events: EventStore;
-  deliveryCounts: DeliveryCounts;
+  stores: Stores;
+  /** Signs acknowledgement links and their forms. */
+  secret: string;
+  /** The embedded development mail sink, when there is one (SPEC §9). */
+  mailSink?: MailSink;
   now?: () => Date;
 };
+
+const CSS = readFileSync(new URL('./platform/assets/app.css', import.meta.url));
 
 /** Express wiring only: every route's behaviour lives in its stage. */
 export function createApp(deps: AppDeps): Express {
   const now = deps.now ?? (() => new Date());
-  const prefix = deps.config.queuePrefix;
+  const { config, stores } = deps;
+  const prefix = config.queuePrefix;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.set('query parser', 'simple');
 
   app.use(healthRouter({ redis: deps.redis, prefix, now }));
+  app.get('/assets/app.css', (_req, res) => {
+    res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(CSS);
+  });
   const openapi = openApiDocument();
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openapi);
@@ -36,14 +54,53 @@ export function createApp(deps: AppDeps): Express {
     eventsRouter({
       redis: deps.redis,
       prefix,
-      feedKeys: deps.config.feedKeys,
-      rateLimitPerSecond: deps.config.intakeRateLimitPerSecond,
-      events: deps.events,
+      feedKeys: config.feedKeys,
+      rateLimitPerSecond: config.intakeRateLimitPerSecond,
+      events: stores.events,
       fanout: deps.queues.fanout,
-      deliveryCounts: deps.deliveryCounts,
+      deliveryCounts: (uid) => stores.deliveries.countsOfEvent(uid),
       now,
     }),
   );
+  app.use(
+    sessionRouter({
+      redis: deps.redis,
+      prefix,
+      users: stores.users,
+      sessions: stores.sessions,
+      secureCookies: config.publicBaseUrl.startsWith('https:'),
+      now,
+    }),
+  );
+  app.use(organisationsRouter({ directory: stores.directory, sessions: stores.sessions, now }));
+  app.use(
+    episodesRouter({
+      episodes: stores.episodes,
+      events: stores.events,
+      deliveries: stores.deliveries,
+      audit: stores.audit,
+      viewer: viewerAuth({ feedKeys: config.feedKeys, sessions: stores.sessions, now }),
+      now,
+    }),
+  );
+  const staff = dashboardAuth(stores.sessions, now)('admin', 'mash');
+  app.use(
+    deliveriesRouter({
+      deliveries: stores.deliveries,
+      deliver: deps.queues.deliver,
+      audit: stores.audit,
+      staff,
+      attempts: config.retry.attempts,
+      now,
+    }),
+  );
+  if (deps.mailSink) {
+    const sink = deps.mailSink;
+    app.get('/api/v1/dev/mail', ...staff, (_req, res) => {
+      res.json({ messages: sink.messages() });
+    });
+  }
+  app.use(ackRouter({ deliveries: stores.deliveries, episodes: stores.episodes, notify: deps.queues.notify, secret: deps.secret, now }));
 
   app.use((_req, _res) => {
     throw new HttpProblem(404, 'not-found', 'Not Found', 'No such resource.');

@@ -2,13 +2,9 @@ import type { Server } from 'node:http';
 import { ConfigError, loadConfig } from '../config/env';
 import { startWorkers, type RunningWorkers } from '../workers/start-workers';
 import { createApp } from './app';
+import { createStores } from './stores';
 import { developmentAdminNotice, ensureFirstAdmin } from './dashboard/first-admin';
-import { createSessionStore } from './dashboard/sessions.store';
-import { createUserStore } from './dashboard/users.store';
 import { loadSampleIfEmpty } from './directory/directory.service';
-import { createDirectoryStore } from './directory/directory.store';
-import { createDeliveryStore } from './delivery/delivery.store';
-import { createEventStore } from './intake/event.store';
 import { RedisMissingError, ensureRedis } from './platform/dev-redis';
 import { rootLogger } from './platform/logger';
 import { createQueues } from './platform/queues';
@@ -29,15 +25,11 @@ async function main(): Promise<void> {
   const workerRedis = createRedis(config.redisUrl, 'worker');
   await redisReady(requestRedis);
   const queues = createQueues(requestRedis, config.queuePrefix);
-  const events = createEventStore(requestRedis, config.queuePrefix);
-  const deliveries = createDeliveryStore(requestRedis, config.queuePrefix);
-  const directory = createDirectoryStore(requestRedis, config.queuePrefix);
-  const users = createUserStore(requestRedis, config.queuePrefix);
-  const sessions = createSessionStore(requestRedis, config.queuePrefix);
+  const stores = createStores(requestRedis, config.queuePrefix);
 
   // SPEC §9 and §2: a fictional directory when empty (outside production), and a first admin.
-  await loadSampleIfEmpty(directory, new Date(), { production: config.production });
-  const firstAdmin = await ensureFirstAdmin(users, config, new Date());
+  await loadSampleIfEmpty(stores.directory, new Date(), { production: config.production });
+  const firstAdmin = await ensureFirstAdmin(stores.users, config, new Date());
   if (firstAdmin.kind === 'development') process.stdout.write(developmentAdminNotice(firstAdmin));
 
   const secret = await resolveSecret(requestRedis, config.queuePrefix, config.secretKey);
@@ -56,16 +48,7 @@ async function main(): Promise<void> {
         })
       : undefined;
 
-  const app = createApp({
-    config,
-    redis: requestRedis,
-    queues,
-    events,
-    deliveryCounts: (uid) => deliveries.countsOfEvent(uid),
-    directory,
-    users,
-    sessions,
-  });
+  const app = createApp({ config, redis: requestRedis, queues, stores, secret, ...(sink ? { mailSink: sink } : {}) });
   const server: Server = app.listen(config.port, config.host, () => {
     rootLogger.info({ host: config.host, port: config.port, mode }, 'listening');
   });

@@ -2,18 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { Worker, type ConnectionOptions, type Processor, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/env';
+import { BANK_HOLIDAYS_ENGLAND_WALES } from '../config/bank-holidays';
 import { createAckToken } from '../src/ack/ack-token';
-import { createDeliveryStore } from '../src/delivery/delivery.store';
+import { ackDeadline } from '../src/ack/deadline';
+import { escalateOverdue } from '../src/ack/escalate';
+import { sendDueReminders } from '../src/episodes/remind';
 import { retryDelayMs } from '../src/delivery/delivery-policy';
 import { createMailTransport } from '../src/delivery/mail.transport';
 import { sweepDeliveries } from '../src/delivery/sweep';
-import { createDirectoryStore } from '../src/directory/directory.store';
-import { createEpisodeStore } from '../src/episodes/episode.store';
-import { createEventStore } from '../src/intake/event.store';
+import type { Risk } from '../src/intake/event.schema';
 import { beat, stopBeating } from '../src/platform/heartbeat';
 import { moduleLogger } from '../src/platform/logger';
 import { QUEUE_NAMES, type Queues } from '../src/platform/queues';
 import { messageDomainOf } from '../src/platform/secret';
+import { createStores } from '../src/stores';
 import { deliverProcessor } from './deliver.worker';
 import { fanoutProcessor } from './fanout.worker';
 import { maintenanceProcessor } from './maintenance.worker';
@@ -63,10 +65,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const workerId = randomUUID();
   const connection = deps.redis as unknown as ConnectionOptions;
 
-  const events = createEventStore(deps.redis, prefix);
-  const episodes = createEpisodeStore(deps.redis, prefix);
-  const deliveries = createDeliveryStore(deps.redis, prefix);
-  const directory = createDirectoryStore(deps.redis, prefix);
+  const { events, episodes, deliveries, directory } = createStores(deps.redis, prefix);
   const transport = createMailTransport({ url: deps.smtpUrl, from: config.mailFrom });
   const messageDomain = messageDomainOf(config.mailFrom);
 
@@ -75,6 +74,32 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     fanout: deps.queues.fanout,
     now,
     tasks: {
+      escalate: async () => {
+        await escalateOverdue({
+          deliveries,
+          episodes,
+          notify: deps.queues.notify,
+          deadlineSeconds: config.ackDeadlineSeconds,
+          schoolHours: config.schoolHours,
+          holidays: BANK_HOLIDAYS_ENGLAND_WALES,
+          now,
+        });
+      },
+      remind: async () => {
+        await sendDueReminders({
+          events,
+          episodes,
+          deliveries,
+          directory,
+          deliver: deps.queues.deliver,
+          intervalHours: config.reminderIntervalHours,
+          schoolHours: config.schoolHours,
+          holidays: BANK_HOLIDAYS_ENGLAND_WALES,
+          attempts: config.retry.attempts,
+          lockMs: tuning.lockDurationMs,
+          now,
+        });
+      },
       'sweep-deliveries': async () => {
         await sweepDeliveries({
           deliveries,
@@ -113,7 +138,19 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     ),
     make(
       QUEUE_NAMES.notify,
-      notifyProcessor({ deliveries, episodes, directory, transport, messageDomain, publicBaseUrl: config.publicBaseUrl, mashEmail: config.mashEmail, now }),
+      notifyProcessor({
+        deliveries,
+        episodes,
+        directory,
+        events,
+        transport,
+        messageDomain,
+        publicBaseUrl: config.publicBaseUrl,
+        mashEmail: config.mashEmail,
+        deadlineFor: (sentAt, risk) =>
+          ackDeadline(new Date(sentAt), config.ackDeadlineSeconds, risk as Risk, config.schoolHours, BANK_HOLIDAYS_ENGLAND_WALES).toISOString(),
+        now,
+      }),
       { concurrency: 2 },
     ),
     make(QUEUE_NAMES.maintenance, (job) => maintenance.process(job), { concurrency: 1 }),

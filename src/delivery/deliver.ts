@@ -1,5 +1,5 @@
 import { UnrecoverableError, type Queue } from 'bullmq';
-import { episodeAsOf } from '../episodes/episode';
+import { episodeAsOf, foldEpisode } from '../episodes/episode';
 import type { EventStore } from '../intake/event.store';
 import { moduleLogger } from '../platform/logger';
 import type { NotifyJob } from '../platform/queues';
@@ -44,13 +44,17 @@ export async function enqueueFailureNotice(notify: Queue<NotifyJob>, delivery: {
   );
 }
 
+/** Direct messages that ask the child's own school or practice to act carry the personal acknowledgement link. */
+const CARRIES_ACK_LINK = new Set(['alert', 'update', 'reminder']);
+
 async function render(deps: DeliverDeps, delivery: DeliveryWithHistory): Promise<RenderedMessage> {
   const events = await deps.events.eventsOfEpisode(delivery.episodeId);
   const own = events.find((e) => e.uid === delivery.eventUid);
-  if (!own) throw new Error('the event of this delivery is gone');
-  const view = episodeAsOf(events, delivery.eventUid);
-  const changes: EpisodeChanges | undefined = own.event.type === 'missing.updated' ? own.event : undefined;
-  const ackUrl = delivery.ackable ? deps.ackUrlFor(delivery) : undefined;
+  // A reminder belongs to no event: it describes the episode as it stands when it is due.
+  if (!own && delivery.kind !== 'reminder') throw new Error('the event of this delivery is gone');
+  const view = own ? episodeAsOf(events, delivery.eventUid) : foldEpisode(events);
+  const changes: EpisodeChanges | undefined = own?.event.type === 'missing.updated' ? own.event : undefined;
+  const ackUrl = delivery.audience === 'direct' && CARRIES_ACK_LINK.has(delivery.kind) ? deps.ackUrlFor(delivery) : undefined;
   return renderMessage({
     kind: delivery.kind,
     audience: delivery.audience,
@@ -62,7 +66,7 @@ async function render(deps: DeliverDeps, delivery: DeliveryWithHistory): Promise
     messageDomain: deps.messageDomain,
     ...(delivery.threadOf ? { threadOf: `${delivery.threadOf}@${deps.messageDomain}` } : {}),
     ...(ackUrl ? { ackUrl } : {}),
-    occurredAt: own.event.occurredAt,
+    occurredAt: own?.event.occurredAt ?? delivery.createdAt,
   });
 }
 

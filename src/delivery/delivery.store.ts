@@ -28,13 +28,18 @@ export type Delivery = {
   escalatedAt: string | null;
   /** Delivery id of the first message to this contact in the episode; follow-ups thread to it. */
   threadOf: string | null;
-  /** Direct messages that ask the recipient to confirm receipt. */
+  /** The first direct message to a contact: escalated if not acknowledged in time. */
   ackable: boolean;
+  /** What the recipient said on acknowledging. */
+  acknowledgement: { inSchoolToday: boolean | null; note: string | null };
   risk: Risk;
   priority: number;
 };
 
-export type NewDelivery = Omit<Delivery, 'status' | 'attempts' | 'lastError' | 'createdAt' | 'updatedAt' | 'sentAt' | 'acknowledgedAt' | 'escalatedAt'> & {
+export type NewDelivery = Omit<
+  Delivery,
+  'status' | 'attempts' | 'lastError' | 'createdAt' | 'updatedAt' | 'sentAt' | 'acknowledgedAt' | 'escalatedAt' | 'acknowledgement'
+> & {
   status: 'pending' | 'superseded';
 };
 
@@ -55,7 +60,7 @@ redis.call('ZADD', KEYS[6], ARGV[3], ARGV[4])
 return 1
 `;
 
-// KEYS: 1 record, 2 history, 3 event counts, 4 unacknowledged index, 5.. one index per status (DELIVERY_STATUSES order)
+// KEYS: 1 record, 2 history, 3 event counts, 4 unacknowledged index, 5 escalation watch, 6.. one index per status (DELIVERY_STATUSES order)
 // ARGV: 1 allowed-from (comma list), 2 to, 3 now ISO, 4 now ms, 5 history JSON, 6 increment attempts (1/0), 7 fields JSON
 const TRANSITION = `
 local current = redis.call('HGET', KEYS[1], 'status')
@@ -64,7 +69,7 @@ local allowed = false
 for s in string.gmatch(ARGV[1], '[^,]+') do if s == current then allowed = true end end
 if not allowed then return {'refused', current} end
 local statuses = {${DELIVERY_STATUSES.map((s) => `'${s}'`).join(',')}}
-local function indexOf(status) for i, s in ipairs(statuses) do if s == status then return 4 + i end end end
+local function indexOf(status) for i, s in ipairs(statuses) do if s == status then return 5 + i end end end
 local to = ARGV[2]
 redis.call('HSET', KEYS[1], 'status', to, 'updatedAt', ARGV[3])
 local fields = cjson.decode(ARGV[7])
@@ -82,6 +87,7 @@ redis.call('ZADD', KEYS[indexOf(to)], ARGV[4], id)
 redis.call('RPUSH', KEYS[2], ARGV[5])
 if to == 'sent' and redis.call('HGET', KEYS[1], 'ackable') == '1' and not redis.call('HGET', KEYS[1], 'acknowledgedAt') then
   redis.call('ZADD', KEYS[4], ARGV[4], id)
+  if not redis.call('HGET', KEYS[1], 'escalatedAt') then redis.call('ZADD', KEYS[5], ARGV[4], id) end
 end
 return {'ok', current}
 `;
@@ -94,6 +100,7 @@ if at then return {'already', at} end
 redis.call('HSET', KEYS[1], 'acknowledgedAt', ARGV[1])
 redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('ZREM', KEYS[3], redis.call('HGET', KEYS[1], 'deliveryId'))
+redis.call('ZREM', KEYS[4], redis.call('HGET', KEYS[1], 'deliveryId'))
 return {'ok', ARGV[1]}
 `;
 
@@ -103,6 +110,7 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if redis.call('HGET', KEYS[1], 'escalatedAt') or redis.call('HGET', KEYS[1], 'acknowledgedAt') then return 0 end
 redis.call('HSET', KEYS[1], 'escalatedAt', ARGV[1])
 redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('ZREM', KEYS[3], redis.call('HGET', KEYS[1], 'deliveryId'))
 return 1
 `;
 
@@ -153,6 +161,7 @@ const fromHash = (h: Record<string, string>, history?: string[]): (Delivery & { 
         escalatedAt: h.escalatedAt ?? null,
         threadOf: h.threadOf ?? null,
         ackable: h.ackable === '1',
+        acknowledgement: { inSchoolToday: h.ackInSchoolToday ? h.ackInSchoolToday === 'yes' : null, note: h.ackNote ?? null },
         risk: h.risk as Risk,
         priority: Number(h.priority ?? 5),
         ...(history ? { history: history.map((j) => JSON.parse(j) as HistoryEntry) } : {}),
@@ -171,6 +180,7 @@ export function createDeliveryStore(redis: Redis, prefix: string) {
     byStatus: (status: DeliveryStatus) => `${prefix}:deliveries:status:${status}`,
     log: `${prefix}:deliveries:log`,
     unacknowledged: `${prefix}:deliveries:unacknowledged`,
+    escalationWatch: `${prefix}:deliveries:escalation-watch`,
   };
 
   async function loadMany(ids: string[], withHistory: boolean): Promise<DeliveryWithHistory[]> {
@@ -229,12 +239,13 @@ export function createDeliveryStore(redis: Redis, prefix: string) {
       const from = change.from ?? ALLOWED_FROM[to];
       const [outcome, status] = (await redis.eval(
         TRANSITION,
-        4 + DELIVERY_STATUSES.length,
+        5 + DELIVERY_STATUSES.length,
         keys.delivery(deliveryId),
         keys.history(deliveryId),
         // the counts key needs the event uid: it is read from the record by the caller's id scheme
         keys.eventCounts(await redis.hget(keys.delivery(deliveryId), 'eventUid') ?? 'unknown'),
         keys.unacknowledged,
+        keys.escalationWatch,
         ...DELIVERY_STATUSES.map(keys.byStatus),
         from.join(','),
         to,
@@ -251,10 +262,11 @@ export function createDeliveryStore(redis: Redis, prefix: string) {
     async acknowledge(deliveryId: string, now: Date, detail: string): Promise<{ outcome: 'ok' | 'already' | 'missing'; acknowledgedAt?: string }> {
       const [outcome, at] = (await redis.eval(
         ACKNOWLEDGE,
-        3,
+        4,
         keys.delivery(deliveryId),
         keys.history(deliveryId),
         keys.unacknowledged,
+        keys.escalationWatch,
         now.toISOString(),
         JSON.stringify({ at: now.toISOString(), status: 'acknowledged', detail } satisfies HistoryEntry),
       )) as [string, string];
@@ -265,9 +277,10 @@ export function createDeliveryStore(redis: Redis, prefix: string) {
     async markEscalated(deliveryId: string, now: Date, detail: string): Promise<boolean> {
       const done = await redis.eval(
         ESCALATE,
-        2,
+        3,
         keys.delivery(deliveryId),
         keys.history(deliveryId),
+        keys.escalationWatch,
         now.toISOString(),
         JSON.stringify({ at: now.toISOString(), status: 'escalated', detail } satisfies HistoryEntry),
       );
@@ -300,6 +313,24 @@ export function createDeliveryStore(redis: Redis, prefix: string) {
     /** Direct deliveries sent and not yet acknowledged, by time sent. */
     async unacknowledged(options: { sentBeforeMs?: number; limit?: number } = {}): Promise<string[]> {
       return redis.zrangebyscore(keys.unacknowledged, '-inf', options.sentBeforeMs ?? '+inf', 'LIMIT', 0, options.limit ?? 1000);
+    },
+
+    /** Sent, ackable, neither acknowledged nor escalated: what the escalation task watches. */
+    async awaitingEscalation(sentBeforeMs: number, limit = 1000): Promise<string[]> {
+      return redis.zrangebyscore(keys.escalationWatch, '-inf', sentBeforeMs, 'LIMIT', 0, limit);
+    },
+
+    /** Stops escalation watching a delivery (its episode closed): nothing to chase any more. */
+    async stopWatching(deliveryId: string): Promise<void> {
+      await redis.zrem(keys.escalationWatch, deliveryId);
+    },
+
+    /** Keeps what the recipient said on acknowledging (SPEC §7): in school today, a note for police. */
+    async recordAckAnswer(deliveryId: string, answer: { inSchoolToday?: boolean; note?: string }): Promise<void> {
+      const fields: Record<string, string> = {};
+      if (answer.inSchoolToday !== undefined) fields.ackInSchoolToday = answer.inSchoolToday ? 'yes' : 'no';
+      if (answer.note) fields.ackNote = answer.note;
+      if (Object.keys(fields).length > 0) await redis.hset(keys.delivery(deliveryId), fields);
     },
 
     /** Ids of deliveries created in [fromMs, toMs], for the audit export. */

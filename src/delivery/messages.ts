@@ -646,6 +646,33 @@ export function renderFailureNotice(input: FailureNoticeInput): RenderedMessage 
   ]);
 }
 
+export type AckAnswerNoticeInput = StaffNoticeBase & {
+  inSchoolToday: boolean | null;
+  note: string | null;
+  acknowledgedAt: string | null;
+};
+
+/**
+ * `[Operation Endeavor] Information from <organisation>: ref <ref>`: what a recipient said on
+ * confirming receipt, for the police contact of the episode (SPEC §7). Police know the child;
+ * the notice still names only the organisation, the role and what was said.
+ */
+export function renderAckAnswerNotice(input: AckAnswerNoticeInput): RenderedMessage {
+  const subject = `[Operation Endeavor] Information from ${clean(input.organisation.name).replace(/\s+/g, ' ').slice(0, 80)}: ref ${subjectReference(input.policeReference)}`;
+  const rows: Array<[string, string]> = [];
+  if (input.inSchoolToday) rows.push(['In school today', 'Yes: the child is in school today']);
+  if (input.note) rows.push(['Note for police', clean(input.note).slice(0, 500)]);
+  if (input.acknowledgedAt) rows.push(['Receipt confirmed', formatLondonDateTime(input.acknowledgedAt)]);
+  return renderStaffNotice(input, subject, 'Information from a recipient', [
+    {
+      type: 'paragraph',
+      text: `The ${ROLE_LABEL[input.contact.role]} (${input.contact.name}) at ${input.organisation.name} confirmed receipt of the alert with police reference ${input.policeReference} and said:`,
+    },
+    { type: 'facts', rows },
+    ...noticeFacts(input),
+  ]);
+}
+
 function noticeFacts(input: StaffNoticeBase): Block[] {
   const rows: Array<[string, string]> = [
     ['Police reference', input.policeReference],

@@ -4,7 +4,9 @@ import { moduleLogger } from '../platform/logger';
 import type { NotifyJob } from '../platform/queues';
 import type { DeliveryStore } from './delivery.store';
 import type { MailTransport } from './mail.transport';
-import { renderEscalationNotice, renderFailureNotice } from './messages';
+import { foldEpisode } from '../episodes/episode';
+import type { EventStore } from '../intake/event.store';
+import { renderAckAnswerNotice, renderEscalationNotice, renderFailureNotice } from './messages';
 
 const log = moduleLogger('notices');
 
@@ -12,6 +14,7 @@ export type NoticeDeps = {
   deliveries: DeliveryStore;
   episodes: EpisodeStore;
   directory: DirectoryStore;
+  events: EventStore;
   transport: MailTransport;
   messageDomain: string;
   publicBaseUrl: string;
@@ -45,6 +48,17 @@ export async function sendNotice(deps: NoticeDeps, job: NotifyJob, noticeId: str
   if (job.notice === 'failure') {
     recipients = deps.mashEmail ? [deps.mashEmail] : [];
     message = renderFailureNotice({ ...base, kind: delivery.kind, lastError: delivery.lastError ?? 'unknown error', attempts: delivery.attempts });
+  } else if (job.notice === 'ack-answer') {
+    // The police contact of the episode; MASH when the feed gave no email, so an answer is never lost.
+    const facts = foldEpisode(await deps.events.eventsOfEpisode(delivery.episodeId)).facts;
+    const police = facts.contact?.email ?? deps.mashEmail;
+    recipients = police ? [police] : [];
+    message = renderAckAnswerNotice({
+      ...base,
+      inSchoolToday: delivery.acknowledgement.inSchoolToday,
+      note: delivery.acknowledgement.note,
+      acknowledgedAt: delivery.acknowledgedAt,
+    });
   } else {
     const organisation = await deps.directory.get(delivery.organisation.type, delivery.organisation.id);
     const deputies = (organisation?.contacts ?? []).filter((c) => c.active && c.role === 'deputy' && c.contactId !== delivery.contact.contactId);

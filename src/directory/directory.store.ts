@@ -36,6 +36,12 @@ export function createDirectoryStore(redis: Redis, prefix: string) {
       return { existed: previous !== undefined, previous };
     },
 
+    /** The organisations that exist among `refs`, by `type:id`, in one round trip. */
+    async getMany(refs: readonly { type: OrganisationType; id: string }[]): Promise<Map<string, Organisation>> {
+      const found = await getMany(refs.map((r) => organisationKey(r.type, r.id)));
+      return new Map(found.map((o) => [organisationKey(o.type, o.id), o]));
+    },
+
     async list(filter: { type?: OrganisationType; locality?: string } = {}): Promise<Organisation[]> {
       const orgKeys = filter.locality ? await redis.smembers(keys.locality(filter.locality)) : await redis.smembers(keys.all);
       const organisations = await getMany(orgKeys.filter((k) => !filter.type || k.startsWith(`${filter.type}:`)));

@@ -31,6 +31,12 @@ export type Organisation = {
   receivesAreaAlerts: boolean;
   contacts: Contact[];
   updatedAt: string;
+  /**
+   * Who made an inactive organisation inactive: an admin (DELETE, or PUT with active false),
+   * or a reference import that found it closed. A reference import re-activates only what an
+   * import deactivated, so it never undoes an admin's decision. Absent while active.
+   */
+  deactivatedBy?: 'admin' | 'import';
 };
 
 /** Every organisation is addressed as `type:id` inside the app (e.g. in delivery ids). */

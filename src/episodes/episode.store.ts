@@ -9,7 +9,12 @@ export type EpisodeRecord = EpisodeView & {
   locality: string | undefined;
   unroutable: OrganisationRef[];
   inactive: OrganisationRef[];
+  noActiveContacts?: OrganisationRef[];
   updatedAt: string;
+  /** When the alert was fanned out: the start of the reminder clock. */
+  alertedAt?: string;
+  remindersSent?: number;
+  lastReminderAt?: string;
 };
 
 /** A contact this episode has written to, with the delivery its later messages thread to. */

@@ -26,8 +26,10 @@ export type EpisodeView = {
 
 export const RETURN_INTERVIEW_HOURS = 72;
 
+/** By occurredAt, then receivedAt, then uid: a total order, so ties fold the same every time. */
 const byOccurrence = (a: StoredEvent, b: StoredEvent) =>
-  Date.parse(a.event.occurredAt) - Date.parse(b.event.occurredAt) || (a.receivedAt < b.receivedAt ? -1 : 1);
+  Date.parse(a.event.occurredAt) - Date.parse(b.event.occurredAt) ||
+  (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0);
 
 /**
  * Folds events into the episode's picture, in the order they happened. The first found or
@@ -57,7 +59,8 @@ export function foldEpisode(events: readonly StoredEvent[]): EpisodeView {
     switch (event.type) {
       case 'missing.reported': {
         view.reported = true;
-        view.openedAt = event.occurredAt;
+        // A report that comes after the close does not move the opening past the closing.
+        if (view.state === 'open') view.openedAt = event.occurredAt;
         view.risk = event.risk;
         view.facts = {
           ...view.facts,

@@ -85,8 +85,14 @@ export async function fanOutEvent(deps: FanoutDeps, eventUid: string, deliveryAt
       locality: plan.locality ?? previous?.locality,
       unroutable: mergeRefs(previous?.unroutable ?? [], plan.unroutable),
       inactive: mergeRefs(previous?.inactive ?? [], plan.inactive),
+      noActiveContacts: mergeRefs(previous?.noActiveContacts ?? [], plan.noActiveContacts),
       updatedAt: now.toISOString(),
+      ...(previous?.remindersSent ? { remindersSent: previous.remindersSent } : {}),
+      ...(previous?.lastReminderAt ? { lastReminderAt: previous.lastReminderAt } : {}),
     };
+    const alerted = stored.type === 'missing.reported' && view.state === 'open' ? now.toISOString() : undefined;
+    const alertedAt = previous?.alertedAt ?? alerted;
+    if (alertedAt) record.alertedAt = alertedAt;
     await deps.episodes.save(record);
 
     if (plan.supersedePending) {
@@ -100,9 +106,11 @@ export async function fanOutEvent(deps: FanoutDeps, eventUid: string, deliveryAt
       await deps.deliveries.create(delivery, now, delivery.status === 'superseded' ? 'episode closed before its report' : 'created');
     }
     await deps.episodes.putRecipients(stored.episodeId, plan.recipients);
-    for (const delivery of plan.deliveries) {
-      if (delivery.status === 'pending') await enqueueDelivery(deps.deliver, delivery, deliveryAttempts);
-    }
+    // A run that died while queuing left this event's records pending: queue them too (job ids dedupe).
+    const queued = new Map<string, { deliveryId: string; priority: number }>();
+    for (const d of existing) if (d.eventUid === eventUid && d.status === 'pending') queued.set(d.deliveryId, d);
+    for (const d of plan.deliveries) if (d.status === 'pending') queued.set(d.deliveryId, d);
+    for (const delivery of queued.values()) await enqueueDelivery(deps.deliver, delivery, deliveryAttempts);
     await deps.events.markRouted(eventUid, now);
     log.info(
       { eventUid, episodeId: stored.episodeId, deliveries: plan.deliveries.length, unroutable: plan.unroutable.length, reason: plan.reason },

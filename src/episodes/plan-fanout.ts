@@ -18,6 +18,8 @@ export type FanoutPlan = {
   recipients: RecipientEntry[];
   unroutable: OrganisationRef[];
   inactive: OrganisationRef[];
+  /** The child's own organisation is active but has nobody to write to. */
+  noActiveContacts: OrganisationRef[];
   locality: string | undefined;
   /** A closing event: alert and update deliveries not yet sent become superseded. */
   supersedePending: boolean;
@@ -51,6 +53,7 @@ const empty = (reason: string, input: FanoutInput): FanoutPlan => ({
   recipients: [],
   unroutable: [],
   inactive: [],
+  noActiveContacts: [],
   locality: input.previousLocality,
   supersedePending: false,
   reason,
@@ -106,6 +109,7 @@ export function planFanout(input: FanoutInput): FanoutPlan {
       recipients: status === 'pending' ? fresh.map((r, i) => entryOf(r, deliveries[i]!.deliveryId)) : [],
       unroutable: routing.unroutable,
       inactive: routing.inactive,
+      noActiveContacts: routing.noActiveContacts,
       locality: routing.locality,
       supersedePending: false,
       reason: status === 'pending' ? 'alert' : 'episode closed before its report',
@@ -140,6 +144,7 @@ export function planFanout(input: FanoutInput): FanoutPlan {
     recipients: entries,
     unroutable: routing.unroutable,
     inactive: routing.inactive,
+    noActiveContacts: routing.noActiveContacts,
     locality: input.previousLocality,
     supersedePending: closing,
     reason: kind,

@@ -16,8 +16,11 @@ export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 /** Job payloads carry ids, never personal data. */
 export type FanoutJob = { eventUid: string };
 export type DeliverJob = { deliveryId: string };
-/** A notice to staff about one delivery: it failed for good, or was not acknowledged in time. */
-export type NotifyJob = { notice: 'failure' | 'escalation'; deliveryId: string };
+/**
+ * A notice about one delivery: to staff when it failed for good or was not acknowledged in
+ * time; to the police contact when the recipient answered on acknowledging.
+ */
+export type NotifyJob = { notice: 'failure' | 'escalation' | 'ack-answer'; deliveryId: string };
 export type MaintenanceJob = Record<string, never>;
 
 export type Queues = {

@@ -1,17 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../config/env';
 import { createApp } from '../../src/app';
-import { createEventStore } from '../../src/intake/event.store';
+import { createStores, type Stores } from '../../src/stores';
+import type { SessionStore } from '../../src/dashboard/sessions.store';
+import type { Role, UserStore } from '../../src/dashboard/users.store';
+import type { DirectoryStore } from '../../src/directory/directory.store';
 import { createQueues, type Queues } from '../../src/platform/queues';
 import { createRedis, redisReady } from '../../src/platform/redis';
-import { startWorkers, type RunningWorkers } from '../../workers/start-workers';
+import { startWorkers, type RunningWorkers, type WorkerTuning } from '../../workers/start-workers';
 import { uniqueId } from './factories';
 import type { Redis } from 'ioredis';
 
 export const FEED_A = { feedId: 'northumbria-test', key: 'test-key-a-0123456789abcdefghij' };
 export const FEED_B = { feedId: 'durham-test', key: 'test-key-b-0123456789abcdefghij' };
+/** Signs acknowledgement tokens in tests. */
+export const TEST_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 
 export type TestApp = {
   url: string;
@@ -19,6 +25,10 @@ export type TestApp = {
   redis: Redis;
   queues: Queues;
   workers: RunningWorkers | undefined;
+  stores: Stores;
+  directory: DirectoryStore;
+  users: UserStore;
+  sessions: SessionStore;
   post(path: string, body: unknown, init?: { key?: string | null; contentType?: string; raw?: string }): Promise<Response>;
   get(path: string, init?: { key?: string | null }): Promise<Response>;
   close(): Promise<void>;
@@ -28,7 +38,18 @@ export type TestApp = {
  * The real app on port 0 against the run's private Redis, under a fresh QUEUE_PREFIX
  * so that tests never see each other's data. Workers only when asked for.
  */
-export async function startTestApp(options: { env?: Record<string, string>; workers?: boolean; redisUrl?: string } = {}): Promise<TestApp> {
+export type TestAppOptions = {
+  env?: Record<string, string>;
+  /** Start the workers in this process; they send through `smtpUrl`. */
+  workers?: boolean;
+  smtpUrl?: string;
+  tuning?: Partial<WorkerTuning>;
+  redisUrl?: string;
+  /** The clock of the app and its workers; tests move it to pass deadlines. */
+  now?: () => Date;
+};
+
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const config = loadConfig({
     REDIS_URL: options.redisUrl ?? inject('redisUrl'),
     QUEUE_PREFIX: uniqueId('t').replace(/[^A-Za-z0-9_-]/g, '_'),
@@ -40,14 +61,23 @@ export async function startTestApp(options: { env?: Record<string, string>; work
   const redis = createRedis(config.redisUrl, 'request');
   await redisReady(redis);
   const queues = createQueues(redis, config.queuePrefix);
-  const events = createEventStore(redis, config.queuePrefix);
+  const stores = createStores(redis, config.queuePrefix);
+  const { directory, users, sessions } = stores;
   let workerRedis: Redis | undefined;
   let workers: RunningWorkers | undefined;
   if (options.workers) {
     workerRedis = createRedis(config.redisUrl, 'worker');
-    workers = await startWorkers({ config, redis: workerRedis, queues: createQueues(workerRedis, config.queuePrefix), sweepEverySeconds: 1 });
+    workers = await startWorkers({
+      config,
+      redis: workerRedis,
+      queues: createQueues(workerRedis, config.queuePrefix),
+      smtpUrl: options.smtpUrl ?? 'smtp://127.0.0.1:1?requireTLS=false',
+      secret: TEST_SECRET,
+      tuning: { sweepEverySeconds: 1, ...options.tuning },
+      ...(options.now ? { now: options.now } : {}),
+    });
   }
-  const app = createApp({ config, redis, queues, events, deliveryCounts: async () => ({}) });
+  const app = createApp({ config, redis, queues, stores, secret: TEST_SECRET, ...(options.now ? { now: options.now } : {}) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -61,6 +91,10 @@ export async function startTestApp(options: { env?: Record<string, string>; work
     redis,
     queues,
     workers,
+    stores,
+    directory,
+    users,
+    sessions,
     post: (path, body, init = {}) =>
       fetch(url + path, {
         method: 'POST',
@@ -79,4 +113,22 @@ export async function startTestApp(options: { env?: Record<string, string>; work
       workerRedis?.disconnect();
     },
   };
+}
+
+/**
+ * Creates a dashboard user with `role` under this app's prefix, signs in through the API and
+ * returns the `Cookie` header value that carries the session.
+ */
+export async function signIn(app: TestApp, role: Role): Promise<string> {
+  const email = `${role}-${uniqueId('user').toLowerCase()}@endeavor.test`;
+  const password = `test-password-${randomUUID()}`;
+  await app.users.createUser({ email, role, password }, new Date());
+  const res = await fetch(`${app.url}/api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  const cookie = res.headers.get('set-cookie')?.split(';')[0];
+  if (res.status !== 204 || !cookie) throw new Error(`sign-in as ${role} failed with ${res.status}`);
+  return cookie;
 }

@@ -63,15 +63,30 @@ async function waitForDeliveries(episodeId: string, done: (all: DeliveryWithHist
   }
 }
 
+/** The mail about one episode only: a late message of an earlier test must not count here. */
+function mine(ref: string) {
+  const about = (mails: CaughtMail[]) => mails.filter((m) => m.subject.includes(ref));
+  return {
+    get mails() {
+      return about(smtp.mails);
+    },
+    waitFor: async (predicate: (mails: CaughtMail[]) => boolean, timeoutMs?: number) => {
+      await smtp.waitFor((m) => predicate(about(m)), timeoutMs);
+      return about(smtp.mails);
+    },
+  };
+}
+
 const settled = (all: DeliveryWithHistory[], n: number) => all.length === n && all.every((d) => ['sent', 'failed', 'superseded'].includes(d.status));
 
 describe('fan-out of a report', () => {
   it('emails the child’s school and GP in full and the rest of the locality in brief, and no one else', async () => {
     const report = reportedEvent();
+    const box = mine(report.policeReference);
     await post(report);
-    const mails = await smtp.waitFor((m) => m.length >= 5);
+    const mails = await box.waitFor((m) => m.length >= 5);
     await sleep(200);
-    expect(smtp.mails).toHaveLength(5);
+    expect(box.mails).toHaveLength(5);
     expect(to(mails)).toEqual([...DIRECT, ...AREA].sort());
 
     for (const mail of mails) {
@@ -96,6 +111,7 @@ describe('fan-out of a report', () => {
 
   it('records one sent delivery per contact, with history, and reports the event done', async () => {
     const report = reportedEvent();
+    const box = mine(report.policeReference);
     const { episodeId } = await post(report);
     const all = await waitForDeliveries(episodeId, (d) => settled(d, 5));
     expect(all.map((d) => d.status)).toEqual(Array(5).fill('sent'));
@@ -111,21 +127,23 @@ describe('fan-out of a report', () => {
 
   it('sends nothing twice when the same event is posted again', async () => {
     const report = reportedEvent();
+    const box = mine(report.policeReference);
     await post(report);
-    await smtp.waitFor((m) => m.length >= 5);
+    await box.waitFor((m) => m.length >= 5);
     await post(report);
     await sleep(1000);
-    expect(smtp.mails).toHaveLength(5);
+    expect(box.mails).toHaveLength(5);
   });
 
   it('records an unknown school as unroutable on the episode and still alerts the GP and the area', async () => {
     const report = reportedEvent({ child: { ...reportedEvent().child, schoolUrn: '999999' } });
+    const box = mine(report.policeReference);
     const { episodeId } = await post(report);
-    await smtp.waitFor((m) => m.length >= 5);
+    await box.waitFor((m) => m.length >= 5);
     await sleep(300);
     // The GP in full; the child's school is unknown, so every other school of the locality (990001 too) in brief.
-    expect(to(smtp.mails)).toEqual(['lead@gp-y90001.endeavor.test', ...DIRECT.slice(0, 2), ...AREA].sort());
-    const gp = smtp.mails.find((m) => m.to[0] === 'lead@gp-y90001.endeavor.test')!;
+    expect(to(box.mails)).toEqual(['lead@gp-y90001.endeavor.test', ...DIRECT.slice(0, 2), ...AREA].sort());
+    const gp = box.mails.find((m) => m.to[0] === 'lead@gp-y90001.endeavor.test')!;
     expect(gp.text).toContain('14 May 2013');
     const episode = await episodes().get(episodeId);
     expect(episode?.unroutable).toEqual([{ type: 'school', id: '999999' }]);
@@ -135,13 +153,14 @@ describe('fan-out of a report', () => {
 describe('follow-ups', () => {
   it('sends an update to exactly the earlier recipients, threaded to the alert each one got', async () => {
     const report = reportedEvent();
+    const box = mine(report.policeReference);
     await post(report);
-    const alerts = await smtp.waitFor((m) => m.length >= 5);
+    const alerts = await box.waitFor((m) => m.length >= 5);
     smtp.clear();
     await post(updatedEvent(report.policeReference, { risk: 'medium' }));
-    const updates = await smtp.waitFor((m) => m.length >= 5);
+    const updates = await box.waitFor((m) => m.length >= 5);
     await sleep(200);
-    expect(smtp.mails).toHaveLength(5);
+    expect(box.mails).toHaveLength(5);
     expect(to(updates)).toEqual(to(alerts));
     for (const update of updates) {
       const alert = alerts.find((a) => a.to[0] === update.to[0])!;
@@ -153,11 +172,12 @@ describe('follow-ups', () => {
 
   it('brings new direct recipients when an update names another school', async () => {
     const report = reportedEvent();
+    const box = mine(report.policeReference);
     await post(report);
-    await smtp.waitFor((m) => m.length >= 5);
+    await box.waitFor((m) => m.length >= 5);
     smtp.clear();
     await post(updatedEvent(report.policeReference, { child: { schoolUrn: '990005' } }));
-    const updates = await smtp.waitFor((m) => m.length >= 6);
+    const updates = await box.waitFor((m) => m.length >= 6);
     const newcomer = updates.find((m) => m.to[0] === 'dsl@school-990005.endeavor.test')!;
     expect(newcomer.text).toContain('14 May 2013');
     expect(newcomer.text).toContain('/ack/');
@@ -166,11 +186,12 @@ describe('follow-ups', () => {
 
   it('closes the episode on found: everyone alerted hears, nothing is sent after', async () => {
     const report = reportedEvent();
+    const box = mine(report.policeReference);
     const { episodeId } = await post(report);
-    await smtp.waitFor((m) => m.length >= 5);
+    await box.waitFor((m) => m.length >= 5);
     smtp.clear();
     await post(foundEvent(report.policeReference));
-    const found = await smtp.waitFor((m) => m.length >= 5);
+    const found = await box.waitFor((m) => m.length >= 5);
     for (const mail of found) {
       expect(mail.subject).toBe(`[Operation Endeavor] HIGH risk: missing child found, ref ${report.policeReference}`);
       expect(mail.text).toMatch(/closed/i);
@@ -183,31 +204,50 @@ describe('follow-ups', () => {
     await post(updatedEvent(report.policeReference));
     await post(cancelledEvent(report.policeReference));
     await sleep(800);
-    expect(smtp.mails).toHaveLength(0);
+    expect(box.mails).toHaveLength(0);
   });
 
   it('supersedes alerts still pending when the episode closes, and never sends them', async () => {
-    smtp.respondWith(451);
-    const report = reportedEvent({ child: { ...reportedEvent().child, gpOdsCode: undefined, postcodeDistrict: 'NE46', schoolUrn: '990005' } });
-    const { episodeId } = await post(report);
-    await waitForDeliveries(episodeId, (all) => all.length === 1 && all[0]!.status === 'retrying');
-    await post(cancelledEvent(report.policeReference));
-    const all = await waitForDeliveries(episodeId, (d) => d.every((x) => x.status === 'superseded') && d.length >= 1, 5000);
-    smtp.respondWith(250);
-    await sleep(800);
-    expect(all.map((d) => d.kind)).toEqual(['alert']);
-    expect(smtp.mails).toHaveLength(0);
+    // Its own app, whose retries wait a minute: the alert stays "retrying" until the cancel comes.
+    const slow = await startTestApp({ workers: true, smtpUrl: `${smtp.url}?requireTLS=false`, env: { RETRY_BASE_MS: '60000' } });
+    try {
+      await seedDirectory(slow.redis, slow.config.queuePrefix, [school('990005', { locality: 'Hexham', postcode: 'NE46 1AA' })]);
+      smtp.respondWith(451);
+      const report = reportedEvent({ child: { ...reportedEvent().child, gpOdsCode: undefined, postcodeDistrict: 'NE46', schoolUrn: '990005' } });
+      const box = mine(report.policeReference);
+      const { episodeId } = (await (await slow.post('/api/v1/events', report)).json()) as { episodeId: string };
+      const store = createDeliveryStore(slow.redis, slow.config.queuePrefix);
+      const until = async (done: (all: DeliveryWithHistory[]) => boolean) => {
+        const deadline = Date.now() + 10_000;
+        for (;;) {
+          const all = await store.ofEpisode(episodeId);
+          if (done(all)) return all;
+          if (Date.now() > deadline) throw new Error(`deliveries: ${JSON.stringify(all.map((d) => d.status))}`);
+          await sleep(50);
+        }
+      };
+      await until((all) => all.length === 1 && all[0]!.status === 'retrying');
+      expect((await slow.post('/api/v1/events', cancelledEvent(report.policeReference))).status).toBe(202);
+      const all = await until((d) => d.length === 1 && d[0]!.status === 'superseded');
+      smtp.respondWith(250);
+      await sleep(800);
+      expect(all.map((d) => d.kind)).toEqual(['alert']);
+      expect(box.mails).toHaveLength(0);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('records a report that arrives after its episode closed as superseded, and sends nothing', async () => {
     const ref = uniqueId('NP');
+    const box = mine(ref);
     const { episodeId } = await post(foundEvent(ref));
     await sleep(300);
     await post(reportedEvent({ policeReference: ref }));
     const all = await waitForDeliveries(episodeId, (d) => d.length === 5);
     expect(all.every((d) => d.status === 'superseded')).toBe(true);
     await sleep(500);
-    expect(smtp.mails).toHaveLength(0);
+    expect(box.mails).toHaveLength(0);
     expect((await episodes().get(episodeId))?.state).toBe('found');
   });
 });
@@ -217,6 +257,7 @@ describe('retries and failures', () => {
     let answered = 0;
     smtp.respondWith(() => (answered++ < 5 ? 451 : 250));
     const report = reportedEvent();
+    const box = mine(report.policeReference);
     const { episodeId } = await post(report);
     const all = await waitForDeliveries(episodeId, (d) => settled(d, 5));
     expect(all.every((d) => d.status === 'sent')).toBe(true);
@@ -227,11 +268,12 @@ describe('retries and failures', () => {
   it('stops retrying after RETRY_ATTEMPTS and marks the delivery failed, telling MASH of direct ones', async () => {
     smtp.respondWith((mail) => (mail.to.includes(MASH) ? 250 : 451));
     const report = reportedEvent();
+    const box = mine(report.policeReference);
     const { episodeId } = await post(report);
     const all = await waitForDeliveries(episodeId, (d) => settled(d, 5));
     expect(all.every((d) => d.status === 'failed' && d.attempts === 3)).toBe(true);
     expect(all[0]!.lastError).toMatch(/451/);
-    const notices = await smtp.waitFor((m) => m.filter((x) => x.to.includes(MASH)).length >= 3);
+    const notices = await box.waitFor((m) => m.filter((x) => x.to.includes(MASH)).length >= 3);
     const toMash = notices.filter((m) => m.to.includes(MASH));
     expect(toMash).toHaveLength(3);
     for (const notice of toMash) {

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDeliveryStore } from '../../../src/delivery/delivery.store';
+import { DELIVERY_STATUSES } from '../../../src/delivery/delivery-status';
 import { FEED_A, TEST_SECRET, startTestApp, type TestApp } from '../../helpers/app';
 import { practice, school, seedDirectory } from '../../helpers/directory';
 import { reportedEvent } from '../../helpers/factories';
@@ -26,6 +28,8 @@ function startWorkerProcess(): Spawned {
     SMTP_URL: `${smtp.url}?requireTLS=false`,
     SECRET_KEY: TEST_SECRET,
     INTAKE_API_KEYS: `${FEED_A.feedId}:${FEED_A.key}`,
+    RETRY_BASE_MS: '200',
+    RETRY_MAX_DELAY_MS: '1000',
     JOB_LOCK_MS: '2000',
     JOB_STALLED_CHECK_MS: '1000',
     SWEEP_INTERVAL_SECONDS: '1',
@@ -47,6 +51,23 @@ afterAll(async () => {
   await smtp.close();
 });
 
+/** On failure: which deliveries never arrived, with their records and jobs, to see why. */
+async function diagnose(): Promise<string> {
+  const store = createDeliveryStore(app.redis, app.config.queuePrefix);
+  const arrived = new Set(smtp.mails.map((m) => m.messageId));
+  const lines: string[] = [];
+  for (const status of DELIVERY_STATUSES) {
+    for (const id of await store.withStatus(status)) {
+      if (arrived.has(`<${id}@localhost>`)) continue;
+      const d = await store.get(id);
+      const job = await app.queues.deliver.getJob(id);
+      lines.push(`${id} ${status} attempts=${d?.attempts} job=${job ? await job.getState() : 'none'} history=${JSON.stringify(d?.history)}`);
+    }
+  }
+  const fanout = await app.queues.fanout.getJobCounts();
+  return `missing deliveries:\n${lines.join('\n')}\nfanout jobs: ${JSON.stringify(fanout)}\nworker stderr: ${running.map((r) => r.stderr().slice(-2000)).join('\n---\n')}`;
+}
+
 describe('a worker process killed mid-batch', () => {
   it('delivers every expected email after a restart, with duplicates bounded by what was in flight', async () => {
     const first = startWorkerProcess();
@@ -64,7 +85,9 @@ describe('a worker process killed mid-batch', () => {
     expect(beforeRestart).toBeLessThan(EVENTS * PER_EVENT);
 
     const second = startWorkerProcess();
-    await smtp.waitFor((mails) => new Set(mails.map((m) => m.messageId)).size >= EVENTS * PER_EVENT, 60_000);
+    await smtp.waitFor((mails) => new Set(mails.map((m) => m.messageId)).size >= EVENTS * PER_EVENT, 60_000).catch(async (err) => {
+      throw new Error(`${(err as Error).message}\n${await diagnose()}`);
+    });
     await new Promise((r) => setTimeout(r, 3000));
     second.child.kill('SIGTERM');
     await second.exited;

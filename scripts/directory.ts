@@ -1,0 +1,116 @@
+/*
+ * `npm run directory -- <command>`: the directory imports and user creation from a shell,
+ * through the same service functions as the API. Prints the result as one line of JSON.
+ *
+ *   import-gias FILE --la 929
+ *   import-epraccur FILE [--commissioner 00L]
+ *   import-contacts FILE
+ *   load-sample
+ *   create-user EMAIL --role admin|mash      (password from ENDEAVOR_PASSWORD, else stdin)
+ */
+
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+// Logs go to stdout too: keep them to warnings so the answer is the JSON line (LOG_LEVEL=info
+// shows every write). The level is read when the logger module loads, hence the imports below.
+process.env.LOG_LEVEL ??= 'warn';
+const { ConfigError, loadConfig } = await import('../config/env');
+const { ROLES, UserExistsError, createUserStore } = await import('../src/dashboard/users.store');
+const { importContacts, importEpraccur, importGias } = await import('../src/directory/directory-import');
+const { loadSampleIfEmpty } = await import('../src/directory/directory.service');
+const { createDirectoryStore } = await import('../src/directory/directory.store');
+const { ImportFormatError } = await import('../src/directory/csv-records');
+const { createRedis, redisReady } = await import('../src/platform/redis');
+
+const USAGE = `usage: npm run directory -- <command>
+  import-gias FILE --la 929
+  import-epraccur FILE [--commissioner 00L]
+  import-contacts FILE
+  load-sample
+  create-user EMAIL --role admin|mash   (password from ENDEAVOR_PASSWORD or stdin)`;
+
+/** A mistake in the command line: exit 2 with the usage. */
+class UsageError extends Error {}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+const oneFile = (positionals: string[]): string => {
+  if (positionals.length !== 1) throw new UsageError('give exactly one FILE');
+  return positionals[0] as string;
+};
+
+async function run(argv: string[]): Promise<unknown> {
+  const [command, ...rest] = argv;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: { la: { type: 'string' }, commissioner: { type: 'string' }, role: { type: 'string' } },
+      allowPositionals: true,
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (command === undefined) throw new UsageError('give a command');
+  if (!['import-gias', 'import-epraccur', 'import-contacts', 'load-sample', 'create-user'].includes(command)) {
+    throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  }
+  if (command === 'import-gias' && !/^\d{3}$/.test(values.la ?? '')) throw new UsageError('--la must be a 3-digit local authority code, e.g. 929');
+  if (command === 'import-epraccur' && values.commissioner !== undefined && !/^[A-Za-z0-9]{3,5}$/.test(values.commissioner)) {
+    throw new UsageError('--commissioner must be an ODS commissioner code, e.g. 00L');
+  }
+
+  const config = loadConfig();
+  const redis = createRedis(config.redisUrl, 'request');
+  try {
+    await redisReady(redis);
+    const directory = createDirectoryStore(redis, config.queuePrefix);
+    const now = new Date();
+    switch (command) {
+      case 'import-gias':
+        return await importGias(directory, createReadStream(oneFile(positionals)), { la: values.la as string }, now);
+      case 'import-epraccur':
+        return await importEpraccur(directory, createReadStream(oneFile(positionals)), { commissioner: values.commissioner?.toUpperCase() }, now);
+      case 'import-contacts':
+        return await importContacts(directory, await readFile(oneFile(positionals), 'utf8'), now);
+      case 'load-sample':
+        if (positionals.length > 0) throw new UsageError('load-sample takes no arguments');
+        return await loadSampleIfEmpty(directory, now, { production: config.production });
+      default: {
+        const email = z.email().safeParse(positionals.length === 1 ? positionals[0] : '');
+        if (!email.success) throw new UsageError('give one valid EMAIL');
+        const role = z.enum(ROLES).safeParse(values.role);
+        if (!role.success) throw new UsageError('--role must be admin or mash');
+        const password = process.env.ENDEAVOR_PASSWORD ?? (await readStdin());
+        if (password.length < 12) throw new UsageError('the password must be at least 12 characters');
+        const user = await createUserStore(redis, config.queuePrefix).createUser({ email: email.data, role: role.data, password }, now);
+        return { email: user.email, role: user.role, createdAt: user.createdAt };
+      }
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+try {
+  const result = await run(process.argv.slice(2));
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} catch (err) {
+  if (err instanceof UsageError) {
+    process.stderr.write(`directory: ${err.message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const known = err instanceof ConfigError || err instanceof ImportFormatError || err instanceof UserExistsError;
+  const code = (err as NodeJS.ErrnoException).code;
+  const message = known ? (err as Error).message : code === 'ENOENT' ? 'the file does not exist' : `${(err as Error).name}: ${(err as Error).message}`;
+  process.stderr.write(`directory: ${message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,98 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import type { DeliveryStore } from '../delivery/delivery.store';
+import type { EpisodeStore } from '../episodes/episode.store';
+import { moduleLogger } from '../platform/logger';
+import type { NotifyJob } from '../platform/queues';
+import { verifyAckToken } from './ack-token';
+
+const log = moduleLogger('ack');
+
+export type AckDeps = {
+  deliveries: DeliveryStore;
+  episodes: EpisodeStore;
+  notify: Queue<NotifyJob>;
+  secret: string;
+  now: () => Date;
+};
+
+/** What the acknowledgement page may show: the reference and the organisation, never the child. */
+export type AckView = {
+  deliveryId: string;
+  policeReference: string;
+  organisationName: string;
+  acknowledgedAt: string | null;
+  csrfToken: string;
+};
+
+export type AckLookup = { ok: true; view: AckView } | { ok: false; status: 404 | 410 };
+
+/** The form's CSRF token: derived from the link's own token, so only a holder of the link can post. */
+export const csrfTokenFor = (secret: string, token: string) => createHmac('sha256', secret).update(`ack-csrf\n${token}`).digest('base64url');
+
+function csrfMatches(secret: string, token: string, presented: unknown): boolean {
+  if (typeof presented !== 'string') return false;
+  const expected = Buffer.from(csrfTokenFor(secret, token));
+  const given = Buffer.from(presented);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+/** Reads the delivery behind a link. Changes nothing: mail scanners open links too. */
+export async function lookupAck(deps: AckDeps, token: string): Promise<AckLookup> {
+  const check = verifyAckToken(deps.secret, token, deps.now());
+  if (!check.ok) return { ok: false, status: check.reason === 'expired' ? 410 : 404 };
+  const delivery = await deps.deliveries.get(check.deliveryId);
+  if (!delivery) return { ok: false, status: 404 };
+  const episode = await deps.episodes.get(delivery.episodeId);
+  return {
+    ok: true,
+    view: {
+      deliveryId: delivery.deliveryId,
+      policeReference: episode?.policeReference ?? '',
+      organisationName: delivery.organisation.name,
+      acknowledgedAt: delivery.acknowledgedAt,
+      csrfToken: csrfTokenFor(deps.secret, token),
+    },
+  };
+}
+
+export type AckAnswer = { inSchoolToday?: boolean; note?: string };
+export type AckResult = AckLookup | { ok: false; status: 403 };
+
+/**
+ * Records receipt once (SPEC §7): again is harmless, and so is after an escalation. A
+ * follow-up's receipt also confirms the alert it threads to. An answer ("in school today",
+ * a note for police) is kept on the delivery and copied to the police contact.
+ */
+export async function confirmAck(deps: AckDeps, token: string, form: { csrf?: unknown } & AckAnswer): Promise<AckResult> {
+  const found = await lookupAck(deps, token);
+  if (!found.ok) return found;
+  if (!csrfMatches(deps.secret, token, form.csrf)) return { ok: false, status: 403 };
+  const now = deps.now();
+  const { deliveryId } = found.view;
+  const result = await deps.deliveries.acknowledge(deliveryId, now, 'receipt confirmed by the recipient');
+  const delivery = await deps.deliveries.get(deliveryId);
+  if (delivery?.threadOf && delivery.threadOf !== deliveryId) {
+    await deps.deliveries.acknowledge(delivery.threadOf, now, 'receipt confirmed on a later message of the thread');
+  }
+  const answer: AckAnswer = {
+    ...(form.inSchoolToday ? { inSchoolToday: true } : {}),
+    ...(form.note ? { note: form.note } : {}),
+  };
+  if (answer.inSchoolToday !== undefined || answer.note) {
+    await deps.deliveries.recordAckAnswer(deliveryId, answer);
+    await deps.notify.add(
+      'ack-answer',
+      { notice: 'ack-answer', deliveryId },
+      {
+        jobId: `na-${deliveryId}-${createHmac('sha256', 'answer').update(JSON.stringify(answer)).digest('hex').slice(0, 16)}`,
+        attempts: 10,
+        backoff: { type: 'exponential', delay: 5000 },
+        removeOnComplete: { age: 7 * 24 * 3600 },
+        removeOnFail: { age: 30 * 24 * 3600 },
+      },
+    );
+  }
+  log.info({ deliveryId, first: result.outcome === 'ok', answered: answer.note !== undefined || answer.inSchoolToday !== undefined }, 'receipt confirmed');
+  return { ok: true, view: { ...found.view, acknowledgedAt: result.acknowledgedAt ?? now.toISOString() } };
+}

@@ -1,0 +1,57 @@
+import type { Queue } from 'bullmq';
+import type { SchoolHours } from '../../config/school-hours';
+import type { DeliveryStore } from '../delivery/delivery.store';
+import type { EpisodeStore } from '../episodes/episode.store';
+import { moduleLogger } from '../platform/logger';
+import type { NotifyJob } from '../platform/queues';
+import { ackDeadline } from './deadline';
+
+const log = moduleLogger('escalate');
+
+export type EscalateDeps = {
+  deliveries: DeliveryStore;
+  episodes: EpisodeStore;
+  notify: Queue<NotifyJob>;
+  deadlineSeconds: number;
+  schoolHours: SchoolHours;
+  holidays: readonly string[];
+  now: () => Date;
+};
+
+/**
+ * SPEC §7: escalates direct deliveries sent and not acknowledged by their deadline (school
+ * hours; half for high risk). escalatedAt is set once, by a script, so two workers running
+ * this at once still send one notice.
+ */
+export async function escalateOverdue(deps: EscalateDeps): Promise<number> {
+  const now = deps.now();
+  // No deadline comes sooner than half the deadline in wall-clock time.
+  const ids = await deps.deliveries.awaitingEscalation(now.getTime() - (deps.deadlineSeconds * 1000) / 2);
+  let escalated = 0;
+  for (const delivery of await deps.deliveries.load(ids)) {
+    if (!delivery.sentAt || delivery.acknowledgedAt || delivery.escalatedAt) continue;
+    const deadline = ackDeadline(new Date(delivery.sentAt), deps.deadlineSeconds, delivery.risk, deps.schoolHours, deps.holidays);
+    if (now < deadline) continue;
+    const episode = await deps.episodes.get(delivery.episodeId);
+    if (episode && episode.state !== 'open') {
+      await deps.deliveries.stopWatching(delivery.deliveryId);
+      continue;
+    }
+    if (!(await deps.deliveries.markEscalated(delivery.deliveryId, now, `not acknowledged by ${deadline.toISOString()}`))) continue;
+    await deps.notify.add(
+      'escalation',
+      { notice: 'escalation', deliveryId: delivery.deliveryId },
+      {
+        jobId: `ne-${delivery.deliveryId}`,
+        priority: 1,
+        attempts: 10,
+        backoff: { type: 'exponential', delay: 5000 },
+        removeOnComplete: { age: 7 * 24 * 3600 },
+        removeOnFail: { age: 30 * 24 * 3600 },
+      },
+    );
+    escalated++;
+    log.warn({ deliveryId: delivery.deliveryId, episodeId: delivery.episodeId }, 'delivery escalated');
+  }
+  return escalated;
+}

@@ -1,0 +1,28 @@
+import type { Redis } from 'ioredis';
+
+export type AuditEntry = { at: string; actor: string; action: string; subject: string; detail?: string };
+
+/**
+ * The append-only audit log (SPEC §8): a Redis stream the app only ever adds to. Every view
+ * of a child's details and every action is written here, by id, never with the child's data.
+ */
+export function createAuditLog(redis: Redis, prefix: string) {
+  const key = `${prefix}:audit`;
+  return {
+    key,
+    async append(entry: AuditEntry): Promise<void> {
+      await redis.xadd(key, '*', 'at', entry.at, 'actor', entry.actor, 'action', entry.action, 'subject', entry.subject, 'detail', entry.detail ?? '');
+    },
+    /** Newest first. */
+    async recent(count = 200): Promise<AuditEntry[]> {
+      const rows = await redis.xrevrange(key, '+', '-', 'COUNT', count);
+      return rows.map(([, fields]) => {
+        const f: Record<string, string> = {};
+        for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+        return { at: f.at!, actor: f.actor!, action: f.action!, subject: f.subject!, ...(f.detail ? { detail: f.detail } : {}) };
+      });
+    },
+  };
+}
+
+export type AuditLog = ReturnType<typeof createAuditLog>;

@@ -1,0 +1,93 @@
+import { Router, type RequestHandler } from 'express';
+import type { Queue } from 'bullmq';
+import { z } from 'zod';
+import type { AuditLog } from '../dashboard/audit.store';
+import { actorOf } from '../dashboard/viewer';
+import { deliveryJson } from '../episodes/episode-view';
+import { HttpProblem, notFound, validationProblem } from '../platform/problem';
+import type { DeliverJob } from '../platform/queues';
+import { withRedis } from '../platform/redis';
+import { deliveriesCsv } from './deliveries-csv';
+import type { DeliveryStore } from './delivery.store';
+import { enqueueDelivery } from './delivery.queue';
+import { DELIVERY_STATUSES } from './delivery-status';
+
+export type DeliveriesRouterDeps = {
+  deliveries: DeliveryStore;
+  deliver: Queue<DeliverJob>;
+  audit: AuditLog;
+  /** Dashboard users only (mash, admin). */
+  staff: RequestHandler[];
+  attempts: number;
+  now: () => Date;
+};
+
+const listQuery = z.strictObject({
+  status: z.enum(DELIVERY_STATUSES).optional(),
+  unacknowledged: z.enum(['true', 'false']).optional(),
+});
+
+const csvQuery = z.strictObject({
+  from: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+  to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+});
+
+const issues = (error: z.ZodError) => error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+
+/** SPEC §6: deliveries by status, retry of a failed one, and the audit export. */
+export function deliveriesRouter(deps: DeliveriesRouterDeps): Router {
+  const router = Router();
+
+  router.get('/api/v1/deliveries', ...deps.staff, async (req, res) => {
+    const query = listQuery.safeParse(req.query);
+    if (!query.success) throw validationProblem(issues(query.error));
+    const { status, unacknowledged } = query.data;
+    const ids = await withRedis(async () => {
+      if (unacknowledged === 'true') return deps.deliveries.unacknowledged({ limit: 1000 });
+      if (status) return deps.deliveries.withStatus(status, { limit: 1000 });
+      return (await Promise.all(DELIVERY_STATUSES.map((s) => deps.deliveries.withStatus(s, { limit: 1000 })))).flat();
+    });
+    const deliveries = (await withRedis(() => deps.deliveries.load(ids, true))).filter((d) => !status || d.status === status);
+    res.json({ deliveries: deliveries.map(deliveryJson) });
+  });
+
+  router.post('/api/v1/deliveries/:deliveryId/retry', ...deps.staff, async (req, res) => {
+    const deliveryId = String(req.params.deliveryId);
+    if (!/^dl_[0-9a-f]{24}$/.test(deliveryId)) throw notFound('No such delivery.');
+    const actor = actorOf(req.viewer ?? { kind: 'user', email: req.user!.email, role: req.user!.role });
+    const moved = await withRedis(() =>
+      deps.deliveries.transition(deliveryId, 'pending', deps.now(), { detail: `retry requested by ${req.user!.role}`, from: ['failed'] }),
+    );
+    if (!moved.ok) {
+      if (moved.current === undefined) throw notFound('No such delivery.');
+      throw new HttpProblem(409, 'not-failed', 'Conflict', `Only a failed delivery can be retried; this one is ${moved.current}.`);
+    }
+    await withRedis(async () => {
+      // The failed job still holds the delivery's job id: clear it so the retry can take it.
+      const old = await deps.deliver.getJob(deliveryId);
+      if (old && !(await old.isActive())) await old.remove();
+      const delivery = (await deps.deliveries.load([deliveryId]))[0]!;
+      await enqueueDelivery(deps.deliver, delivery, deps.attempts);
+      await deps.audit.append({ at: deps.now().toISOString(), actor, action: 'delivery.retry', subject: deliveryId });
+    });
+    const delivery = await withRedis(() => deps.deliveries.get(deliveryId));
+    res.status(202).json(deliveryJson(delivery!));
+  });
+
+  router.get('/api/v1/deliveries.csv', ...deps.staff, async (req, res) => {
+    const query = csvQuery.safeParse(req.query);
+    if (!query.success) throw validationProblem(issues(query.error));
+    const now = deps.now().getTime();
+    const fromMs = query.data.from ? Date.parse(query.data.from) : now - 30 * 24 * 3600_000;
+    const toMs = query.data.to ? Date.parse(query.data.to) + (query.data.to.length === 10 ? 24 * 3600_000 - 1 : 0) : now;
+    if (fromMs > toMs) throw validationProblem([{ path: 'from', message: 'must not be after to' }]);
+    const ids = await withRedis(() => deps.deliveries.createdBetween(fromMs, toMs));
+    const deliveries = await withRedis(() => deps.deliveries.load(ids));
+    await withRedis(() =>
+      deps.audit.append({ at: deps.now().toISOString(), actor: actorOf(req.viewer!), action: 'deliveries.export', subject: `${ids.length} deliveries` }),
+    );
+    res.type('text/csv; charset=utf-8').set('Content-Disposition', 'attachment; filename="deliveries.csv"').send(deliveriesCsv(deliveries));
+  });
+
+  return router;
+}

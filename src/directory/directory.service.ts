@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import { localityByName, localityOfPostcode, postcodeDistrict } from '../../config/localities';
+import { moduleLogger } from '../platform/logger';
+import type { FieldError } from '../platform/problem';
+import { withRedis } from '../platform/redis';
+import { contactIdFor } from './contacts-csv';
+import type { DirectoryStore } from './directory.store';
+import {
+  ODS_PATTERN,
+  ORGANISATION_TYPES,
+  URN_PATTERN,
+  contactSchema,
+  type Contact,
+  type Organisation,
+  type OrganisationType,
+} from './organisation';
+import { sampleDirectory } from './sample-directory';
+
+/**
+ * The directory's use cases behind the API and `npm run directory`: create or replace,
+ * deactivate, load the sample. Decisions (what an organisation becomes) are pure functions;
+ * the store calls sit in the few async functions at the bottom.
+ */
+
+const log = moduleLogger('directory');
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const oneLine = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((v) => !CONTROL.test(v), 'must be on one line, without control characters');
+
+/** The body of `PUT /api/v1/organisations/{type}/{id}` (SPEC §4). */
+export const organisationBodySchema = z
+  .strictObject({
+    name: oneLine(200),
+    /** A known locality in any case; derived from the postcode when absent. */
+    locality: oneLine(100).optional(),
+    postcode: oneLine(10).optional(),
+    active: z.boolean().default(true),
+    receivesAreaAlerts: z.boolean().default(true),
+    contacts: z.array(contactSchema).max(100),
+  })
+  .superRefine((body, ctx) => {
+    if (body.locality !== undefined && localityByName(body.locality) === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['locality'], message: 'is not a known locality' });
+    }
+    if (body.postcode !== undefined && postcodeDistrict(body.postcode) === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['postcode'], message: 'is not a UK postcode' });
+    }
+    const seen = new Set<string>();
+    body.contacts.forEach((contact, i) => {
+      if (CONTROL.test(contact.name)) {
+        ctx.addIssue({ code: 'custom', path: ['contacts', i, 'name'], message: 'must be on one line, without control characters' });
+      }
+      const contactId = contact.contactId ?? contactIdFor(contact.email);
+      if (seen.has(contactId)) {
+        const field = contact.contactId === undefined ? 'email' : 'contactId';
+        ctx.addIssue({ code: 'custom', path: ['contacts', i, field], message: 'lists the same contact twice' });
+      }
+      seen.add(contactId);
+    });
+    // Alerts go to named people (SPEC §4): an organisation that takes alerts needs someone to take them.
+    if (body.active && !body.contacts.some((c) => c.active)) {
+      ctx.addIssue({ code: 'custom', path: ['contacts'], message: 'an active organisation needs at least one active named contact' });
+    }
+  });
+export type OrganisationBody = z.infer<typeof organisationBodySchema>;
+
+export type OrganisationRef = { type: OrganisationType; id: string };
+
+/**
+ * Reads `{type}/{id}` from a URL: a 6-digit URN for a school, an ODS code (any case, stored
+ * upper-case) for a GP practice. Errors name the parameter.
+ */
+export function parseOrganisationRef(type: string, id: string): { ok: true; ref: OrganisationRef } | { ok: false; errors: FieldError[] } {
+  if (!(ORGANISATION_TYPES as readonly string[]).includes(type)) {
+    return { ok: false, errors: [{ path: 'type', message: `must be one of ${ORGANISATION_TYPES.join(', ')}` }] };
+  }
+  if (type === 'school') {
+    return URN_PATTERN.test(id) ? { ok: true, ref: { type, id } } : { ok: false, errors: [{ path: 'id', message: 'a school id is a 6-digit URN' }] };
+  }
+  const ods = id.toUpperCase();
+  return ODS_PATTERN.test(ods)
+    ? { ok: true, ref: { type: 'gp', id: ods } }
+    : { ok: false, errors: [{ path: 'id', message: 'a gp id is an ODS code: a letter and 5 digits' }] };
+}
+
+/** "ne611aa", "NE61  1AA" → "NE61 1AA"; a bare district, or anything else, is only trimmed and upper-cased. */
+export function normalisePostcode(postcode: string): string {
+  const district = postcodeDistrict(postcode);
+  if (district === undefined) return postcode.trim().toUpperCase();
+  const compact = postcode.replace(/\s+/g, '').toUpperCase();
+  return compact.length > district.length ? `${district} ${compact.slice(district.length)}` : compact;
+}
+
+/** What `PUT` stores: the body as given, with the canonical locality, postcode and contact ids filled in. */
+export function organisationFromBody(ref: OrganisationRef, body: OrganisationBody, now: Date): Organisation {
+  const postcode = body.postcode === undefined ? undefined : normalisePostcode(body.postcode);
+  const locality = body.locality !== undefined ? localityByName(body.locality) : postcode !== undefined ? localityOfPostcode(postcode) : undefined;
+  const contacts: Contact[] = body.contacts.map((c) => ({ ...c, contactId: c.contactId ?? contactIdFor(c.email) }));
+  return {
+    type: ref.type,
+    id: ref.id,
+    name: body.name,
+    locality,
+    postcode,
+    active: body.active,
+    receivesAreaAlerts: body.receivesAreaAlerts,
+    contacts,
+    updatedAt: now.toISOString(),
+    ...(body.active ? {} : { deactivatedBy: 'admin' as const }),
+  };
+}
+
+/** Everything but `updatedAt`, in a fixed order: two organisations with equal content are the same. */
+function contentOf(o: Organisation): string {
+  return JSON.stringify([
+    o.type,
+    o.id,
+    o.name,
+    o.locality ?? null,
+    o.postcode ?? null,
+    o.active,
+    o.receivesAreaAlerts,
+    o.active ? null : (o.deactivatedBy ?? null),
+    o.contacts.map((c) => [c.contactId, c.name, c.email, c.role, c.active]),
+  ]);
+}
+
+export const sameContent = (a: Organisation, b: Organisation): boolean => contentOf(a) === contentOf(b);
+
+/** The API's view of an organisation: absent values are null rather than missing keys. */
+export function organisationBody(o: Organisation) {
+  return {
+    type: o.type,
+    id: o.id,
+    name: o.name,
+    locality: o.locality ?? null,
+    postcode: o.postcode ?? null,
+    active: o.active,
+    receivesAreaAlerts: o.receivesAreaAlerts,
+    deactivatedBy: o.active ? null : (o.deactivatedBy ?? null),
+    contacts: o.contacts.map((c) => ({ contactId: c.contactId, name: c.name, email: c.email, role: c.role, active: c.active })),
+    updatedAt: o.updatedAt,
+  };
+}
+
+/** Creates or replaces one organisation (PUT). */
+export async function putOrganisation(store: DirectoryStore, ref: OrganisationRef, body: OrganisationBody, now: Date) {
+  const organisation = organisationFromBody(ref, body, now);
+  const { existed } = await withRedis(() => store.put(organisation));
+  log.info({ type: ref.type, id: ref.id, change: existed ? 'replaced' : 'created', contacts: organisation.contacts.length }, 'organisation written');
+  return { organisation, created: !existed };
+}
+
+/**
+ * DELETE: the organisation stays, inactive, with its contacts, so past deliveries still name
+ * it and it can be re-activated by a PUT. Undefined when unknown.
+ */
+export async function deactivateOrganisation(store: DirectoryStore, ref: OrganisationRef, now: Date): Promise<Organisation | undefined> {
+  const previous = await withRedis(() => store.get(ref.type, ref.id));
+  if (!previous) return undefined;
+  if (!previous.active && previous.deactivatedBy === 'admin') return previous;
+  const organisation: Organisation = { ...previous, active: false, deactivatedBy: 'admin', updatedAt: now.toISOString() };
+  await withRedis(() => store.put(organisation));
+  log.info({ type: ref.type, id: ref.id, change: 'deactivated' }, 'organisation written');
+  return organisation;
+}
+
+/**
+ * SPEC §9: outside production, an empty directory gets the fictional sample directory so that
+ * `npm start` has someone to route to. Never in production, never over existing data.
+ */
+export async function loadSampleIfEmpty(store: DirectoryStore, now: Date, { production }: { production: boolean }): Promise<{ loaded: number }> {
+  if (production) return { loaded: 0 };
+  if ((await withRedis(() => store.count())) > 0) return { loaded: 0 };
+  const sample = sampleDirectory(now);
+  for (const organisation of sample) await withRedis(() => store.put(organisation));
+  log.info({ organisations: sample.length }, 'sample directory loaded');
+  return { loaded: sample.length };
+}

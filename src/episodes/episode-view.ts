@@ -1,0 +1,72 @@
+import type { DeliveryWithHistory } from '../delivery/delivery.store';
+import type { StoredEvent } from '../intake/event.store';
+import type { EpisodeRecord } from './episode.store';
+
+/** A delivery as the tracking API shows it (SPEC §6). */
+export function deliveryJson(d: DeliveryWithHistory) {
+  return {
+    deliveryId: d.deliveryId,
+    eventId: d.eventId,
+    episodeId: d.episodeId,
+    kind: d.kind,
+    audience: d.audience,
+    organisation: d.organisation,
+    contact: { name: d.contact.name, email: d.contact.email, role: d.contact.role },
+    status: d.status,
+    attempts: d.attempts,
+    lastError: d.lastError,
+    sentAt: d.sentAt,
+    acknowledgedAt: d.acknowledgedAt,
+    escalatedAt: d.escalatedAt,
+    acknowledgement: d.acknowledgement,
+    history: d.history,
+  };
+}
+
+/** An episode with its events and every delivery (SPEC §6). No child details: those are for the audited dashboard. */
+export function episodeJson(episode: EpisodeRecord, events: StoredEvent[], deliveries: DeliveryWithHistory[]) {
+  return {
+    episodeId: episode.episodeId,
+    feedId: episode.feedId,
+    policeReference: episode.policeReference,
+    state: episode.state,
+    risk: episode.risk ?? null,
+    openedAt: episode.openedAt,
+    closedAt: episode.closedAt ?? null,
+    foundAt: episode.foundAt ?? null,
+    returnInterviewDueAt: episode.returnInterviewDueAt ?? null,
+    locality: episode.locality ?? null,
+    unroutable: episode.unroutable,
+    /** The child's own organisations that got nothing although known: deactivated, or nobody active to write to. */
+    directGaps: { inactive: episode.inactive, noActiveContacts: episode.noActiveContacts ?? [] },
+    events: events.map((e) => ({ eventId: e.eventId, type: e.type, occurredAt: e.event.occurredAt, receivedAt: e.receivedAt })),
+    deliveries: deliveries.map(deliveryJson),
+  };
+}
+
+/** The one-line summary of an episode for lists and the live board. */
+export function episodeSummary(episode: EpisodeRecord, deliveries: DeliveryWithHistory[]) {
+  const count = (p: (d: DeliveryWithHistory) => boolean) => deliveries.filter(p).length;
+  const direct = deliveries.filter((d) => d.audience === 'direct' && d.kind === 'alert');
+  return {
+    episodeId: episode.episodeId,
+    feedId: episode.feedId,
+    policeReference: episode.policeReference,
+    state: episode.state,
+    risk: episode.risk ?? null,
+    openedAt: episode.openedAt,
+    closedAt: episode.closedAt ?? null,
+    returnInterviewDueAt: episode.returnInterviewDueAt ?? null,
+    unroutable: episode.unroutable,
+    counts: {
+      deliveries: deliveries.length,
+      reached: count((d) => d.status === 'sent'),
+      failed: count((d) => d.status === 'failed'),
+      pending: count((d) => ['pending', 'sending', 'retrying'].includes(d.status)),
+      acknowledged: count((d) => d.acknowledgedAt !== null),
+      escalated: count((d) => d.escalatedAt !== null),
+      directAlerts: direct.length,
+      directAcknowledged: direct.filter((d) => d.acknowledgedAt !== null).length,
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import type { Redis } from 'ioredis';
+import { createAuditLog } from './dashboard/audit.store';
+import { createSessionStore } from './dashboard/sessions.store';
+import { createUserStore } from './dashboard/users.store';
+import { createDeliveryStore } from './delivery/delivery.store';
+import { createDirectoryStore } from './directory/directory.store';
+import { createEpisodeStore } from './episodes/episode.store';
+import { createEventStore } from './intake/event.store';
+
+/** Every stage's store over one connection and prefix: each owns its own keys. */
+export function createStores(redis: Redis, prefix: string) {
+  return {
+    events: createEventStore(redis, prefix),
+    episodes: createEpisodeStore(redis, prefix),
+    deliveries: createDeliveryStore(redis, prefix),
+    directory: createDirectoryStore(redis, prefix),
+    users: createUserStore(redis, prefix),
+    sessions: createSessionStore(redis, prefix),
+    audit: createAuditLog(redis, prefix),
+  };
+}
+
+export type Stores = ReturnType<typeof createStores>;

@@ -1,0 +1,231 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEVELOPMENT_ADMIN_EMAIL, ensureFirstAdmin } from '../../../src/dashboard/first-admin';
+import { SESSION_IDLE_SECONDS } from '../../../src/dashboard/sessions.store';
+import { signIn, startTestApp, type TestApp } from '../../helpers/app';
+import { asUser } from '../../helpers/dashboard';
+import { uniqueId } from '../../helpers/factories';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(async () => {
+  await app.close();
+});
+
+const PASSWORD = 'correct horse battery staple (fictional)';
+const newEmail = (label = 'mash') => `${label}-${uniqueId('u').toLowerCase()}@endeavor.test`;
+
+async function createUser(role: 'admin' | 'mash' = 'mash') {
+  const email = newEmail(role);
+  await app.users.createUser({ email, role, password: PASSWORD }, new Date());
+  return email;
+}
+
+const postSession = (body: unknown, init: { contentType?: string; cookie?: string; target?: TestApp } = {}) =>
+  fetch(`${(init.target ?? app).url}/api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': init.contentType ?? 'application/json', ...(init.cookie ? { cookie: init.cookie } : {}) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+const cookieOf = (res: Response) => res.headers.get('set-cookie')?.split(';')[0];
+
+describe('POST /api/v1/session', () => {
+  it('signs in with 204 and an HttpOnly, SameSite=Strict session cookie on Path=/, not Secure over http', async () => {
+    const email = await createUser();
+    const res = await postSession({ email, password: PASSWORD });
+    expect(res.status).toBe(204);
+    const setCookie = res.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/^endeavor_session=[A-Za-z0-9_-]{43};/);
+    const attributes = setCookie.split(';').slice(1).map((a) => a.trim().toLowerCase());
+    expect(attributes).toEqual(expect.arrayContaining(['httponly', 'samesite=strict', 'path=/']));
+    expect(attributes).not.toContain('secure');
+  });
+
+  it('marks the cookie Secure when PUBLIC_BASE_URL is https', async () => {
+    const secure = await startTestApp({ env: { PUBLIC_BASE_URL: 'https://dispatch.endeavor.test' } });
+    try {
+      const email = newEmail();
+      await secure.users.createUser({ email, role: 'admin', password: PASSWORD }, new Date());
+      const res = await postSession({ email, password: PASSWORD }, { target: secure });
+      expect(res.status).toBe(204);
+      expect((res.headers.get('set-cookie') ?? '').toLowerCase().split(';').map((a) => a.trim())).toContain('secure');
+    } finally {
+      await secure.close();
+    }
+  });
+
+  it('treats the email without regard to case or surrounding spaces', async () => {
+    const email = await createUser();
+    expect((await postSession({ email: `  ${email.toUpperCase()} `, password: PASSWORD })).status).toBe(204);
+  });
+
+  it('answers a wrong password and an unknown email with the same 401 problem, and sets no cookie', async () => {
+    const email = await createUser();
+    const wrongPassword = await postSession({ email, password: 'not the password' });
+    const unknownEmail = await postSession({ email: newEmail('nobody'), password: PASSWORD });
+    for (const res of [wrongPassword, unknownEmail]) {
+      expect(res.status).toBe(401);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(res.headers.get('set-cookie')).toBeNull();
+    }
+    expect(await wrongPassword.json()).toEqual(await unknownEmail.json());
+  });
+
+  it('answers 422 with paths for a bad body, 415 for a body that is not JSON and 400 for broken JSON', async () => {
+    const missing = await postSession({ email: 'someone@endeavor.test' });
+    expect(missing.status).toBe(422);
+    expect((await missing.json()).errors).toEqual([{ path: 'password', message: expect.any(String) }]);
+    const extra = await postSession({ email: 'someone@endeavor.test', password: 'x', remember: true });
+    expect((await extra.json()).errors).toEqual([{ path: 'remember', message: 'is not a known field' }]);
+    expect((await postSession('[]')).status).toBe(422);
+    expect((await postSession('email=a&password=b', { contentType: 'application/x-www-form-urlencoded' })).status).toBe(415);
+    expect((await postSession('{"email":', {})).status).toBe(400);
+  });
+
+  it('slows guessing: after 10 wrong passwords in a minute for one email, even the right one gets 429 with Retry-After', async () => {
+    const email = await createUser();
+    for (let i = 0; i < 10; i++) expect((await postSession({ email, password: `wrong-${i}` })).status).toBe(401);
+    const limited = await postSession({ email, password: PASSWORD });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(120);
+    // Another account from the same address is not held back.
+    expect((await postSession({ email: await createUser(), password: PASSWORD })).status).toBe(204);
+  });
+});
+
+describe('the session cookie', () => {
+  it('authenticates the JSON API until DELETE /api/v1/session signs out, which clears the cookie and ends the session', async () => {
+    const cookie = await signIn(app, 'mash');
+    const user = asUser(app, cookie);
+    expect((await user.get('/api/v1/organisations')).status).toBe(200);
+
+    const out = await user.delete('/api/v1/session');
+    expect(out.status).toBe(204);
+    const cleared = out.headers.get('set-cookie') ?? '';
+    expect(cleared).toMatch(/^endeavor_session=;/);
+    expect(cleared).toMatch(/Expires=Thu, 01 Jan 1970/);
+
+    expect((await user.get('/api/v1/organisations')).status).toBe(401);
+    expect((await asUser(app, undefined).delete('/api/v1/session')).status).toBe(204);
+  });
+
+  it('keeps only a digest of the token in Redis, with the role, a CSRF token and an idle expiry', async () => {
+    const cookie = await signIn(app, 'admin');
+    const token = cookie.split('=')[1]!;
+    const keys = await app.redis.keys(`${app.config.queuePrefix}:session:*`);
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) {
+      expect(key).not.toContain(token);
+      expect(await app.redis.get(key)).not.toContain(token);
+    }
+    const sessions = await Promise.all(keys.map(async (key) => ({ key, value: JSON.parse((await app.redis.get(key))!) })));
+    const admins = sessions.filter((s) => s.value.role === 'admin');
+    expect(admins.length).toBeGreaterThan(0);
+    expect(admins[0]!.value).toEqual({ email: expect.stringMatching(/@endeavor\.test$/), role: 'admin', csrfToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), createdAt: expect.any(String) });
+    const ttl = await app.redis.ttl(admins[0]!.key);
+    expect(ttl).toBeGreaterThan(SESSION_IDLE_SECONDS - 60);
+    expect(ttl).toBeLessThanOrEqual(SESSION_IDLE_SECONDS);
+  });
+
+  it('replaces an earlier session of the same browser when signing in again', async () => {
+    const email = await createUser();
+    const first = cookieOf(await postSession({ email, password: PASSWORD }))!;
+    const second = cookieOf(await postSession({ email, password: PASSWORD }, { cookie: first }))!;
+    expect(second).not.toBe(first);
+    expect((await asUser(app, first).get('/api/v1/organisations')).status).toBe(401);
+    expect((await asUser(app, second).get('/api/v1/organisations')).status).toBe(200);
+  });
+
+  it('ends a session 24 hours after sign-in however much it is used', async () => {
+    const start = new Date('2026-03-02T09:00:00Z');
+    const { token } = await app.sessions.create({ email: 'mash@endeavor.test', role: 'mash' }, start);
+    expect(await app.sessions.get(token, new Date(start.getTime() + 23 * 3600_000))).toMatchObject({ role: 'mash' });
+    expect(await app.sessions.get(token, new Date(start.getTime() + 24 * 3600_000))).toBeUndefined();
+    expect(await app.sessions.get(token, start)).toBeUndefined();
+  });
+});
+
+describe('users and passwords', () => {
+  it('stores passwords hashed with scrypt, never as given', async () => {
+    const email = await createUser('admin');
+    const raw = await app.redis.get(`${app.config.queuePrefix}:user:${email}`);
+    expect(raw).not.toBeNull();
+    expect(raw).not.toContain(PASSWORD);
+    expect(raw).not.toContain('correct horse');
+    expect(JSON.parse(raw!)).toEqual({ email, role: 'admin', passwordHash: expect.stringMatching(/^scrypt\$32768\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/), createdAt: expect.any(String) });
+  });
+
+  it('refuses to create a second user with the same email in any case', async () => {
+    const email = await createUser();
+    await expect(app.users.createUser({ email: email.toUpperCase(), role: 'admin', password: 'another-password-1' }, new Date())).rejects.toThrow(/already exists/);
+    expect((await app.users.get(email))?.role).toBe('mash');
+  });
+});
+
+describe('the first admin', () => {
+  it('ensureAdmin creates exactly one admin when there are no users, and never a second', async () => {
+    const fresh = await startTestApp();
+    try {
+      const first = { email: 'first.admin@endeavor.test', password: 'first-admin-password' };
+      expect(await fresh.users.ensureAdmin(first, new Date())).toEqual({ created: true });
+      expect(await fresh.users.ensureAdmin(first, new Date())).toEqual({ created: false });
+      expect(await fresh.users.ensureAdmin({ email: 'second.admin@endeavor.test', password: 'second-admin-password' }, new Date())).toEqual({ created: false });
+      expect(await fresh.users.count()).toBe(1);
+      expect(await fresh.users.get('second.admin@endeavor.test')).toBeUndefined();
+      expect((await postSession(first, { target: fresh })).status).toBe(204);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('ensureAdmin creates one admin even when two processes start at once', async () => {
+    const fresh = await startTestApp();
+    try {
+      const results = await Promise.all(
+        ['a', 'b', 'c'].map((n) => fresh.users.ensureAdmin({ email: `admin-${n}@endeavor.test`, password: 'racing-admin-password' }, new Date())),
+      );
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      expect(await fresh.users.count()).toBe(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('ensureAdmin creates nothing when there are users already', async () => {
+    const fresh = await startTestApp();
+    try {
+      await fresh.users.createUser({ email: 'mash.only@endeavor.test', role: 'mash', password: 'mash-only-password' }, new Date());
+      expect(await fresh.users.ensureAdmin({ email: 'late.admin@endeavor.test', password: 'late-admin-password' }, new Date())).toEqual({ created: false });
+      expect(await fresh.users.count()).toBe(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('outside production without ADMIN_EMAIL, creates a development admin on a .test address with a one-time random password', async () => {
+    const fresh = await startTestApp();
+    try {
+      const created = await ensureFirstAdmin(fresh.users, { admin: undefined, production: false }, new Date());
+      expect(created).toEqual({ kind: 'development', email: DEVELOPMENT_ADMIN_EMAIL, password: expect.stringMatching(/^[A-Za-z0-9_-]{24}$/) });
+      if (created.kind !== 'development') throw new Error('unreachable');
+      expect((await postSession({ email: created.email, password: created.password }, { target: fresh })).status).toBe(204);
+      expect(await ensureFirstAdmin(fresh.users, { admin: undefined, production: false }, new Date())).toEqual({ kind: 'none' });
+      expect(await fresh.users.count()).toBe(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('in production without ADMIN_EMAIL, invents no user', async () => {
+    const fresh = await startTestApp();
+    try {
+      expect(await ensureFirstAdmin(fresh.users, { admin: undefined, production: true }, new Date())).toEqual({ kind: 'none' });
+      expect(await fresh.users.count()).toBe(0);
+    } finally {
+      await fresh.close();
+    }
+  });
+});

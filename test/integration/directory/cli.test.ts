@@ -1,0 +1,106 @@
+import { fileURLToPath } from 'node:url';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createUserStore } from '../../../src/dashboard/users.store';
+import { createDirectoryStore } from '../../../src/directory/directory.store';
+import { SAMPLE_GP_COUNT, SAMPLE_SCHOOL_COUNT } from '../../../src/directory/sample-directory';
+import { createRedis, redisReady } from '../../../src/platform/redis';
+import { uniqueId } from '../../helpers/factories';
+import { runEntry } from '../../helpers/process';
+
+const fixturePath = (name: string) => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
+
+let redis: Redis;
+beforeAll(async () => {
+  redis = createRedis(inject('redisUrl'), 'request');
+  await redisReady(redis);
+});
+const prefixes: string[] = [];
+afterAll(async () => {
+  for (const prefix of prefixes) {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+  }
+  redis.disconnect();
+});
+
+const newPrefix = () => {
+  const prefix = uniqueId('cli').replace(/[^A-Za-z0-9_-]/g, '_');
+  prefixes.push(prefix);
+  return prefix;
+};
+
+/** `npm run directory -- <args>` as a real process against the run's Redis. */
+async function directory(prefix: string, args: string[], env: Record<string, string> = {}) {
+  const run = runEntry('scripts/directory.ts', { REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', ...env }, { args });
+  const code = await run.exited;
+  return { code, stdout: run.stdout(), stderr: run.stderr(), result: code === 0 ? JSON.parse(run.stdout()) : undefined };
+}
+
+describe('npm run directory', () => {
+  it('import-gias loads the schools of the authority into the store, and a second run changes nothing', async () => {
+    const prefix = newPrefix();
+    const first = await directory(prefix, ['import-gias', fixturePath('gias-929.csv'), '--la', '929']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.result).toEqual({
+      created: 9,
+      updated: 0,
+      deactivated: 0,
+      rejected: [
+        { line: 8, reason: 'URN must be 6 digits' },
+        { line: 9, reason: 'EstablishmentName is empty' },
+      ],
+    });
+    const store = createDirectoryStore(redis, prefix);
+    expect(await store.get('school', '990105')).toMatchObject({ name: 'Fictional St Bede\u2019s RC First School', locality: 'Berwick', active: true, contacts: [] });
+    expect(await store.get('school', '990104')).toMatchObject({ active: false });
+    expect(await store.count()).toBe(9);
+
+    const second = await directory(prefix, ['import-gias', fixturePath('gias-929.csv'), '--la', '929']);
+    expect(second.result).toMatchObject({ created: 0, updated: 0, deactivated: 0 });
+  });
+
+  it('import-epraccur and import-contacts answer like the API', async () => {
+    const prefix = newPrefix();
+    const practices = await directory(prefix, ['import-epraccur', fixturePath('epraccur.csv'), '--commissioner', '00L']);
+    expect(practices.result).toMatchObject({ created: 7, updated: 0, deactivated: 0 });
+    const contacts = await directory(prefix, ['import-contacts', fixturePath('contacts.csv')]);
+    // Y90101 exists now (from epraccur) and gains its contacts; 990101 and 990107 are new.
+    expect(contacts.result).toMatchObject({ created: 2, updated: 1 });
+    expect(contacts.result.rejected).toHaveLength(7);
+    expect((await createDirectoryStore(redis, prefix).get('gp', 'Y90101'))?.contacts).toHaveLength(2);
+  });
+
+  it('create-user stores a user whose password verifies, taking the password from ENDEAVOR_PASSWORD', async () => {
+    const prefix = newPrefix();
+    const created = await directory(prefix, ['create-user', 'Mash.Worker@endeavor.test', '--role', 'mash'], { ENDEAVOR_PASSWORD: 'fictional-cli-password' });
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.result).toMatchObject({ email: 'mash.worker@endeavor.test', role: 'mash' });
+    expect(created.stdout).not.toContain('fictional-cli-password');
+    const users = createUserStore(redis, prefix);
+    expect(await users.verify('mash.worker@endeavor.test', 'fictional-cli-password')).toMatchObject({ role: 'mash' });
+
+    const again = await directory(prefix, ['create-user', 'mash.worker@endeavor.test', '--role', 'admin'], { ENDEAVOR_PASSWORD: 'fictional-cli-password' });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already exists/);
+  });
+
+  it('load-sample fills an empty directory once', async () => {
+    const prefix = newPrefix();
+    expect((await directory(prefix, ['load-sample'])).result).toEqual({ loaded: SAMPLE_SCHOOL_COUNT + SAMPLE_GP_COUNT });
+    expect((await directory(prefix, ['load-sample'])).result).toEqual({ loaded: 0 });
+  });
+
+  it('exits 2 with the usage for a bad command line, and 1 with one line for a file of the wrong format', async () => {
+    const prefix = newPrefix();
+    for (const args of [['import-everything'], ['import-gias', fixturePath('gias-929.csv')], ['create-user', 'x@endeavor.test', '--role', 'owner']]) {
+      const run = await directory(prefix, args);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stderr).toMatch(/usage: npm run directory/);
+    }
+    const wrong = await directory(prefix, ['import-gias', fixturePath('epraccur.csv'), '--la', '929']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^directory: line 1: not a GIAS establishments extract/)]);
+    expect(await createDirectoryStore(redis, prefix).count()).toBe(0);
+  });
+});
