@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { DeliveryStore } from '../delivery/delivery.store';
 import type { EpisodeStore } from '../episodes/episode.store';
+import { enqueueNotice } from '../delivery/notice.queue';
 import { moduleLogger } from '../platform/logger';
 import type { NotifyJob } from '../platform/queues';
 import { verifyAckToken } from './ack-token';
@@ -81,17 +82,8 @@ export async function confirmAck(deps: AckDeps, token: string, form: { csrf?: un
   };
   if (answer.inSchoolToday !== undefined || answer.note) {
     await deps.deliveries.recordAckAnswer(deliveryId, answer);
-    await deps.notify.add(
-      'ack-answer',
-      { notice: 'ack-answer', deliveryId },
-      {
-        jobId: `na-${deliveryId}-${createHmac('sha256', 'answer').update(JSON.stringify(answer)).digest('hex').slice(0, 16)}`,
-        attempts: 10,
-        backoff: { type: 'exponential', delay: 5000 },
-        removeOnComplete: { age: 7 * 24 * 3600 },
-        removeOnFail: { age: 30 * 24 * 3600 },
-      },
-    );
+    const answerId = createHmac('sha256', 'answer').update(JSON.stringify(answer)).digest('hex').slice(0, 16);
+    await enqueueNotice(deps.notify, { notice: 'ack-answer', deliveryId }, `na-${deliveryId}-${answerId}`);
   }
   log.info({ deliveryId, first: result.outcome === 'ok', answered: answer.note !== undefined || answer.inSchoolToday !== undefined }, 'receipt confirmed');
   return { ok: true, view: { ...found.view, acknowledgedAt: result.acknowledgedAt ?? now.toISOString() } };

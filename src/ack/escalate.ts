@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { SchoolHours } from '../../config/school-hours';
 import type { DeliveryStore } from '../delivery/delivery.store';
 import type { EpisodeStore } from '../episodes/episode.store';
+import { enqueueNotice } from '../delivery/notice.queue';
 import { moduleLogger } from '../platform/logger';
 import type { NotifyJob } from '../platform/queues';
 import { ackDeadline } from './deadline';
@@ -38,18 +39,7 @@ export async function escalateOverdue(deps: EscalateDeps): Promise<number> {
       continue;
     }
     if (!(await deps.deliveries.markEscalated(delivery.deliveryId, now, `not acknowledged by ${deadline.toISOString()}`))) continue;
-    await deps.notify.add(
-      'escalation',
-      { notice: 'escalation', deliveryId: delivery.deliveryId },
-      {
-        jobId: `ne-${delivery.deliveryId}`,
-        priority: 1,
-        attempts: 10,
-        backoff: { type: 'exponential', delay: 5000 },
-        removeOnComplete: { age: 7 * 24 * 3600 },
-        removeOnFail: { age: 30 * 24 * 3600 },
-      },
-    );
+    await enqueueNotice(deps.notify, { notice: 'escalation', deliveryId: delivery.deliveryId }, `ne-${delivery.deliveryId}`);
     escalated++;
     log.warn({ deliveryId: delivery.deliveryId, episodeId: delivery.episodeId }, 'delivery escalated');
   }

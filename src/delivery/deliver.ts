@@ -7,6 +7,7 @@ import type { DeliveryStore, DeliveryWithHistory } from './delivery.store';
 import { isFinal } from './delivery-status';
 import { classifySmtpError, describeSmtpError, type MailTransport } from './mail.transport';
 import { renderMessage, type EpisodeChanges, type RenderedMessage } from './messages';
+import { enqueueNotice } from './notice.queue';
 
 const log = moduleLogger('deliver');
 
@@ -26,22 +27,6 @@ export type Attempt = { attemptsMade: number; maxAttempts: number };
 /** A temporary failure: BullMQ tries again after the capped backoff. */
 export class TemporaryDeliveryError extends Error {
   override name = 'TemporaryDeliveryError';
-}
-
-/** Queues the MASH notice of a direct delivery that failed for good (once per failure). */
-export async function enqueueFailureNotice(notify: Queue<NotifyJob>, delivery: { deliveryId: string; attempts: number }): Promise<void> {
-  await notify.add(
-    'failure',
-    { notice: 'failure', deliveryId: delivery.deliveryId },
-    {
-      jobId: `nf-${delivery.deliveryId}-${delivery.attempts}`,
-      priority: 1,
-      attempts: 10,
-      backoff: { type: 'exponential', delay: 5000 },
-      removeOnComplete: { age: 7 * 24 * 3600 },
-      removeOnFail: { age: 30 * 24 * 3600 },
-    },
-  );
 }
 
 /** Direct messages that ask the child's own school or practice to act carry the personal acknowledgement link. */
@@ -131,5 +116,7 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
 async function fail(deps: DeliverDeps, delivery: DeliveryWithHistory, detail: string): Promise<void> {
   const moved = await deps.deliveries.transition(delivery.deliveryId, 'failed', deps.now(), { detail, fields: { lastError: detail } });
   log.warn({ deliveryId: delivery.deliveryId, episodeId: delivery.episodeId, attempts: delivery.attempts }, 'delivery failed');
-  if (moved.ok && delivery.audience === 'direct') await enqueueFailureNotice(deps.notify, delivery);
+  if (moved.ok && delivery.audience === 'direct') {
+    await enqueueNotice(deps.notify, { notice: 'failure', deliveryId: delivery.deliveryId }, `nf-${delivery.deliveryId}-${delivery.attempts}`);
+  }
 }

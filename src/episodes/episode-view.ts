@@ -23,20 +23,25 @@ export function deliveryJson(d: DeliveryWithHistory) {
   };
 }
 
+/** The fields every view of an episode starts with. */
+const episodeHead = (episode: EpisodeRecord) => ({
+  episodeId: episode.episodeId,
+  feedId: episode.feedId,
+  policeReference: episode.policeReference,
+  state: episode.state,
+  risk: episode.risk ?? null,
+  openedAt: episode.openedAt,
+  closedAt: episode.closedAt ?? null,
+  foundAt: episode.foundAt ?? null,
+  returnInterviewDueAt: episode.returnInterviewDueAt ?? null,
+  unroutable: episode.unroutable,
+});
+
 /** An episode with its events and every delivery (SPEC §6). No child details: those are for the audited dashboard. */
 export function episodeJson(episode: EpisodeRecord, events: StoredEvent[], deliveries: DeliveryWithHistory[]) {
   return {
-    episodeId: episode.episodeId,
-    feedId: episode.feedId,
-    policeReference: episode.policeReference,
-    state: episode.state,
-    risk: episode.risk ?? null,
-    openedAt: episode.openedAt,
-    closedAt: episode.closedAt ?? null,
-    foundAt: episode.foundAt ?? null,
-    returnInterviewDueAt: episode.returnInterviewDueAt ?? null,
+    ...episodeHead(episode),
     locality: episode.locality ?? null,
-    unroutable: episode.unroutable,
     /** The child's own organisations that got nothing although known: deactivated, or nobody active to write to. */
     directGaps: { inactive: episode.inactive, noActiveContacts: episode.noActiveContacts ?? [] },
     events: events.map((e) => ({ eventId: e.eventId, type: e.type, occurredAt: e.event.occurredAt, receivedAt: e.receivedAt })),
@@ -49,15 +54,7 @@ export function episodeSummary(episode: EpisodeRecord, deliveries: DeliveryWithH
   const count = (p: (d: DeliveryWithHistory) => boolean) => deliveries.filter(p).length;
   const direct = deliveries.filter((d) => d.audience === 'direct' && d.kind === 'alert');
   return {
-    episodeId: episode.episodeId,
-    feedId: episode.feedId,
-    policeReference: episode.policeReference,
-    state: episode.state,
-    risk: episode.risk ?? null,
-    openedAt: episode.openedAt,
-    closedAt: episode.closedAt ?? null,
-    returnInterviewDueAt: episode.returnInterviewDueAt ?? null,
-    unroutable: episode.unroutable,
+    ...episodeHead(episode),
     counts: {
       deliveries: deliveries.length,
       reached: count((d) => d.status === 'sent'),
