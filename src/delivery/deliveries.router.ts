@@ -1,4 +1,4 @@
-import { Router, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
 import type { AuditLog } from '../dashboard/audit.store';
@@ -32,6 +32,9 @@ const csvQuery = z.strictObject({
   to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
 });
 
+/** The signed-in user as the audit log names them. */
+const staffActor = (req: Request) => actorOf({ kind: 'user', email: req.user!.email, role: req.user!.role });
+
 const issues = (error: z.ZodError) => error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
 
 /** SPEC §6: deliveries by status, retry of a failed one, and the audit export. */
@@ -54,7 +57,7 @@ export function deliveriesRouter(deps: DeliveriesRouterDeps): Router {
   router.post('/api/v1/deliveries/:deliveryId/retry', ...deps.staff, async (req, res) => {
     const deliveryId = String(req.params.deliveryId);
     if (!/^dl_[0-9a-f]{24}$/.test(deliveryId)) throw notFound('No such delivery.');
-    const actor = actorOf(req.viewer ?? { kind: 'user', email: req.user!.email, role: req.user!.role });
+    const actor = staffActor(req);
     const moved = await withRedis(() =>
       deps.deliveries.transition(deliveryId, 'pending', deps.now(), { detail: `retry requested by ${req.user!.role}`, from: ['failed'] }),
     );
@@ -63,9 +66,12 @@ export function deliveriesRouter(deps: DeliveriesRouterDeps): Router {
       throw new HttpProblem(409, 'not-failed', 'Conflict', `Only a failed delivery can be retried; this one is ${moved.current}.`);
     }
     await withRedis(async () => {
-      // The failed job still holds the delivery's job id: clear it so the retry can take it.
+      // The failed job still holds the delivery's job id: clear it so the retry can take it. The
+      // record turns failed a moment before BullMQ files the job, so wait out that moment.
       const old = await deps.deliver.getJob(deliveryId);
-      if (old && !(await old.isActive())) await old.remove();
+      for (let waited = 0; old && (await old.isActive()) && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      // Still locked after that: the delivery sweeper queues it once the old job is done.
+      if (old) await old.remove().catch(() => undefined);
       const delivery = (await deps.deliveries.load([deliveryId]))[0]!;
       await enqueueDelivery(deps.deliver, delivery, deps.attempts);
       await deps.audit.append({ at: deps.now().toISOString(), actor, action: 'delivery.retry', subject: deliveryId });
@@ -84,7 +90,7 @@ export function deliveriesRouter(deps: DeliveriesRouterDeps): Router {
     const ids = await withRedis(() => deps.deliveries.createdBetween(fromMs, toMs));
     const deliveries = await withRedis(() => deps.deliveries.load(ids));
     await withRedis(() =>
-      deps.audit.append({ at: deps.now().toISOString(), actor: actorOf(req.viewer!), action: 'deliveries.export', subject: `${ids.length} deliveries` }),
+      deps.audit.append({ at: deps.now().toISOString(), actor: staffActor(req), action: 'deliveries.export', subject: `${ids.length} deliveries` }),
     );
     res.type('text/csv; charset=utf-8').set('Content-Disposition', 'attachment; filename="deliveries.csv"').send(deliveriesCsv(deliveries));
   });
