@@ -6,6 +6,7 @@ import { BANK_HOLIDAYS_ENGLAND_WALES } from '../config/bank-holidays';
 import { createAckToken } from '../src/ack/ack-token';
 import { ackDeadline } from '../src/ack/deadline';
 import { escalateOverdue } from '../src/ack/escalate';
+import { purgeExpired } from '../src/episodes/purge';
 import { sendDueReminders } from '../src/episodes/remind';
 import { retryDelayMs } from '../src/delivery/delivery-policy';
 import { createMailTransport } from '../src/delivery/mail.transport';
@@ -99,6 +100,9 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
           lockMs: tuning.lockDurationMs,
           now,
         });
+      },
+      purge: async () => {
+        await purgeExpired({ events, episodes, deliveries, retentionDays: config.retentionDays, lockMs: tuning.lockDurationMs, now });
       },
       'sweep-deliveries': async () => {
         await sweepDeliveries({

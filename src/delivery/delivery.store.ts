@@ -333,6 +333,19 @@ export function createDeliveryStore(redis: Redis, prefix: string) {
       if (Object.keys(fields).length > 0) await redis.hset(keys.delivery(deliveryId), fields);
     },
 
+    /** Deletes every delivery of an episode with its history, counts and index entries (retention). */
+    async purgeEpisode(episodeId: string, eventUids: string[]): Promise<number> {
+      const ids = await redis.zrange(keys.episode(episodeId), 0, -1);
+      const tx = redis.multi().del(keys.episode(episodeId));
+      for (const uid of eventUids) tx.del(keys.eventCounts(uid));
+      for (const id of ids) {
+        tx.del(keys.delivery(id), keys.history(id)).zrem(keys.log, id).zrem(keys.unacknowledged, id).zrem(keys.escalationWatch, id);
+        for (const status of DELIVERY_STATUSES) tx.zrem(keys.byStatus(status), id);
+      }
+      await tx.exec();
+      return ids.length;
+    },
+
     /** Ids of deliveries created in [fromMs, toMs], for the audit export. */
     async createdBetween(fromMs: number, toMs: number, limit = 100_000): Promise<string[]> {
       return redis.zrangebyscore(keys.log, fromMs, toMs, 'LIMIT', 0, limit);

@@ -64,6 +64,18 @@ export function createEpisodeStore(redis: Redis, prefix: string) {
       return docs.map(parse).filter((r): r is EpisodeRecord => r !== undefined);
     },
 
+    /** Closed episodes, for the retention purge. */
+    async closed(): Promise<string[]> {
+      return [...(await redis.smembers(keys.state('found'))), ...(await redis.smembers(keys.state('cancelled')))];
+    },
+
+    /** Deletes the episode record, its recipients and its place in the indexes (retention). */
+    async purge(episodeId: string): Promise<void> {
+      const tx = redis.multi().del(keys.episode(episodeId), keys.recipients(episodeId)).zrem(keys.all, episodeId);
+      for (const state of ['open', 'found', 'cancelled'] as const) tx.srem(keys.state(state), episodeId);
+      await tx.exec();
+    },
+
     async recipients(episodeId: string): Promise<RecipientEntry[]> {
       const raw = await redis.hvals(keys.recipients(episodeId));
       return raw.map((j) => JSON.parse(j) as RecipientEntry);

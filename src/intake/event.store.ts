@@ -114,6 +114,15 @@ export function createEventStore(redis: Redis, prefix: string) {
       await redis.eval(MARK_ROUTED, 2, keys.event(uid), keys.outbox, at.toISOString(), uid);
     },
 
+    /** Deletes an episode's events and their index (retention); returns the event uids that were there. */
+    async purgeEpisode(episodeId: string): Promise<string[]> {
+      const uids = await redis.zrange(keys.episodeEvents(episodeId), 0, -1);
+      const tx = redis.multi().del(keys.episodeEvents(episodeId));
+      for (const uid of uids) tx.del(keys.event(uid)).zrem(keys.outbox, uid);
+      await tx.exec();
+      return uids;
+    },
+
     /** Events accepted before `beforeMs` and not yet routed: the sweeper re-queues their fan-out. */
     async unrouted(beforeMs: number, limit = 500): Promise<string[]> {
       return redis.zrangebyscore(keys.outbox, '-inf', beforeMs, 'LIMIT', 0, limit);

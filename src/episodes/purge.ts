@@ -1,0 +1,41 @@
+import type { DeliveryStore } from '../delivery/delivery.store';
+import type { EventStore } from '../intake/event.store';
+import { moduleLogger } from '../platform/logger';
+import type { EpisodeStore } from './episode.store';
+
+const log = moduleLogger('purge');
+
+export type PurgeDeps = {
+  events: EventStore;
+  episodes: EpisodeStore;
+  deliveries: DeliveryStore;
+  retentionDays: number;
+  lockMs: number;
+  now: () => Date;
+};
+
+/**
+ * SPEC §2: closed episodes and their deliveries are purged RETENTION_DAYS after closing. The
+ * child's details live only in the events, so nothing personal outlives the retention period;
+ * the audit log keeps its lines, which name ids only.
+ */
+export async function purgeExpired(deps: PurgeDeps): Promise<number> {
+  const cutoff = deps.now().getTime() - deps.retentionDays * 24 * 3600_000;
+  let purged = 0;
+  for (const episodeId of await deps.episodes.closed()) {
+    const episode = await deps.episodes.get(episodeId);
+    if (!episode?.closedAt || Date.parse(episode.closedAt) > cutoff) continue;
+    const release = await deps.episodes.lock(episodeId, deps.lockMs);
+    if (!release) continue;
+    try {
+      const uids = await deps.events.purgeEpisode(episodeId);
+      const deliveries = await deps.deliveries.purgeEpisode(episodeId, uids);
+      await deps.episodes.purge(episodeId);
+      purged++;
+      log.info({ episodeId, events: uids.length, deliveries }, 'episode purged');
+    } finally {
+      await release();
+    }
+  }
+  return purged;
+}

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../../helpers/app';
+import { school, seedDirectory } from '../../helpers/directory';
+import { foundEvent, reportedEvent } from '../../helpers/factories';
+import { startTestSmtp, type TestSmtp } from '../../helpers/smtp-server';
+
+let smtp: TestSmtp;
+let app: TestApp;
+let offsetMs = 0;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  smtp = await startTestSmtp();
+  app = await startTestApp({
+    workers: true,
+    smtpUrl: `${smtp.url}?requireTLS=false`,
+    now: () => new Date(Date.now() + offsetMs),
+    env: { RETENTION_DAYS: '2', REMINDER_INTERVAL_HOURS: '0' },
+  });
+  await seedDirectory(app.redis, app.config.queuePrefix, [school('990001', { locality: 'Hexham', postcode: 'NE46 1AA' })]);
+});
+afterAll(async () => {
+  await app.close();
+  await smtp.close();
+});
+
+const hexham = () => reportedEvent({ child: { ...reportedEvent().child, schoolUrn: '990001', gpOdsCode: undefined, postcodeDistrict: 'NE46' } });
+
+async function settle(ref: string, mails: number) {
+  await smtp.waitFor((m) => m.filter((x) => x.subject.includes(ref)).length >= mails);
+  await sleep(300);
+}
+
+describe('retention', () => {
+  it('purges a closed episode, its events and its deliveries RETENTION_DAYS after closing, and keeps open ones', async () => {
+    const closed = hexham();
+    const open = hexham();
+    const { episodeId: closedId } = await (await app.post('/api/v1/events', closed)).json();
+    const { episodeId: openId } = await (await app.post('/api/v1/events', open)).json();
+    await settle(closed.policeReference, 1);
+    await settle(open.policeReference, 1);
+    await app.post('/api/v1/events', foundEvent(closed.policeReference));
+    await settle(closed.policeReference, 2);
+    const deliveryIds = (await app.stores.deliveries.ofEpisode(closedId)).map((d) => d.deliveryId);
+    expect(deliveryIds).toHaveLength(2);
+
+    offsetMs = 1 * 24 * 3600_000;
+    await sleep(2500);
+    expect((await app.get(`/api/v1/episodes/${closedId}`)).status).toBe(200);
+
+    offsetMs = 3 * 24 * 3600_000;
+    const deadline = Date.now() + 10_000;
+    while ((await app.get(`/api/v1/episodes/${closedId}`)).status !== 404 && Date.now() < deadline) await sleep(200);
+    expect((await app.get(`/api/v1/episodes/${closedId}`)).status).toBe(404);
+    expect((await app.get(`/api/v1/events/${closed.eventId}`)).status).toBe(404);
+    expect(await app.stores.deliveries.load(deliveryIds)).toEqual([]);
+    const leftovers = await app.redis.keys(`${app.config.queuePrefix}:*${closedId}*`);
+    expect(leftovers).toEqual([]);
+    const stillThere = await app.redis.hgetall(`${app.config.queuePrefix}:event:${(await app.stores.events.eventsOfEpisode(openId))[0]!.uid}`);
+    expect(stillThere.event).toContain('Testchild');
+
+    expect((await app.get(`/api/v1/episodes/${openId}`)).status).toBe(200);
+  });
+});
