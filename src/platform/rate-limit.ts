@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { RedisUnavailableError } from './redis';
 
 /**
  * A fixed one-second window per subject, kept in Redis so that every API process
@@ -7,8 +8,11 @@ import type { Redis } from 'ioredis';
 export async function takeRateToken(redis: Redis, prefix: string, subject: string, limitPerSecond: number, nowMs: number): Promise<number> {
   const second = Math.floor(nowMs / 1000);
   const key = `${prefix}:rate:${subject}:${second}`;
-  const [[, count]] = (await redis.multi().incr(key).expire(key, 2).exec()) as [[null, number], [null, number]];
-  return count > limitPerSecond ? 1 : 0;
+  const results = await redis.multi().incr(key).expire(key, 2).exec();
+  // exec() answers null, or an EXECABORT, when the connection dropped under the transaction.
+  const [error, count] = results?.[0] ?? [new Error('transaction aborted'), 0];
+  if (error) throw new RedisUnavailableError(error.message);
+  return (count as number) > limitPerSecond ? 1 : 0;
 }
 
 /**

@@ -60,10 +60,11 @@ describe('when Redis goes away', () => {
     stop = true;
     await stream;
 
-    expect(seenDuring.before).toEqual(new Set([202]));
-    expect(seenDuring.down.has(503)).toBe(true);
-    expect(seenDuring.after.has(202)).toBe(true);
-    expect(statuses.every((s) => s === 202 || s === 503)).toBe(true);
+    const seen = JSON.stringify({ before: [...seenDuring.before], down: [...seenDuring.down], after: [...seenDuring.after] });
+    expect(seenDuring.before, seen).toEqual(new Set([202]));
+    expect(seenDuring.down.has(503), seen).toBe(true);
+    expect(seenDuring.after.has(202), seen).toBe(true);
+    expect(statuses.every((s) => s === 202 || s === 503), seen).toBe(true);
 
     const store = createEventStore(app.redis, app.config.queuePrefix);
     for (const eventId of accepted) {
