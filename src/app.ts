@@ -4,6 +4,8 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/env';
 import { ackRouter } from './ack/ack.router';
 import { dashboardAuth } from './dashboard/auth';
+import { loginRouter } from './dashboard/login.router';
+import { pagesRouter } from './dashboard/pages.router';
 import { sessionRouter } from './dashboard/session.router';
 import { viewerAuth } from './dashboard/viewer';
 import { deliveriesRouter } from './delivery/deliveries.router';
@@ -101,6 +103,22 @@ export function createApp(deps: AppDeps): Express {
     });
   }
   app.use(ackRouter({ deliveries: stores.deliveries, episodes: stores.episodes, notify: deps.queues.notify, secret: deps.secret, now }));
+
+  const secureCookies = config.publicBaseUrl.startsWith('https:');
+  app.use(loginRouter({ redis: deps.redis, prefix, users: stores.users, sessions: stores.sessions, secureCookies, now }));
+  app.use(
+    pagesRouter({
+      redis: deps.redis,
+      prefix,
+      stores,
+      queues: deps.queues,
+      ...(deps.mailSink ? { mailSink: deps.mailSink } : {}),
+      ackDeadlineSeconds: config.ackDeadlineSeconds,
+      schoolHours: config.schoolHours,
+      retryAttempts: config.retry.attempts,
+      now,
+    }),
+  );
 
   app.use((_req, _res) => {
     throw new HttpProblem(404, 'not-found', 'Not Found', 'No such resource.');

@@ -9,8 +9,8 @@ import type { DeliverJob } from '../platform/queues';
 import { withRedis } from '../platform/redis';
 import { deliveriesCsv } from './deliveries-csv';
 import type { DeliveryStore } from './delivery.store';
-import { enqueueDelivery } from './delivery.queue';
 import { DELIVERY_STATUSES } from './delivery-status';
+import { retryDelivery } from './retry';
 
 export type DeliveriesRouterDeps = {
   deliveries: DeliveryStore;
@@ -55,29 +55,12 @@ export function deliveriesRouter(deps: DeliveriesRouterDeps): Router {
   });
 
   router.post('/api/v1/deliveries/:deliveryId/retry', ...deps.staff, async (req, res) => {
-    const deliveryId = String(req.params.deliveryId);
-    if (!/^dl_[0-9a-f]{24}$/.test(deliveryId)) throw notFound('No such delivery.');
-    const actor = staffActor(req);
-    const moved = await withRedis(() =>
-      deps.deliveries.transition(deliveryId, 'pending', deps.now(), { detail: `retry requested by ${req.user!.role}`, from: ['failed'] }),
-    );
-    if (!moved.ok) {
-      if (moved.current === undefined) throw notFound('No such delivery.');
-      throw new HttpProblem(409, 'not-failed', 'Conflict', `Only a failed delivery can be retried; this one is ${moved.current}.`);
+    const outcome = await withRedis(() => retryDelivery(deps, String(req.params.deliveryId), req.user!), 10_000);
+    if (!outcome.ok) {
+      if (outcome.reason === 'not-found') throw notFound('No such delivery.');
+      throw new HttpProblem(409, 'not-failed', 'Conflict', `Only a failed delivery can be retried; this one is ${outcome.current}.`);
     }
-    await withRedis(async () => {
-      // The failed job still holds the delivery's job id: clear it so the retry can take it. The
-      // record turns failed a moment before BullMQ files the job, so wait out that moment.
-      const old = await deps.deliver.getJob(deliveryId);
-      for (let waited = 0; old && (await old.isActive()) && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
-      // Still locked after that: the delivery sweeper queues it once the old job is done.
-      if (old) await old.remove().catch(() => undefined);
-      const delivery = (await deps.deliveries.load([deliveryId]))[0]!;
-      await enqueueDelivery(deps.deliver, delivery, deps.attempts);
-      await deps.audit.append({ at: deps.now().toISOString(), actor, action: 'delivery.retry', subject: deliveryId });
-    });
-    const delivery = await withRedis(() => deps.deliveries.get(deliveryId));
-    res.status(202).json(deliveryJson(delivery!));
+    res.status(202).json(deliveryJson(outcome.delivery));
   });
 
   router.get('/api/v1/deliveries.csv', ...deps.staff, async (req, res) => {

@@ -1,0 +1,62 @@
+import type { AuditEntry } from '../audit.store';
+import type { SinkMessage } from '../../platform/mail-sink';
+import { html, type Html } from '../../platform/html';
+import { alarm, time } from './common';
+
+/* The smaller operational pages of SPEC §8: queue health, audit log, export, caught mail. */
+
+export type QueueHealth = {
+  queues: { name: string; counts: Record<string, number> }[];
+  workersAlive: number;
+  outbox: number;
+};
+
+const COUNT_COLUMNS = ['waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'] as const;
+
+export function queuesView(health: QueueHealth): Html {
+  return html`<h1>Queue health</h1>
+<dl class="summary">
+  <dt>Worker processes alive</dt><dd>${health.workersAlive > 0 ? health.workersAlive : html`<strong class="alarm">None: nothing is being sent</strong>`}</dd>
+  <dt>Events waiting for fan-out (outbox)</dt><dd>${health.outbox}</dd>
+</dl>
+<table>
+  <caption>BullMQ jobs per queue</caption>
+  <thead><tr><th scope="col">Queue</th>${COUNT_COLUMNS.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
+  <tbody>${health.queues.map(
+    (q) => html`<tr><th scope="row">${q.name}</th>${COUNT_COLUMNS.map((c) => html`<td>${c === 'failed' ? alarm(q.counts[c] ?? 0) : (q.counts[c] ?? 0)}</td>`)}</tr>`,
+  )}</tbody>
+</table>`;
+}
+
+export function auditView(entries: readonly AuditEntry[]): Html {
+  return html`<h1>Audit log</h1>
+<p>Every view of a child's details and every action, newest first (the latest ${entries.length}).</p>
+<table>
+  <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Subject</th><th scope="col">Detail</th></tr></thead>
+  <tbody>${entries.map((e) => html`<tr><td>${time(e.at)}</td><td>${e.actor}</td><th scope="row">${e.action}</th><td>${e.subject.startsWith('ep_') ? html`<a href="/dashboard/episodes/${e.subject}">${e.subject}</a>` : e.subject}</td><td>${e.detail ?? ''}</td></tr>`)}</tbody>
+</table>`;
+}
+
+export function exportView(defaults: { from: string; to: string }): Html {
+  return html`<h1>Export the delivery log</h1>
+<p>A CSV of every delivery created between two dates, for audit. The export is recorded in the audit log.</p>
+<form method="get" action="/api/v1/deliveries.csv">
+  <label for="from">From</label>
+  <input type="date" id="from" name="from" required value="${defaults.from}">
+  <label for="to">To (inclusive)</label>
+  <input type="date" id="to" name="to" required value="${defaults.to}">
+  <p><button class="button" type="submit">Download CSV</button></p>
+</form>`;
+}
+
+export function mailView(messages: readonly SinkMessage[]): Html {
+  return html`<h1>Caught mail</h1>
+<p>The embedded development mail sink catches every message: nothing leaves this machine. The latest ${messages.length}, newest first.</p>
+${messages.map(
+  (m) => html`<section class="mail" aria-label="${m.subject}">
+  <h2>${m.subject}</h2>
+  <dl class="summary"><dt>To</dt><dd>${m.to.join(', ')}</dd><dt>Caught</dt><dd>${time(m.at)}</dd></dl>
+  <details><summary>Text of the message</summary><pre>${m.text}</pre></details>
+</section>`,
+)}`;
+}

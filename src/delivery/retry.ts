@@ -1,0 +1,41 @@
+import type { Queue } from 'bullmq';
+import type { AuditLog } from '../dashboard/audit.store';
+import type { DeliverJob } from '../platform/queues';
+import type { DeliveryStatus } from './delivery-status';
+import type { DeliveryStore, DeliveryWithHistory } from './delivery.store';
+import { enqueueDelivery } from './delivery.queue';
+
+export type RetryDeps = {
+  deliveries: DeliveryStore;
+  deliver: Queue<DeliverJob>;
+  audit: AuditLog;
+  attempts: number;
+  now: () => Date;
+};
+
+export type RetryOutcome =
+  | { ok: true; delivery: DeliveryWithHistory }
+  | { ok: false; reason: 'not-found' }
+  | { ok: false; reason: 'not-failed'; current: DeliveryStatus };
+
+export const DELIVERY_ID = /^dl_[0-9a-f]{24}$/;
+
+/**
+ * SPEC §6: sends a failed delivery again, for the API and the dashboard alike: failed → pending,
+ * the old job cleared, the send queued under the same job id, and `delivery.retry` audited.
+ */
+export async function retryDelivery(deps: RetryDeps, deliveryId: string, by: { role: string; email: string }): Promise<RetryOutcome> {
+  if (!DELIVERY_ID.test(deliveryId)) return { ok: false, reason: 'not-found' };
+  const moved = await deps.deliveries.transition(deliveryId, 'pending', deps.now(), { detail: `retry requested by ${by.role}`, from: ['failed'] });
+  if (!moved.ok) return moved.current === undefined ? { ok: false, reason: 'not-found' } : { ok: false, reason: 'not-failed', current: moved.current };
+  // The failed job still holds the delivery's job id: clear it so the retry can take it. The
+  // record turns failed a moment before BullMQ files the job, so wait out that moment.
+  const old = await deps.deliver.getJob(deliveryId);
+  for (let waited = 0; old && (await old.isActive()) && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  // Still locked after that: the delivery sweeper queues it once the old job is done.
+  if (old) await old.remove().catch(() => undefined);
+  const delivery = (await deps.deliveries.load([deliveryId]))[0]!;
+  await enqueueDelivery(deps.deliver, delivery, deps.attempts);
+  await deps.audit.append({ at: deps.now().toISOString(), actor: `${by.role}:${by.email}`, action: 'delivery.retry', subject: deliveryId });
+  return { ok: true, delivery: (await deps.deliveries.get(deliveryId))! };
+}
