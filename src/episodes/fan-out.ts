@@ -102,15 +102,15 @@ export async function fanOutEvent(deps: FanoutDeps, eventUid: string, deliveryAt
         }
       }
     }
+    // Each delivery is queued as soon as it is recorded, direct ones first: the child's own
+    // school need not wait for the bookkeeping of a large area broadcast.
     for (const delivery of plan.deliveries) {
       await deps.deliveries.create(delivery, now, delivery.status === 'superseded' ? 'episode closed before its report' : 'created');
+      if (delivery.status === 'pending') await enqueueDelivery(deps.deliver, delivery, deliveryAttempts);
     }
     await deps.episodes.putRecipients(stored.episodeId, plan.recipients);
     // A run that died while queuing left this event's records pending: queue them too (job ids dedupe).
-    const queued = new Map<string, { deliveryId: string; priority: number }>();
-    for (const d of existing) if (d.eventUid === eventUid && d.status === 'pending') queued.set(d.deliveryId, d);
-    for (const d of plan.deliveries) if (d.status === 'pending') queued.set(d.deliveryId, d);
-    for (const delivery of queued.values()) await enqueueDelivery(deps.deliver, delivery, deliveryAttempts);
+    for (const d of existing) if (d.eventUid === eventUid && d.status === 'pending') await enqueueDelivery(deps.deliver, d, deliveryAttempts);
     await deps.events.markRouted(eventUid, now);
     log.info(
       { eventUid, episodeId: stored.episodeId, deliveries: plan.deliveries.length, unroutable: plan.unroutable.length, reason: plan.reason },
