@@ -45,6 +45,10 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
 
   app.use(healthRouter({ redis: deps.redis, prefix, now }));
+  // Browsers ask for it on every page; there is none, and a JSON 404 would be noise.
+  app.get('/favicon.ico', (_req, res) => {
+    res.status(204).end();
+  });
   app.get('/assets/app.css', (_req, res) => {
     res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(CSS);
   });
@@ -74,7 +78,7 @@ export function createApp(deps: AppDeps): Express {
       now,
     }),
   );
-  app.use(organisationsRouter({ directory: stores.directory, sessions: stores.sessions, now }));
+  app.use(organisationsRouter({ directory: stores.directory, sessions: stores.sessions, audit: stores.audit, now }));
   app.use(
     episodesRouter({
       episodes: stores.episodes,
@@ -98,7 +102,8 @@ export function createApp(deps: AppDeps): Express {
   );
   if (deps.mailSink) {
     const sink = deps.mailSink;
-    app.get('/api/v1/dev/mail', ...staff, (_req, res) => {
+    app.get('/api/v1/dev/mail', ...staff, async (req, res) => {
+      await stores.audit.append({ at: now().toISOString(), actor: `${req.user!.role}:${req.user!.email}`, action: 'dev-mail.view', subject: 'sink' });
       res.json({ messages: sink.messages() });
     });
   }

@@ -38,8 +38,9 @@ export async function escalateOverdue(deps: EscalateDeps): Promise<number> {
       await deps.deliveries.stopWatching(delivery.deliveryId);
       continue;
     }
-    if (!(await deps.deliveries.markEscalated(delivery.deliveryId, now, `not acknowledged by ${deadline.toISOString()}`))) continue;
+    // Queued before the mark, so a crash between them cannot lose the notice; the job id keeps it to one.
     await enqueueNotice(deps.notify, { notice: 'escalation', deliveryId: delivery.deliveryId }, `ne-${delivery.deliveryId}`);
+    if (!(await deps.deliveries.markEscalated(delivery.deliveryId, now, `not acknowledged by ${deadline.toISOString()}`))) continue;
     escalated++;
     log.warn({ deliveryId: delivery.deliveryId, episodeId: delivery.episodeId }, 'delivery escalated');
   }

@@ -44,6 +44,9 @@ export function loginRouter(deps: LoginRouterDeps): Router {
   });
 
   router.post('/login', form, async (req, res) => {
+    // Login CSRF: another site must not sign a browser into an account of its choosing.
+    const site = req.get('sec-fetch-site');
+    if (site === 'cross-site' || site === 'same-site') return sendPage(res, 403, 'Sign in', loginView({ error: 'Sign in from this site’s own sign-in page.' }));
     const parsed = signInSchema.safeParse(req.body ?? {});
     const typed = typeof req.body?.email === 'string' ? String(req.body.email).slice(0, 254) : '';
     if (!parsed.success) return sendPage(res, 401, 'Sign in', loginView({ email: typed, error: 'Enter your email address and password.' }));

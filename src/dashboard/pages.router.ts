@@ -197,7 +197,9 @@ export function pagesRouter(deps: PagesRouterDeps): Router {
 
   if (deps.mailSink) {
     const sink = deps.mailSink;
-    router.get('/dashboard/mail', ...staff, (req, res) => {
+    router.get('/dashboard/mail', ...staff, async (req, res) => {
+      // Caught alerts hold the child's details: viewing them is audited like the episode page.
+      await withRedis(() => stores.audit.append({ at: now().toISOString(), actor: actor(req), action: 'dev-mail.view', subject: 'sink' }));
       sendDashboardPage(res, context(req), 'Caught mail', mailView(sink.messages()));
     });
   }

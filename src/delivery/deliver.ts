@@ -1,10 +1,11 @@
 import { UnrecoverableError, type Queue } from 'bullmq';
 import { episodeAsOf, foldEpisode } from '../episodes/episode';
+import type { EpisodeStore } from '../episodes/episode.store';
 import type { EventStore } from '../intake/event.store';
 import { moduleLogger } from '../platform/logger';
 import type { NotifyJob } from '../platform/queues';
 import type { DeliveryStore, DeliveryWithHistory } from './delivery.store';
-import { isFinal } from './delivery-status';
+import { MISSING_KINDS, isFinal } from './delivery-status';
 import { classifySmtpError, describeSmtpError, type MailTransport } from './mail.transport';
 import { renderMessage, type EpisodeChanges, type RenderedMessage } from './messages';
 import { enqueueNotice } from './notice.queue';
@@ -13,6 +14,7 @@ const log = moduleLogger('deliver');
 
 export type DeliverDeps = {
   deliveries: DeliveryStore;
+  episodes: EpisodeStore;
   events: EventStore;
   transport: MailTransport;
   notify: Queue<NotifyJob>;
@@ -37,7 +39,7 @@ async function render(deps: DeliverDeps, delivery: DeliveryWithHistory): Promise
   const own = events.find((e) => e.uid === delivery.eventUid);
   // A reminder belongs to no event: it describes the episode as it stands when it is due.
   if (!own && delivery.kind !== 'reminder') throw new Error('the event of this delivery is gone');
-  const view = own ? episodeAsOf(events, delivery.eventUid) : foldEpisode(events);
+  const view = own ? episodeAsOf(events, delivery.asOf ?? delivery.eventUid) : foldEpisode(events);
   const changes: EpisodeChanges | undefined = own?.event.type === 'missing.updated' ? own.event : undefined;
   const ackUrl = delivery.audience === 'direct' && CARRIES_ACK_LINK.has(delivery.kind) ? deps.ackUrlFor(delivery) : undefined;
   return renderMessage({
@@ -64,6 +66,12 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
   const delivery = await deps.deliveries.get(deliveryId);
   if (!delivery || isFinal(delivery.status)) {
     log.info({ deliveryId, status: delivery?.status ?? 'missing' }, 'delivery skipped');
+    return 'skipped';
+  }
+  // Never "still missing" after the child is found: a retried or late alert of a closed episode is superseded.
+  if (MISSING_KINDS.has(delivery.kind) && (await deps.episodes.get(delivery.episodeId))?.state !== 'open') {
+    await deps.deliveries.transition(deliveryId, 'superseded', deps.now(), { detail: 'episode closed', from: ['pending', 'retrying'] });
+    log.info({ deliveryId, status: 'superseded' }, 'delivery skipped');
     return 'skipped';
   }
   const claimed = await deps.deliveries.transition(deliveryId, 'sending', deps.now(), {
@@ -114,9 +122,10 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
 }
 
 async function fail(deps: DeliverDeps, delivery: DeliveryWithHistory, detail: string): Promise<void> {
-  const moved = await deps.deliveries.transition(delivery.deliveryId, 'failed', deps.now(), { detail, fields: { lastError: detail } });
-  log.warn({ deliveryId: delivery.deliveryId, episodeId: delivery.episodeId, attempts: delivery.attempts }, 'delivery failed');
-  if (moved.ok && delivery.audience === 'direct') {
+  // The notice is queued first, so a crash between the two cannot lose it; it waits until the record says failed.
+  if (delivery.audience === 'direct') {
     await enqueueNotice(deps.notify, { notice: 'failure', deliveryId: delivery.deliveryId }, `nf-${delivery.deliveryId}-${delivery.attempts}`);
   }
+  await deps.deliveries.transition(delivery.deliveryId, 'failed', deps.now(), { detail, fields: { lastError: detail } });
+  log.warn({ deliveryId: delivery.deliveryId, episodeId: delivery.episodeId, attempts: delivery.attempts }, 'delivery failed');
 }

@@ -17,3 +17,6 @@ export const ALLOWED_FROM: Record<DeliveryStatus, readonly DeliveryStatus[]> = {
 };
 
 export const canMove = (from: DeliveryStatus, to: DeliveryStatus) => ALLOWED_FROM[to].includes(from);
+
+/** Kinds that say "the child is missing": never sent once the episode has closed. */
+export const MISSING_KINDS: ReadonlySet<string> = new Set(['alert', 'update', 'reminder']);

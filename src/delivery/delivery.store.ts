@@ -28,6 +28,11 @@ export type Delivery = {
   escalatedAt: string | null;
   /** Delivery id of the first message to this contact in the episode; follow-ups thread to it. */
   threadOf: string | null;
+  /**
+   * The event up to which the message describes the episode; null = its own event. An alert
+   * fanned out after later events were stored (they came first, or waited in the queue) carries them.
+   */
+  asOf: string | null;
   /** The first direct message to a contact: escalated if not acknowledged in time. */
   ackable: boolean;
   /** What the recipient said on acknowledging. */
@@ -134,6 +139,7 @@ const toHash = (d: NewDelivery, now: Date): Record<string, string> => ({
   createdAt: now.toISOString(),
   updatedAt: now.toISOString(),
   ...(d.threadOf ? { threadOf: d.threadOf } : {}),
+  ...(d.asOf ? { asOf: d.asOf } : {}),
   ackable: d.ackable ? '1' : '0',
   risk: d.risk,
   priority: String(d.priority),
@@ -160,6 +166,7 @@ const fromHash = (h: Record<string, string>, history?: string[]): (Delivery & { 
         acknowledgedAt: h.acknowledgedAt ?? null,
         escalatedAt: h.escalatedAt ?? null,
         threadOf: h.threadOf ?? null,
+        asOf: h.asOf ?? null,
         ackable: h.ackable === '1',
         acknowledgement: { inSchoolToday: h.ackInSchoolToday ? h.ackInSchoolToday === 'yes' : null, note: h.ackNote ?? null },
         risk: h.risk as Risk,

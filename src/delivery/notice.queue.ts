@@ -11,7 +11,7 @@ export async function enqueueNotice(notify: Queue<NotifyJob>, job: NotifyJob, jo
     jobId,
     priority: 1,
     attempts: 10,
-    backoff: { type: 'exponential', delay: 5000 },
+    backoff: { type: 'exponential', delay: 1000 },
     removeOnComplete: { age: 7 * 24 * 3600 },
     removeOnFail: { age: 30 * 24 * 3600 },
   });

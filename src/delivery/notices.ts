@@ -24,6 +24,11 @@ export type NoticeDeps = {
   now: () => Date;
 };
 
+/** The record has not yet reached the state the notice is about: BullMQ tries again shortly. */
+export class NoticeNotReadyError extends Error {
+  override name = 'NoticeNotReadyError';
+}
+
 /**
  * Sends one staff notice (SPEC §5): a direct delivery that failed for good goes to
  * MASH_EMAIL; an unacknowledged one goes to the organisation's deputies and MASH_EMAIL.
@@ -32,6 +37,12 @@ export type NoticeDeps = {
 export async function sendNotice(deps: NoticeDeps, job: NotifyJob, noticeId: string): Promise<number> {
   const delivery = await deps.deliveries.get(job.deliveryId);
   if (!delivery) return 0;
+  // Notices are queued just before the record changes: wait for it, and drop what no longer holds.
+  if (job.notice === 'failure' && delivery.status !== 'failed') {
+    if (['pending', 'sending', 'retrying'].includes(delivery.status)) throw new NoticeNotReadyError(delivery.deliveryId);
+    return 0;
+  }
+  if (job.notice === 'escalation' && delivery.acknowledgedAt) return 0;
   const episode = await deps.episodes.get(delivery.episodeId);
   const base = {
     policeReference: episode?.policeReference ?? 'unknown',

@@ -67,8 +67,9 @@ function readHeader(fields: string[]): Map<Column, number> {
   const repeated = names.filter((n, i) => names.indexOf(n) !== i);
   const problems = [
     missing.length > 0 ? `missing column(s) ${missing.join(', ')}` : '',
-    unknown.length > 0 ? `unknown column(s) ${unknown.map((u) => JSON.stringify(u)).join(', ')}` : '',
-    repeated.length > 0 ? `repeated column(s) ${repeated.join(', ')}` : '',
+    // Positions, never the text: a file without its header row would echo a contact's name and email.
+    unknown.length > 0 ? `unknown column(s) at position ${names.flatMap((n, i) => (unknown.includes(n) ? [i + 1] : [])).join(', ')}` : '',
+    repeated.length > 0 ? `repeated column(s) at position ${names.flatMap((n, i) => (names.indexOf(n) !== i ? [i + 1] : [])).join(', ')}` : '',
   ].filter(Boolean);
   if (problems.length > 0) {
     throw new ImportFormatError(`the header must name ${CONTACT_CSV_COLUMNS.join(',')}: ${problems.join('; ')}`, 1);

@@ -15,12 +15,14 @@ import {
   putOrganisation,
   type OrganisationRef,
 } from './directory.service';
+import type { AuditLog } from '../dashboard/audit.store';
 import type { DirectoryStore } from './directory.store';
 import { ORGANISATION_TYPES, type OrganisationType } from './organisation';
 
 export type OrganisationsRouterDeps = {
   directory: DirectoryStore;
   sessions: SessionStore;
+  audit: AuditLog;
   now: () => Date;
 };
 
@@ -99,6 +101,19 @@ export function organisationsRouter(deps: OrganisationsRouterDeps): Router {
   const auth = dashboardAuth(deps.sessions, deps.now);
   const json = express.json({ limit: '256kb', strict: false, type: () => true });
   const csvText = express.text({ limit: CONTACTS_LIMIT.bytes, type: () => true, defaultCharset: 'utf-8' });
+
+  // Every change to the directory is written to the audit log (SPEC §8): who, what, which organisation.
+  router.use('/api/v1/organisations', (req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.on('finish', () => {
+        if (res.statusCode >= 400 || !req.user) return;
+        void deps.audit
+          .append({ at: deps.now().toISOString(), actor: `${req.user.role}:${req.user.email}`, action: `directory.${req.method.toLowerCase()}`, subject: req.originalUrl.split('?')[0]! })
+          .catch(() => undefined);
+      });
+    }
+    next();
+  });
 
   router.get('/api/v1/organisations', ...auth('admin', 'mash'), async (req, res) => {
     const errors: FieldError[] = [];

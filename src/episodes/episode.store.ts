@@ -11,6 +11,11 @@ export type EpisodeRecord = EpisodeView & {
   inactive: OrganisationRef[];
   noActiveContacts?: OrganisationRef[];
   updatedAt: string;
+  /**
+   * The found/cancelled event whose fan-out closed the episode. The folded state may say
+   * closed earlier (a close stored but not yet fanned out); only this says it was announced.
+   */
+  closedBy?: string;
   /** When the alert was fanned out: the start of the reminder clock. */
   alertedAt?: string;
   remindersSent?: number;
@@ -55,7 +60,7 @@ export function createEpisodeStore(redis: Redis, prefix: string) {
     },
 
     /** Episodes newest first, optionally in one state. */
-    async list(state?: EpisodeState, limit = 500): Promise<EpisodeRecord[]> {
+    async list(state?: EpisodeState, limit = Number.POSITIVE_INFINITY): Promise<EpisodeRecord[]> {
       const ids = await redis.zrevrange(keys.all, 0, -1);
       const wanted = state ? new Set(await redis.smembers(keys.state(state))) : undefined;
       const chosen = ids.filter((id) => !wanted || wanted.has(id)).slice(0, limit);

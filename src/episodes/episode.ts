@@ -105,6 +105,11 @@ export function foldEpisode(events: readonly StoredEvent[]): EpisodeView {
   return view;
 }
 
+/** The event that happened last: an alert planned now describes the episode up to it. */
+export function latestEvent(events: readonly StoredEvent[]): StoredEvent | undefined {
+  return [...events].sort(byOccurrence).at(-1);
+}
+
 /** The picture as it stood at one event: what that event's messages describe, stable across resends. */
 export function episodeAsOf(events: readonly StoredEvent[], eventUid: string): EpisodeView {
   const ordered = [...events].sort(byOccurrence);

@@ -31,8 +31,16 @@ export function episodesRouter(deps: EpisodesRouterDeps): Router {
     const episodes = (await withRedis(() => deps.episodes.list(query.data.state))).filter(
       (e) => viewer.kind === 'user' || e.feedId === viewer.feedId,
     );
-    const summaries = await withRedis(() => Promise.all(episodes.map(async (e) => episodeSummary(e, await deps.deliveries.ofEpisode(e.episodeId, false)))));
-    res.json({ episodes: summaries });
+    // Each with its events and every delivery, as SPEC §6 describes both endpoints, plus summary counts.
+    const items = await withRedis(() =>
+      Promise.all(
+        episodes.map(async (e) => {
+          const [events, deliveries] = await Promise.all([deps.events.eventsOfEpisode(e.episodeId), deps.deliveries.ofEpisode(e.episodeId)]);
+          return { ...episodeJson(e, events, deliveries), counts: episodeSummary(e, deliveries).counts };
+        }),
+      ),
+    );
+    res.json({ episodes: items });
   });
 
   router.get('/api/v1/episodes/:episodeId', ...deps.viewer, async (req, res) => {

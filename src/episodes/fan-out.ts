@@ -2,12 +2,12 @@ import type { Queue } from 'bullmq';
 import { localityOfDistrict } from '../../config/localities';
 import type { DeliveryStore } from '../delivery/delivery.store';
 import { enqueueDelivery } from '../delivery/delivery.queue';
-import type { DeliveryStatus } from '../delivery/delivery-status';
+import { MISSING_KINDS, type DeliveryStatus } from '../delivery/delivery-status';
 import type { DirectoryStore } from '../directory/directory.store';
 import type { EventStore } from '../intake/event.store';
 import { moduleLogger } from '../platform/logger';
 import type { DeliverJob } from '../platform/queues';
-import { foldEpisode } from './episode';
+import { foldEpisode, latestEvent } from './episode';
 import type { EpisodeRecord, EpisodeStore } from './episode.store';
 import { planFanout } from './plan-fanout';
 import type { OrganisationRef } from './routing';
@@ -30,8 +30,6 @@ export class EpisodeBusyError extends Error {
   override name = 'EpisodeBusyError';
 }
 
-/** Kinds that say "the child is missing": not to be sent once the episode has closed. */
-const SUPERSEDED_BY_CLOSE = new Set(['alert', 'update', 'reminder']);
 
 const mergeRefs = (a: OrganisationRef[], b: OrganisationRef[]) => {
   const seen = new Map([...a, ...b].map((r) => [`${r.type}:${r.id}`, r]));
@@ -72,12 +70,13 @@ export async function fanOutEvent(deps: FanoutDeps, eventUid: string, deliveryAt
     const plan = planFanout({
       stored,
       view,
-      wasClosed: previous !== undefined && previous.state !== 'open',
+      wasClosed: previous?.closedBy !== undefined && previous.closedBy !== stored.uid,
       recipients,
       rootStatus,
       directory,
       localityOfDistrict,
       previousLocality: previous?.locality,
+      latestUid: latestEvent(all)!.uid,
     });
 
     const record: EpisodeRecord = {
@@ -90,6 +89,9 @@ export async function fanOutEvent(deps: FanoutDeps, eventUid: string, deliveryAt
       ...(previous?.remindersSent ? { remindersSent: previous.remindersSent } : {}),
       ...(previous?.lastReminderAt ? { lastReminderAt: previous.lastReminderAt } : {}),
     };
+    const closing = stored.type === 'missing.found' || stored.type === 'missing.cancelled';
+    const closedBy = previous?.closedBy ?? (closing && plan.supersedePending ? stored.uid : undefined);
+    if (closedBy) record.closedBy = closedBy;
     const alerted = stored.type === 'missing.reported' && view.state === 'open' ? now.toISOString() : undefined;
     const alertedAt = previous?.alertedAt ?? alerted;
     if (alertedAt) record.alertedAt = alertedAt;
@@ -97,7 +99,7 @@ export async function fanOutEvent(deps: FanoutDeps, eventUid: string, deliveryAt
 
     if (plan.supersedePending) {
       for (const d of existing) {
-        if (SUPERSEDED_BY_CLOSE.has(d.kind) && (d.status === 'pending' || d.status === 'retrying')) {
+        if (MISSING_KINDS.has(d.kind) && (d.status === 'pending' || d.status === 'retrying')) {
           await deps.deliveries.transition(d.deliveryId, 'superseded', now, { detail: `episode ${view.state}` });
         }
       }

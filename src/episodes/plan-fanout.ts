@@ -46,6 +46,8 @@ export type FanoutInput = {
   directory: DirectoryView;
   localityOfDistrict: (district: string) => string | undefined;
   previousLocality: string | undefined;
+  /** The uid of the episode's latest stored event: what an alert planned now describes. */
+  latestUid: string;
 };
 
 const empty = (reason: string, input: FanoutInput): FanoutPlan => ({
@@ -80,6 +82,7 @@ export function planFanout(input: FanoutInput): FanoutPlan {
     contact: { contactId: r.contact.contactId, name: r.contact.name, email: r.contact.email, role: r.contact.role },
     status,
     threadOf,
+    asOf: kind === 'alert' && input.latestUid !== stored.uid ? input.latestUid : null,
     ackable,
     risk,
     priority: deliveryPriority(r.audience, risk),

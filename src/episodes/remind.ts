@@ -76,6 +76,7 @@ export async function sendDueReminders(deps: RemindDeps): Promise<number> {
           contact: { contactId: contact.contactId, name: contact.name, email: contact.email, role: contact.role },
           status: 'pending',
           threadOf: recipient.threadRoot,
+          asOf: null,
           ackable: false,
           risk,
           priority: deliveryPriority('direct', risk),

@@ -3,7 +3,7 @@ import { localityOfDistrict } from '../../../config/localities';
 import type { NewDelivery } from '../../../src/delivery/delivery.store';
 import type { DeliveryStatus } from '../../../src/delivery/delivery-status';
 import type { Contact, Organisation, OrganisationType } from '../../../src/directory/organisation';
-import { foldEpisode } from '../../../src/episodes/episode';
+import { foldEpisode, latestEvent } from '../../../src/episodes/episode';
 import { deliveryIdOf, planFanout, type FanoutInput, type FanoutPlan } from '../../../src/episodes/plan-fanout';
 import type { DirectoryView } from '../../../src/episodes/routing';
 import type { MissingEvent, ReportedEvent, Risk, UpdatedEvent } from '../../../src/intake/event.schema';
@@ -117,6 +117,7 @@ function plan(event: StoredEvent, events: StoredEvent[], overrides: Partial<Fano
   return planFanout({
     stored: event,
     view: foldEpisode(events),
+    latestUid: latestEvent(events)?.uid ?? event.uid,
     wasClosed: false,
     recipients: [],
     rootStatus: new Map(),
