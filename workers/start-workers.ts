@@ -131,6 +131,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       QUEUE_NAMES.deliver,
       deliverProcessor({
         deliveries,
+        episodes,
         events,
         transport,
         notify: deps.queues.notify,
