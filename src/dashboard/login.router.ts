@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import express, { Router, type CookieOptions } from 'express';
-import type { Redis } from 'ioredis';
 import { pageHeaders, sendPage } from '../platform/html';
 import { moduleLogger } from '../platform/logger';
 import { failureWindow } from '../platform/rate-limit';
@@ -8,21 +7,13 @@ import { withRedis } from '../platform/redis';
 import { SESSION_COOKIE, loadSession, readCookie } from './auth';
 import { checkCsrf } from './page-auth';
 import { pageErrors } from './page-errors';
-import { SIGN_IN_FAILURES_PER_MINUTE, signInSchema } from './session.router';
-import type { SessionStore } from './sessions.store';
-import type { UserStore } from './users.store';
+import { SIGN_IN_FAILURES_PER_MINUTE, signInSchema, type SessionRouterDeps } from './session.router';
 import { loginView } from './views/login';
 
 const log = moduleLogger('login');
 
-export type LoginRouterDeps = {
-  redis: Redis;
-  prefix: string;
-  users: UserStore;
-  sessions: SessionStore;
-  secureCookies: boolean;
-  now: () => Date;
-};
+/** The same dependencies as the JSON sign-in: one set of users, sessions and failure counts. */
+export type LoginRouterDeps = SessionRouterDeps;
 
 const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 });
 

@@ -111,7 +111,6 @@ describe('fan-out of a report', () => {
 
   it('records one sent delivery per contact, with history, and reports the event done', async () => {
     const report = reportedEvent();
-    const box = mine(report.policeReference);
     const { episodeId } = await post(report);
     const all = await waitForDeliveries(episodeId, (d) => settled(d, 5));
     expect(all.map((d) => d.status)).toEqual(Array(5).fill('sent'));
@@ -257,7 +256,6 @@ describe('retries and failures', () => {
     let answered = 0;
     smtp.respondWith(() => (answered++ < 5 ? 451 : 250));
     const report = reportedEvent();
-    const box = mine(report.policeReference);
     const { episodeId } = await post(report);
     const all = await waitForDeliveries(episodeId, (d) => settled(d, 5));
     expect(all.every((d) => d.status === 'sent')).toBe(true);

@@ -6,13 +6,11 @@ import { asUser, type AsUser } from '../../helpers/dashboard';
 let app: TestApp;
 let admin: AsUser;
 let mash: AsUser;
-let nobody: AsUser;
 
 beforeAll(async () => {
   app = await startTestApp();
   admin = asUser(app, await signIn(app, 'admin'));
   mash = asUser(app, await signIn(app, 'mash'));
-  nobody = asUser(app, undefined);
 });
 afterAll(async () => {
   await app.close();
