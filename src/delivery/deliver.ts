@@ -124,7 +124,8 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
 async function fail(deps: DeliverDeps, delivery: DeliveryWithHistory, detail: string): Promise<void> {
   // The notice is queued first, so a crash between the two cannot lose it; it waits until the record says failed.
   if (delivery.audience === 'direct') {
-    await enqueueNotice(deps.notify, { notice: 'failure', deliveryId: delivery.deliveryId }, `nf-${delivery.deliveryId}-${delivery.attempts}`);
+    // A short delay lets the record say failed before the notice worker looks (it would retry anyway).
+    await enqueueNotice(deps.notify, { notice: 'failure', deliveryId: delivery.deliveryId }, `nf-${delivery.deliveryId}-${delivery.attempts}`, 250);
   }
   await deps.deliveries.transition(delivery.deliveryId, 'failed', deps.now(), { detail, fields: { lastError: detail } });
   log.warn({ deliveryId: delivery.deliveryId, episodeId: delivery.episodeId, attempts: delivery.attempts }, 'delivery failed');

@@ -6,9 +6,10 @@ import type { NotifyJob } from '../platform/queues';
  * `ne-<delivery>` for an escalation, `na-<delivery>-<answer>` for an answer), so an occasion
  * is noticed once however often it is queued.
  */
-export async function enqueueNotice(notify: Queue<NotifyJob>, job: NotifyJob, jobId: string): Promise<void> {
+export async function enqueueNotice(notify: Queue<NotifyJob>, job: NotifyJob, jobId: string, delayMs = 0): Promise<void> {
   await notify.add(job.notice, job, {
     jobId,
+    delay: delayMs,
     priority: 1,
     attempts: 10,
     backoff: { type: 'exponential', delay: 1000 },
