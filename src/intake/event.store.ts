@@ -25,6 +25,11 @@ export type AcceptOutcome =
  * whatever lingers (the BullMQ add happens after this script and can be lost to a crash).
  */
 const ACCEPT = `
+local purged = redis.call('GET', KEYS[4])
+if purged then
+  if purged == ARGV[1] then return {'replay', ARGV[4], 'routed'} end
+  return {'conflict', '', ''}
+end
 local existing = redis.call('HGET', KEYS[1], 'contentHash')
 if existing then
   if existing == ARGV[1] then
@@ -38,6 +43,9 @@ redis.call('ZADD', KEYS[2], ARGV[9], ARGV[8])
 redis.call('ZADD', KEYS[3], ARGV[10], ARGV[8])
 return {'accepted', ARGV[4], 'accepted'}
 `;
+
+/** How long a purged event's id is remembered: well past any feed's retry or replay window. */
+export const PURGED_MEMORY_SECONDS = 400 * 24 * 3600;
 
 /** Marks an event routed and takes it out of the outbox, once. */
 const MARK_ROUTED = `
@@ -53,6 +61,8 @@ export function createEventStore(redis: Redis, prefix: string) {
     event: (uid: string) => `${prefix}:event:${uid}`,
     episodeEvents: (episodeId: string) => `${prefix}:episode-events:${episodeId}`,
     outbox: `${prefix}:outbox:fanout`,
+    /** What is left of a purged event: its content hash, so a replay is answered, never re-sent. */
+    purged: (uid: string) => `${prefix}:event-purged:${uid}`,
   };
 
   const fromHash = (h: Record<string, string>): StoredEvent | undefined =>
@@ -76,10 +86,11 @@ export function createEventStore(redis: Redis, prefix: string) {
       const { uid, feedId, episodeId, event, receivedAt } = input;
       const [outcome, id, state] = (await redis.eval(
         ACCEPT,
-        3,
+        4,
         keys.event(uid),
         keys.episodeEvents(episodeId),
         keys.outbox,
+        keys.purged(uid),
         input.contentHash,
         JSON.stringify(event),
         receivedAt.toISOString(),
@@ -117,8 +128,13 @@ export function createEventStore(redis: Redis, prefix: string) {
     /** Deletes an episode's events and their index (retention); returns the event uids that were there. */
     async purgeEpisode(episodeId: string): Promise<string[]> {
       const uids = await redis.zrange(keys.episodeEvents(episodeId), 0, -1);
+      const hashes = await Promise.all(uids.map((uid) => redis.hget(keys.event(uid), 'contentHash')));
       const tx = redis.multi().del(keys.episodeEvents(episodeId));
-      for (const uid of uids) tx.del(keys.event(uid)).zrem(keys.outbox, uid);
+      uids.forEach((uid, i) => {
+        tx.del(keys.event(uid)).zrem(keys.outbox, uid);
+        // A police system replaying a purged event must not alert about the child again.
+        if (hashes[i]) tx.set(keys.purged(uid), hashes[i]!, 'EX', PURGED_MEMORY_SECONDS);
+      });
       await tx.exec();
       return uids;
     },

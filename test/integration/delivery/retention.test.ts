@@ -60,5 +60,14 @@ describe('retention', () => {
     expect(stillThere.event).toContain('Testchild');
 
     expect((await app.get(`/api/v1/episodes/${openId}`)).status).toBe(200);
+
+    // A feed replaying the purged report gets the replay answer and nobody is alerted again.
+    smtp.clear();
+    const replay = await app.post('/api/v1/events', closed);
+    expect(replay.status).toBe(200);
+    expect(replay.headers.get('idempotent-replay')).toBe('true');
+    expect((await app.post('/api/v1/events', { ...closed, risk: 'low' })).status).toBe(409);
+    await sleep(1500);
+    expect(smtp.mails.filter((m) => m.subject.includes(closed.policeReference))).toHaveLength(0);
   });
 });
