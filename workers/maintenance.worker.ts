@@ -1,9 +1,8 @@
-import type { Job } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import { enqueueFanout } from '../src/intake/accept-event';
 import type { EventStore } from '../src/intake/event.store';
 import { moduleLogger } from '../src/platform/logger';
 import type { FanoutJob, MaintenanceJob } from '../src/platform/queues';
-import type { Queue } from 'bullmq';
 
 const log = moduleLogger('maintenance');
 

@@ -70,13 +70,14 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
   }
   // Never "still missing" after the child is found: a retried or late alert of a closed episode is superseded.
   if (MISSING_KINDS.has(delivery.kind) && (await deps.episodes.get(delivery.episodeId))?.state !== 'open') {
-    await deps.deliveries.transition(deliveryId, 'superseded', deps.now(), { detail: 'episode closed', from: ['pending', 'retrying'] });
+    await deps.deliveries.transition(deliveryId, 'superseded', deps.now(), { detail: 'episode closed', from: ['pending', 'retrying'], eventUid: delivery.eventUid });
     log.info({ deliveryId, status: 'superseded' }, 'delivery skipped');
     return 'skipped';
   }
   const claimed = await deps.deliveries.transition(deliveryId, 'sending', deps.now(), {
     detail: `attempt ${delivery.attempts + 1}`,
     countAttempt: true,
+    eventUid: delivery.eventUid,
   });
   if (!claimed.ok) {
     log.info({ deliveryId, status: claimed.current }, 'delivery skipped');
@@ -105,6 +106,7 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
     await deps.deliveries.transition(deliveryId, 'sent', deps.now(), {
       detail: result.response.slice(0, 200),
       fields: { sentAt: deps.now().toISOString(), lastError: null },
+      eventUid: delivery.eventUid,
     });
     log.info({ deliveryId, episodeId: delivery.episodeId, kind: delivery.kind, audience: delivery.audience, attempts }, 'delivery sent');
     return 'sent';
@@ -115,7 +117,7 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
       await fail(deps, { ...delivery, attempts }, detail);
       throw new UnrecoverableError(detail);
     }
-    await deps.deliveries.transition(deliveryId, 'retrying', deps.now(), { detail, fields: { lastError: detail } });
+    await deps.deliveries.transition(deliveryId, 'retrying', deps.now(), { detail, fields: { lastError: detail }, eventUid: delivery.eventUid });
     log.warn({ deliveryId, attempts }, 'delivery will be retried');
     throw new TemporaryDeliveryError(detail);
   }
@@ -127,6 +129,6 @@ async function fail(deps: DeliverDeps, delivery: DeliveryWithHistory, detail: st
     // A short delay lets the record say failed before the notice worker looks (it would retry anyway).
     await enqueueNotice(deps.notify, { notice: 'failure', deliveryId: delivery.deliveryId }, `nf-${delivery.deliveryId}-${delivery.attempts}`, 250);
   }
-  await deps.deliveries.transition(delivery.deliveryId, 'failed', deps.now(), { detail, fields: { lastError: detail } });
+  await deps.deliveries.transition(delivery.deliveryId, 'failed', deps.now(), { detail, fields: { lastError: detail }, eventUid: delivery.eventUid });
   log.warn({ deliveryId: delivery.deliveryId, episodeId: delivery.episodeId, attempts: delivery.attempts }, 'delivery failed');
 }

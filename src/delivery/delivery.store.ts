@@ -241,7 +241,14 @@ export function createDeliveryStore(redis: Redis, prefix: string) {
       deliveryId: string,
       to: DeliveryStatus,
       now: Date,
-      change: { detail: string; fields?: Record<string, string | null>; countAttempt?: boolean; from?: readonly DeliveryStatus[] },
+      change: {
+        detail: string;
+        fields?: Record<string, string | null>;
+        countAttempt?: boolean;
+        from?: readonly DeliveryStatus[];
+        /** The delivery's event, when the caller has it: saves a read on the send path. */
+        eventUid?: string;
+      },
     ): Promise<{ ok: true; from: DeliveryStatus } | { ok: false; current: DeliveryStatus | undefined }> {
       const from = change.from ?? ALLOWED_FROM[to];
       const [outcome, status] = (await redis.eval(
@@ -249,8 +256,8 @@ export function createDeliveryStore(redis: Redis, prefix: string) {
         5 + DELIVERY_STATUSES.length,
         keys.delivery(deliveryId),
         keys.history(deliveryId),
-        // the counts key needs the event uid: it is read from the record by the caller's id scheme
-        keys.eventCounts(await redis.hget(keys.delivery(deliveryId), 'eventUid') ?? 'unknown'),
+        // The counts key is declared up front (Cluster): the event uid never changes, so reading it first is safe.
+        keys.eventCounts(change.eventUid ?? (await redis.hget(keys.delivery(deliveryId), 'eventUid')) ?? 'unknown'),
         keys.unacknowledged,
         keys.escalationWatch,
         ...DELIVERY_STATUSES.map(keys.byStatus),

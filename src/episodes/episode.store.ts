@@ -59,14 +59,16 @@ export function createEpisodeStore(redis: Redis, prefix: string) {
       await tx.exec();
     },
 
-    /** Episodes newest first, optionally in one state. */
+    /** Episodes newest first, optionally in one state (read from that state's own index). */
     async list(state?: EpisodeState, limit = Number.POSITIVE_INFINITY): Promise<EpisodeRecord[]> {
-      const ids = await redis.zrevrange(keys.all, 0, -1);
-      const wanted = state ? new Set(await redis.smembers(keys.state(state))) : undefined;
-      const chosen = ids.filter((id) => !wanted || wanted.has(id)).slice(0, limit);
-      if (chosen.length === 0) return [];
-      const docs = await redis.mget(chosen.map(keys.episode));
-      return docs.map(parse).filter((r): r is EpisodeRecord => r !== undefined);
+      const ids = state ? await redis.smembers(keys.state(state)) : await redis.zrevrange(keys.all, 0, -1);
+      if (ids.length === 0) return [];
+      const docs = await redis.mget(ids.map(keys.episode));
+      return docs
+        .map(parse)
+        .filter((r): r is EpisodeRecord => r !== undefined)
+        .sort((a, b) => Date.parse(b.openedAt) - Date.parse(a.openedAt))
+        .slice(0, limit);
     },
 
     /** Closed episodes, for the retention purge. */

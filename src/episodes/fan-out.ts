@@ -100,7 +100,7 @@ export async function fanOutEvent(deps: FanoutDeps, eventUid: string, deliveryAt
     if (plan.supersedePending) {
       for (const d of existing) {
         if (MISSING_KINDS.has(d.kind) && (d.status === 'pending' || d.status === 'retrying')) {
-          await deps.deliveries.transition(d.deliveryId, 'superseded', now, { detail: `episode ${view.state}` });
+          await deps.deliveries.transition(d.deliveryId, 'superseded', now, { detail: `episode ${view.state}`, eventUid: d.eventUid });
         }
       }
     }
