@@ -39,9 +39,12 @@ export function createApp(deps: AppDeps): Express {
   const now = deps.now ?? (() => new Date());
   const { config, stores } = deps;
   const prefix = config.queuePrefix;
+  // Strict mode always (SPEC §2); in development only behind https, or a browser drops them.
+  const secureCookies = config.production || config.publicBaseUrl.startsWith('https:');
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // SPEC §2 TRUST_PROXY: unset = the socket's address; else X-Forwarded-For through those proxies only.
+  app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
 
   app.use(healthRouter({ redis: deps.redis, prefix, now }));
@@ -74,7 +77,7 @@ export function createApp(deps: AppDeps): Express {
       prefix,
       users: stores.users,
       sessions: stores.sessions,
-      secureCookies: config.publicBaseUrl.startsWith('https:'),
+      secureCookies,
       now,
     }),
   );
@@ -109,7 +112,6 @@ export function createApp(deps: AppDeps): Express {
   }
   app.use(ackRouter({ deliveries: stores.deliveries, episodes: stores.episodes, notify: deps.queues.notify, secret: deps.secret, now }));
 
-  const secureCookies = config.publicBaseUrl.startsWith('https:');
   app.use(loginRouter({ redis: deps.redis, prefix, users: stores.users, sessions: stores.sessions, secureCookies, now }));
   app.use(
     pagesRouter({

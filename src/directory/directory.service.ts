@@ -184,3 +184,15 @@ export async function loadSampleIfEmpty(store: DirectoryStore, now: Date, { prod
   log.info({ organisations: sample.length }, 'sample directory loaded');
   return { loaded: sample.length };
 }
+
+/**
+ * Strict mode: an empty directory makes every event unroutable, so say so at start-up, once,
+ * with the command that loads it (nothing else: no data in the line).
+ */
+export async function warnIfDirectoryEmpty(store: DirectoryStore): Promise<boolean> {
+  if ((await withRedis(() => store.count())) > 0) return false;
+  log.warn(
+    'the directory is empty, so every event is unroutable: load it with npm run directory -- import-gias FILE --la CODE, import-epraccur FILE and import-contacts FILE',
+  );
+  return true;
+}
