@@ -86,6 +86,8 @@ const envSchema = z.object({
   JOB_LOCK_MS: int(1000, 600_000).default(30_000),
   JOB_STALLED_CHECK_MS: int(500, 600_000).default(15_000),
   SWEEP_INTERVAL_SECONDS: int(1, 3600).default(10),
+  // Operations (issue 12, SPEC §12): the bearer token of GET /metrics; unset = no /metrics.
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 export type Config = {
@@ -109,6 +111,8 @@ export type Config = {
   reminderIntervalHours: number;
   retentionDays: number;
   jobs: { lockMs: number; stalledCheckMs: number; sweepIntervalSeconds: number };
+  /** Bearer token of GET /metrics; undefined = /metrics answers 404. */
+  metricsToken: string | undefined;
 };
 
 /**
@@ -155,6 +159,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reminderIntervalHours: e.REMINDER_INTERVAL_HOURS,
     retentionDays: e.RETENTION_DAYS,
     jobs: { lockMs: e.JOB_LOCK_MS, stalledCheckMs: e.JOB_STALLED_CHECK_MS, sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS },
+    metricsToken: e.METRICS_TOKEN,
   };
 }
 

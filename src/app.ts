@@ -13,7 +13,12 @@ import { organisationsRouter } from './directory/organisations.router';
 import { episodesRouter } from './episodes/episodes.router';
 import { eventsRouter } from './intake/events.router';
 import { openApiDocument } from './intake/openapi';
+import { deliveryBacklogGauges } from './delivery/delivery-gauges';
 import { healthRouter } from './platform/health.router';
+import { pipelineMetrics, processMetrics } from './platform/metrics';
+import { metricsRouter } from './platform/metrics.router';
+import { queueGauges } from './platform/queue-gauges';
+import { requestLog } from './platform/request-log';
 import type { MailSink } from './platform/mail-sink';
 import { HttpProblem, problemMiddleware } from './platform/problem';
 import type { Queues } from './platform/queues';
@@ -44,7 +49,26 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', false);
   app.set('query parser', 'simple');
 
+  const ownMetrics = processMetrics();
+  app.use(
+    requestLog((outcome) => {
+      if (outcome.route === '/api/v1/events' && outcome.method === 'POST') ownMetrics.intakeResponse(outcome.feedId ?? 'none', outcome.status);
+      if (outcome.redisUnavailable) ownMetrics.redisUnavailable(outcome.redisUnavailable, 'api');
+    }),
+  );
   app.use(healthRouter({ redis: deps.redis, prefix, now }));
+  app.use(
+    metricsRouter({
+      token: config.metricsToken,
+      redis: deps.redis,
+      prefix,
+      process: ownMetrics,
+      gauges: async () => [
+        ...(await queueGauges(deps.queues, deps.redis, prefix, now().getTime())),
+        ...(await deliveryBacklogGauges(stores.deliveries, now().getTime())),
+      ],
+    }),
+  );
   // Browsers ask for it on every page; there is none, and a JSON 404 would be noise.
   app.get('/favicon.ico', (_req, res) => {
     res.status(204).end();
@@ -107,7 +131,16 @@ export function createApp(deps: AppDeps): Express {
       res.json({ messages: sink.messages() });
     });
   }
-  app.use(ackRouter({ deliveries: stores.deliveries, episodes: stores.episodes, notify: deps.queues.notify, secret: deps.secret, now }));
+  app.use(
+    ackRouter({
+      deliveries: stores.deliveries,
+      episodes: stores.episodes,
+      notify: deps.queues.notify,
+      secret: deps.secret,
+      now,
+      metrics: pipelineMetrics(deps.redis, prefix),
+    }),
+  );
 
   const secureCookies = config.publicBaseUrl.startsWith('https:');
   app.use(loginRouter({ redis: deps.redis, prefix, users: stores.users, sessions: stores.sessions, secureCookies, now }));
