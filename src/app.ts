@@ -3,6 +3,7 @@ import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/env';
 import { ackRouter } from './ack/ack.router';
+import { apiDocument } from './api-document';
 import { dashboardAuth } from './dashboard/auth';
 import { loginRouter } from './dashboard/login.router';
 import { pagesRouter } from './dashboard/pages.router';
@@ -12,7 +13,6 @@ import { deliveriesRouter } from './delivery/deliveries.router';
 import { organisationsRouter } from './directory/organisations.router';
 import { episodesRouter } from './episodes/episodes.router';
 import { eventsRouter } from './intake/events.router';
-import { openApiDocument } from './intake/openapi';
 import { deliveryBacklogGauges } from './delivery/delivery-gauges';
 import { healthRouter } from './platform/health.router';
 import { pipelineMetrics, processMetrics } from './platform/metrics';
@@ -76,7 +76,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/assets/app.css', (_req, res) => {
     res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(CSS);
   });
-  const openapi = openApiDocument();
+  const openapi = apiDocument(config.publicBaseUrl);
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openapi);
   });
