@@ -14,7 +14,9 @@ import { organisationsRouter } from './directory/organisations.router';
 import { episodesRouter } from './episodes/episodes.router';
 import { eventsRouter } from './intake/events.router';
 import { deliveryBacklogGauges } from './delivery/delivery-gauges';
+import { renderApiDocs } from './platform/api-docs';
 import { healthRouter } from './platform/health.router';
+import { pageHeaders } from './platform/html';
 import { pipelineMetrics, processMetrics } from './platform/metrics';
 import { metricsRouter } from './platform/metrics.router';
 import { queueGauges } from './platform/queue-gauges';
@@ -79,6 +81,10 @@ export function createApp(deps: AppDeps): Express {
   const openapi = apiDocument(config.publicBaseUrl);
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openapi);
+  });
+  const apiReference = renderApiDocs(openapi);
+  app.get('/api/docs', pageHeaders, (_req, res) => {
+    res.type('html').send(apiReference);
   });
   app.use(
     eventsRouter({

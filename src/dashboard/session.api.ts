@@ -10,7 +10,7 @@ export const sessionApi: ApiOperation[] = [
     summary: 'Sign in: sets the session cookie',
     auth: [],
     body: { schema: signInSchema },
-    responses: { 204: { description: 'Signed in; `Set-Cookie: endeavor_session=…; HttpOnly; SameSite=Strict`', headers: { 'Set-Cookie': 'The session cookie' } } },
+    responses: { 204: { description: 'Signed in; the endeavor_session cookie is set (HttpOnly, SameSite=Strict)', headers: { 'Set-Cookie': 'The session cookie' } } },
     problems: { 401: 'Wrong email or password', 415: 'Not JSON', 422: 'Fails the schema', 429: 'Too many failed sign-ins; see Retry-After' },
   },
   {

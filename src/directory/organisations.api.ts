@@ -51,7 +51,7 @@ export const organisationsApi: ApiOperation[] = [
     path: '/api/v1/organisations/import',
     tag: 'Directory',
     summary: 'Import contacts (CSV)',
-    description: 'One row a contact: `type,id,name,locality,contact_name,contact_email,contact_role,area_alerts`. Valid rows are upserted.',
+    description: 'One row a contact: type, id, name, locality, contact_name, contact_email, contact_role, area_alerts. Valid rows are upserted.',
     auth: ['session'],
     body: csv('The contacts file'),
     responses: { 200: { schema: ContactsImport } },

@@ -72,7 +72,7 @@ export const eventsApi: ApiOperation[] = [
     tag: 'Intake',
     summary: 'Post a missing-episode event',
     description:
-      'One event as JSON (at most 64 KiB). The 202 is sent once the event is safe in Redis. Posting the same eventId again with the same content is a replay (200, `Idempotent-Replay: true`); nothing is sent twice.',
+      'One event as JSON (at most 64 KiB). The 202 is sent once the event is safe in Redis. Posting the same eventId again with the same content is a replay (200, Idempotent-Replay: true); nothing is sent twice.',
     auth: ['feedKey'],
     body: { schema: named('Event', eventSchema), examples: EVENT_EXAMPLES },
     responses: {

@@ -155,7 +155,7 @@ export function openApiDocument(operations: readonly ApiOperation[], options: Do
     paths,
     components: {
       securitySchemes: {
-        feedKey: { type: 'http', scheme: 'bearer', description: 'A police feed key (INTAKE_API_KEYS): `Authorization: Bearer <key>`.' },
+        feedKey: { type: 'http', scheme: 'bearer', description: 'A police feed key (INTAKE_API_KEYS), sent as Authorization: Bearer <key>.' },
         session: {
           type: 'apiKey',
           in: 'cookie',
