@@ -42,7 +42,7 @@ export const deliveriesApi: ApiOperation[] = [
     path: '/api/v1/deliveries/:deliveryId/retry',
     tag: 'Tracking',
     summary: 'Retry a failed delivery',
-    description: 'Send `{}` as application/json.',
+    description: 'Send {} as application/json.',
     auth: ['session'],
     pathParams: { deliveryId: { description: 'The delivery to send again' } },
     body: { schema: z.strictObject({}), required: false },

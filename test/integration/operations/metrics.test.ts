@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeliveryStore, type DeliveryWithHistory } from '../../../src/delivery/delivery.store';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { contact, practice, school, seedDirectory } from '../../helpers/directory';
 import { reportedEvent } from '../../helpers/factories';
+import { ROOT } from '../../helpers/process';
 import { startTestSmtp, type TestSmtp } from '../../helpers/smtp-server';
 
 /*
@@ -148,5 +151,18 @@ describe('GET /metrics', () => {
       for (const labelValue of Object.values(sample.labels)) for (const word of forbidden) expect(labelValue).not.toContain(word);
     }
     for (const word of forbidden.slice(1)) expect(text).not.toContain(word);
+  });
+
+  it('exports every metric that the example alert rules (deploy/prometheus/alerts.yml) name', async () => {
+    const rules = readFileSync(join(ROOT, 'deploy/prometheus/alerts.yml'), 'utf8');
+    const exprs = [...rules.matchAll(/^\s*expr: (.+)$/gm)].map((m) => m[1]!);
+    expect(exprs.length).toBeGreaterThanOrEqual(4);
+    const named = new Set(exprs.flatMap((e) => [...e.matchAll(/\b(endeavor_[a-z0-9_]+|process_[a-z0-9_]+)/g)].map((m) => m[1]!)));
+    const text = await (await scrape()).text();
+    const exported = new Set([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].flatMap(([, name, type]) => (type === 'histogram' ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name!])));
+    expect([...named].filter((n) => !exported.has(n))).toEqual([]);
+    for (const name of ['endeavor_deliveries_total', 'endeavor_delivery_backlog_oldest_seconds', 'endeavor_workers_alive', 'endeavor_escalations_total']) {
+      expect(named).toContain(name);
+    }
   });
 });
