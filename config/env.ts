@@ -99,6 +99,8 @@ const envSchema = z.object({
   TRUST_PROXY: trustProxy.optional(),
   // Below the 30 s that compose (stop_grace_period) and Kubernetes give before SIGKILL.
   SHUTDOWN_TIMEOUT_MS: int(1000, 600_000).default(25_000),
+  // Operations (issue 12, SPEC §12): the bearer token of GET /metrics; unset = no /metrics.
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 export type Config = {
@@ -127,6 +129,8 @@ export type Config = {
   trustProxy: TrustProxy;
   /** How long a SIGTERM may take before the process gives up and exits non-zero. */
   shutdownTimeoutMs: number;
+  /** Bearer token of GET /metrics; undefined = /metrics answers 404. */
+  metricsToken: string | undefined;
 };
 
 /**
@@ -172,6 +176,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jobs: { lockMs: e.JOB_LOCK_MS, stalledCheckMs: e.JOB_STALLED_CHECK_MS, sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS },
     trustProxy: e.TRUST_PROXY ?? false,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    metricsToken: e.METRICS_TOKEN,
   };
 }
 

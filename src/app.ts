@@ -3,6 +3,7 @@ import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/env';
 import { ackRouter } from './ack/ack.router';
+import { apiDocument } from './api-document';
 import { dashboardAuth } from './dashboard/auth';
 import { loginRouter } from './dashboard/login.router';
 import { pagesRouter } from './dashboard/pages.router';
@@ -12,8 +13,14 @@ import { deliveriesRouter } from './delivery/deliveries.router';
 import { organisationsRouter } from './directory/organisations.router';
 import { episodesRouter } from './episodes/episodes.router';
 import { eventsRouter } from './intake/events.router';
-import { openApiDocument } from './intake/openapi';
+import { deliveryBacklogGauges } from './delivery/delivery-gauges';
+import { renderApiDocs } from './platform/api-docs';
 import { healthRouter } from './platform/health.router';
+import { pageHeaders } from './platform/html';
+import { pipelineMetrics, processMetrics } from './platform/metrics';
+import { metricsRouter } from './platform/metrics.router';
+import { queueGauges } from './platform/queue-gauges';
+import { requestLog } from './platform/request-log';
 import type { MailSink } from './platform/mail-sink';
 import { HttpProblem, problemMiddleware } from './platform/problem';
 import type { Queues } from './platform/queues';
@@ -47,7 +54,26 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
 
+  const ownMetrics = processMetrics();
+  app.use(
+    requestLog((outcome) => {
+      if (outcome.route === '/api/v1/events' && outcome.method === 'POST') ownMetrics.intakeResponse(outcome.feedId ?? 'none', outcome.status);
+      if (outcome.redisUnavailable) ownMetrics.redisUnavailable(outcome.redisUnavailable, 'api');
+    }),
+  );
   app.use(healthRouter({ redis: deps.redis, prefix, now }));
+  app.use(
+    metricsRouter({
+      token: config.metricsToken,
+      redis: deps.redis,
+      prefix,
+      process: ownMetrics,
+      gauges: async () => [
+        ...(await queueGauges(deps.queues, deps.redis, prefix, now().getTime())),
+        ...(await deliveryBacklogGauges(stores.deliveries, now().getTime())),
+      ],
+    }),
+  );
   // Browsers ask for it on every page; there is none, and a JSON 404 would be noise.
   app.get('/favicon.ico', (_req, res) => {
     res.status(204).end();
@@ -55,9 +81,13 @@ export function createApp(deps: AppDeps): Express {
   app.get('/assets/app.css', (_req, res) => {
     res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(CSS);
   });
-  const openapi = openApiDocument();
+  const openapi = apiDocument(config.publicBaseUrl);
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openapi);
+  });
+  const apiReference = renderApiDocs(openapi);
+  app.get('/api/docs', pageHeaders, (_req, res) => {
+    res.type('html').send(apiReference);
   });
   app.use(
     eventsRouter({
@@ -110,7 +140,16 @@ export function createApp(deps: AppDeps): Express {
       res.json({ messages: sink.messages() });
     });
   }
-  app.use(ackRouter({ deliveries: stores.deliveries, episodes: stores.episodes, notify: deps.queues.notify, secret: deps.secret, now }));
+  app.use(
+    ackRouter({
+      deliveries: stores.deliveries,
+      episodes: stores.episodes,
+      notify: deps.queues.notify,
+      secret: deps.secret,
+      now,
+      metrics: pipelineMetrics(deps.redis, prefix),
+    }),
+  );
 
   app.use(loginRouter({ redis: deps.redis, prefix, users: stores.users, sessions: stores.sessions, secureCookies, now }));
   app.use(

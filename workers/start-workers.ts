@@ -14,7 +14,9 @@ import { sweepDeliveries } from '../src/delivery/sweep';
 import type { Risk } from '../src/intake/event.schema';
 import { beat, stopBeating } from '../src/platform/heartbeat';
 import { moduleLogger } from '../src/platform/logger';
+import { pipelineMetrics } from '../src/platform/metrics';
 import { QUEUE_NAMES, type Queues } from '../src/platform/queues';
+import { isOutOfMemory, isUnavailable } from '../src/platform/redis';
 import { messageDomainOf } from '../src/platform/secret';
 import { createStores } from '../src/stores';
 import { deliverProcessor } from './deliver.worker';
@@ -69,6 +71,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const { events, episodes, deliveries, directory } = createStores(deps.redis, prefix);
   const transport = createMailTransport({ url: deps.smtpUrl, from: config.mailFrom });
   const messageDomain = messageDomainOf(config.mailFrom);
+  const metrics = pipelineMetrics(deps.redis, prefix);
 
   const maintenance = maintenanceProcessor({
     events,
@@ -84,6 +87,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
           schoolHours: config.schoolHours,
           holidays: BANK_HOLIDAYS_ENGLAND_WALES,
           now,
+          metrics,
         });
       },
       remind: async () => {
@@ -138,6 +142,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
         messageDomain,
         ackUrlFor: (delivery) => `${config.publicBaseUrl}/ack/${createAckToken(deps.secret, delivery.deliveryId, now())}`,
         now,
+        metrics,
       }),
       { concurrency: tuning.deliverConcurrency, settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, config.retry) } },
     ),
@@ -162,7 +167,11 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   ];
   for (const worker of workers) {
     worker.on('error', (err: NodeJS.ErrnoException) => log.warn({ queue: worker.name, code: err.code, error: err.message }, 'worker error'));
-    worker.on('failed', (job, err) => log.warn({ queue: worker.name, jobId: job?.id, error: err.name }, 'job failed'));
+    worker.on('failed', (job, err) => {
+      // A Redis that is away or full (OOM) fails the job like any temporary error: BullMQ retries it.
+      if (isUnavailable(err)) log.warn({ queue: worker.name, jobId: job?.id, reason: isOutOfMemory(err) ? 'oom' : 'down' }, 'job failed: redis unavailable');
+      else log.warn({ queue: worker.name, jobId: job?.id, error: err.name }, 'job failed');
+    });
   }
 
   const heartbeat = async () => {

@@ -4,6 +4,7 @@ import type { DeliveryStore } from '../delivery/delivery.store';
 import type { EpisodeStore } from '../episodes/episode.store';
 import { enqueueNotice } from '../delivery/notice.queue';
 import { moduleLogger } from '../platform/logger';
+import { noMetrics, type PipelineMetrics } from '../platform/metrics';
 import type { NotifyJob } from '../platform/queues';
 import { verifyAckToken } from './ack-token';
 
@@ -15,6 +16,8 @@ export type AckDeps = {
   notify: Queue<NotifyJob>;
   secret: string;
   now: () => Date;
+  /** SPEC §12: acknowledgements and the time from sending to acknowledgement. */
+  metrics?: PipelineMetrics;
 };
 
 /** What the acknowledgement page may show: the reference and the organisation, never the child. */
@@ -73,6 +76,11 @@ export async function confirmAck(deps: AckDeps, token: string, form: { csrf?: un
   const { deliveryId } = found.view;
   const result = await deps.deliveries.acknowledge(deliveryId, now, 'receipt confirmed by the recipient');
   const delivery = await deps.deliveries.get(deliveryId);
+  if (result.outcome === 'ok' && delivery) {
+    const metrics = deps.metrics ?? noMetrics;
+    await metrics.count('endeavor_acknowledgements_total', { audience: delivery.audience });
+    if (delivery.sentAt) await metrics.observe('endeavor_sent_to_acknowledged_seconds', {}, (now.getTime() - Date.parse(delivery.sentAt)) / 1000);
+  }
   if (delivery?.threadOf && delivery.threadOf !== deliveryId) {
     await deps.deliveries.acknowledge(delivery.threadOf, now, 'receipt confirmed on a later message of the thread');
   }

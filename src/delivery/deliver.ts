@@ -3,6 +3,7 @@ import { episodeAsOf, foldEpisode } from '../episodes/episode';
 import type { EpisodeStore } from '../episodes/episode.store';
 import type { EventStore } from '../intake/event.store';
 import { moduleLogger } from '../platform/logger';
+import { noMetrics, type PipelineMetrics } from '../platform/metrics';
 import type { NotifyJob } from '../platform/queues';
 import type { DeliveryStore, DeliveryWithHistory } from './delivery.store';
 import { MISSING_KINDS, isFinal } from './delivery-status';
@@ -22,6 +23,8 @@ export type DeliverDeps = {
   /** The personal acknowledgement link of an ackable delivery. */
   ackUrlFor: (delivery: DeliveryWithHistory) => string | undefined;
   now: () => Date;
+  /** SPEC §12 figures: deliveries by status, and POST-to-SMTP time. */
+  metrics?: PipelineMetrics;
 };
 
 export type Attempt = { attemptsMade: number; maxAttempts: number };
@@ -34,7 +37,8 @@ export class TemporaryDeliveryError extends Error {
 /** Direct messages that ask the child's own school or practice to act carry the personal acknowledgement link. */
 const CARRIES_ACK_LINK = new Set(['alert', 'update', 'reminder']);
 
-async function render(deps: DeliverDeps, delivery: DeliveryWithHistory): Promise<RenderedMessage> {
+/** The message, and when its event was POSTed (for the POST-to-SMTP figure; reminders have none). */
+async function render(deps: DeliverDeps, delivery: DeliveryWithHistory): Promise<{ message: RenderedMessage; receivedAt?: string }> {
   const events = await deps.events.eventsOfEpisode(delivery.episodeId);
   const own = events.find((e) => e.uid === delivery.eventUid);
   // A reminder belongs to no event: it describes the episode as it stands when it is due.
@@ -42,7 +46,7 @@ async function render(deps: DeliverDeps, delivery: DeliveryWithHistory): Promise
   const view = own ? episodeAsOf(events, delivery.asOf ?? delivery.eventUid) : foldEpisode(events);
   const changes: EpisodeChanges | undefined = own?.event.type === 'missing.updated' ? own.event : undefined;
   const ackUrl = delivery.audience === 'direct' && CARRIES_ACK_LINK.has(delivery.kind) ? deps.ackUrlFor(delivery) : undefined;
-  return renderMessage({
+  const message = renderMessage({
     kind: delivery.kind,
     audience: delivery.audience,
     episode: view.facts,
@@ -55,6 +59,7 @@ async function render(deps: DeliverDeps, delivery: DeliveryWithHistory): Promise
     ...(ackUrl ? { ackUrl } : {}),
     occurredAt: own?.event.occurredAt ?? delivery.createdAt,
   });
+  return own ? { message, receivedAt: own.receivedAt } : { message };
 }
 
 /**
@@ -85,9 +90,12 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
   }
   const attempts = delivery.attempts + 1;
 
+  const metrics = deps.metrics ?? noMetrics;
+  const counted = { kind: delivery.kind, audience: delivery.audience };
   let message: RenderedMessage;
+  let receivedAt: string | undefined;
   try {
-    message = await render(deps, delivery);
+    ({ message, receivedAt } = await render(deps, delivery));
   } catch (err) {
     await fail(deps, { ...delivery, attempts }, 'the message could not be rendered');
     log.error({ deliveryId, error: (err as Error).name }, 'delivery could not be rendered');
@@ -108,6 +116,10 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
       fields: { sentAt: deps.now().toISOString(), lastError: null },
       eventUid: delivery.eventUid,
     });
+    await metrics.count('endeavor_deliveries_total', { status: 'sent', ...counted });
+    if (receivedAt) {
+      await metrics.observe('endeavor_post_to_smtp_accepted_seconds', { audience: delivery.audience }, (deps.now().getTime() - Date.parse(receivedAt)) / 1000);
+    }
     log.info({ deliveryId, episodeId: delivery.episodeId, kind: delivery.kind, audience: delivery.audience, attempts }, 'delivery sent');
     return 'sent';
   } catch (err) {
@@ -118,6 +130,7 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
       throw new UnrecoverableError(detail);
     }
     await deps.deliveries.transition(deliveryId, 'retrying', deps.now(), { detail, fields: { lastError: detail }, eventUid: delivery.eventUid });
+    await metrics.count('endeavor_deliveries_total', { status: 'retrying', ...counted });
     log.warn({ deliveryId, attempts }, 'delivery will be retried');
     throw new TemporaryDeliveryError(detail);
   }
@@ -130,5 +143,6 @@ async function fail(deps: DeliverDeps, delivery: DeliveryWithHistory, detail: st
     await enqueueNotice(deps.notify, { notice: 'failure', deliveryId: delivery.deliveryId }, `nf-${delivery.deliveryId}-${delivery.attempts}`, 250);
   }
   await deps.deliveries.transition(delivery.deliveryId, 'failed', deps.now(), { detail, fields: { lastError: detail }, eventUid: delivery.eventUid });
+  await (deps.metrics ?? noMetrics).count('endeavor_deliveries_total', { status: 'failed', kind: delivery.kind, audience: delivery.audience });
   log.warn({ deliveryId: delivery.deliveryId, episodeId: delivery.episodeId, attempts: delivery.attempts }, 'delivery failed');
 }

@@ -22,12 +22,12 @@ export type DeliveriesRouterDeps = {
   now: () => Date;
 };
 
-const listQuery = z.strictObject({
+export const listQuery = z.strictObject({
   status: z.enum(DELIVERY_STATUSES).optional(),
   unacknowledged: z.enum(['true', 'false']).optional(),
 });
 
-const csvQuery = z.strictObject({
+export const csvQuery = z.strictObject({
   from: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
   to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
 });

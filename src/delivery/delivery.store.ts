@@ -320,6 +320,12 @@ export function createDeliveryStore(redis: Redis, prefix: string) {
       return redis.zrangebyscore(keys.byStatus(status), '-inf', options.beforeMs ?? '+inf', 'LIMIT', 0, options.limit ?? 1000);
     },
 
+    /** When the delivery longest in `status` entered it (ms), if any: the backlog's age. */
+    async oldestSince(status: DeliveryStatus): Promise<number | undefined> {
+      const [, score] = await redis.zrange(keys.byStatus(status), 0, 0, 'WITHSCORES');
+      return score === undefined ? undefined : Number(score);
+    },
+
     async load(ids: string[], withHistory = false): Promise<DeliveryWithHistory[]> {
       return loadMany(ids, withHistory);
     },

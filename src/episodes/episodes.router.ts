@@ -18,7 +18,7 @@ export type EpisodesRouterDeps = {
   now: () => Date;
 };
 
-const listQuery = z.strictObject({ state: z.enum(['open', 'found', 'cancelled']).optional() });
+export const listQuery = z.strictObject({ state: z.enum(['open', 'found', 'cancelled']).optional() });
 
 /** SPEC §6: episodes and their deliveries, for dashboard users and (their own) for feeds. */
 export function episodesRouter(deps: EpisodesRouterDeps): Router {

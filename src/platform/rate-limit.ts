@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { RedisUnavailableError } from './redis';
+import { isOutOfMemory, RedisUnavailableError } from './redis';
 
 /**
  * A fixed one-second window per subject, kept in Redis so that every API process
@@ -11,7 +11,7 @@ export async function takeRateToken(redis: Redis, prefix: string, subject: strin
   const results = await redis.multi().incr(key).expire(key, 2).exec();
   // exec() answers null, or an EXECABORT, when the connection dropped under the transaction.
   const [error, count] = results?.[0] ?? [new Error('transaction aborted'), 0];
-  if (error) throw new RedisUnavailableError(error.message);
+  if (error) throw new RedisUnavailableError(error.message, isOutOfMemory(error) ? 'oom' : 'down');
   return (count as number) > limitPerSecond ? 1 : 0;
 }
 
