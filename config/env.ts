@@ -86,6 +86,13 @@ const envSchema = z.object({
   JOB_LOCK_MS: int(1000, 600_000).default(30_000),
   JOB_STALLED_CHECK_MS: int(500, 600_000).default(15_000),
   SWEEP_INTERVAL_SECONDS: int(1, 3600).default(10),
+  // Bounces (SPEC §6): the VERP envelope sender's domain and the DSN listener, both off when unset.
+  BOUNCE_DOMAIN: z
+    .string()
+    .regex(/^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/, 'must be a domain name such as bounces.example.org')
+    .optional(),
+  BOUNCE_SMTP_PORT: int(0, 65535).optional(),
+  BOUNCE_SMTP_HOST: z.string().min(1).default('0.0.0.0'),
 });
 
 export type Config = {
@@ -109,6 +116,8 @@ export type Config = {
   reminderIntervalHours: number;
   retentionDays: number;
   jobs: { lockMs: number; stalledCheckMs: number; sweepIntervalSeconds: number };
+  /** Bounces: `domain` set = VERP envelope senders; `smtpPort` set = the workers run the DSN listener. */
+  bounces: { domain: string | undefined; smtpPort: number | undefined; smtpHost: string };
 };
 
 /**
@@ -131,6 +140,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
     throw new ConfigError('invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD go together');
+  }
+  if (e.BOUNCE_SMTP_PORT !== undefined && e.BOUNCE_DOMAIN === undefined) {
+    throw new ConfigError('invalid configuration: BOUNCE_SMTP_PORT needs BOUNCE_DOMAIN (the domain of the addresses it accepts)');
   }
   if (e.RETRY_MAX_DELAY_MS < e.RETRY_BASE_MS) {
     throw new ConfigError('invalid configuration: RETRY_MAX_DELAY_MS must not be below RETRY_BASE_MS');
@@ -155,6 +167,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reminderIntervalHours: e.REMINDER_INTERVAL_HOURS,
     retentionDays: e.RETENTION_DAYS,
     jobs: { lockMs: e.JOB_LOCK_MS, stalledCheckMs: e.JOB_STALLED_CHECK_MS, sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS },
+    bounces: { domain: e.BOUNCE_DOMAIN?.toLowerCase(), smtpPort: e.BOUNCE_SMTP_PORT, smtpHost: e.BOUNCE_SMTP_HOST },
   };
 }
 
