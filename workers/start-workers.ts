@@ -95,7 +95,6 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const transport = createMailTransport({ url: deps.smtpUrl, from: config.mailFrom });
   const messageDomain = messageDomainOf(config.mailFrom);
 
-
   const maintenance = maintenanceProcessor({
     events,
     fanout: deps.queues.fanout,

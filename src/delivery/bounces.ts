@@ -90,6 +90,7 @@ export async function applyDeliveryReport(deps: BounceDeps, deliveryId: string, 
     lastError,
     at: bouncedAt,
     deliveryId,
+    episodeId: delivery.episodeId,
   });
   if (delivery.audience === 'direct' && (decision === 'bounce' || !bounceNoticeSent(delivery.history))) {
     await enqueueNotice(deps.notify, { notice: 'bounce', deliveryId }, `nb-${deliveryId}-${delivery.attempts}`);

@@ -13,8 +13,9 @@ export type DataQualityEntry = {
   lastError: string;
   /** When it was reported, ISO 8601. */
   at: string;
-  /** The delivery that came back, for the dashboard's link to it. */
+  /** The delivery that came back, and its episode for the dashboard's link to it. */
   deliveryId: string;
+  episodeId: string;
 };
 
 const contactKey = (entry: Pick<DataQualityEntry, 'organisation' | 'contactId'>) =>
