@@ -67,7 +67,8 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, wha
 
 /** Posts a report for the school and practice and waits until its deliveries (three direct) are sent. */
 async function reportAndSend() {
-  const event = reportedEvent({ child: { ...reportedEvent().child, postcodeDistrict: undefined } });
+  // Hexham has no other organisation: the three direct deliveries are the event's only ones.
+  const event = reportedEvent({ child: { ...reportedEvent().child, postcodeDistrict: 'NE46' } });
   const res = await app.post('/api/v1/events', event);
   expect(res.status).toBe(202);
   const { episodeId } = (await res.json()) as { episodeId: string };
@@ -80,7 +81,7 @@ async function reportAndSend() {
   const direct = [DSL, DEPUTY, GP_LEAD];
   const mails = await smtp.waitFor((m) => m.filter((x) => x.subject.includes(event.policeReference) && direct.includes(x.to[0]!)).length === 3);
   const mailTo = (email: string) => mails.find((m) => m.to.includes(email) && m.subject.includes(event.policeReference))!;
-  return { ref: event.policeReference, episodeId, deliveries, to, mailTo };
+  return { ref: event.policeReference, eventId: event.eventId, episodeId, deliveries, to, mailTo };
 }
 
 const status = async (deliveryId: string) => (await app.stores.deliveries.get(deliveryId))!;
@@ -160,6 +161,15 @@ describe('a DSN whose action is failed', () => {
     expect(html).toContain('Contacts to correct');
     expect(html).toContain('Fictional DSL');
     expect(html).toContain(`/dashboard/episodes/${sent.episodeId}`);
+
+    // The failed work list and the API list it with the others that did not arrive, with a retry button.
+    const failedPage = await (await mash.get('/dashboard/failed')).text();
+    expect(failedPage).toContain(`/dashboard/deliveries/${dsl.deliveryId}/retry`);
+    const listedByStatus = (await (await mash.get('/api/v1/deliveries?status=bounced')).json()) as { deliveries: { deliveryId: string }[] };
+    expect(listedByStatus.deliveries.map((d) => d.deliveryId)).toContain(dsl.deliveryId);
+    // The event's counts follow (one Lua step with the status), and bounced is final: the event is done.
+    const eventState = (await (await app.get(`/api/v1/events/${sent.eventId}`)).json()) as { state: string; deliveries: Record<string, number> };
+    expect(eventState).toMatchObject({ state: 'done', deliveries: { sent: 2, bounced: 1 } });
 
     // The same DSN again (a relay that lost our 250): accepted, nothing new happens.
     const again = await sendRawMail(bouncePort, { to: [sent.mailTo(DSL).from], raw: dsn });
