@@ -47,7 +47,7 @@ function row(d: DeliveryWithHistory, options: DeliveryTableOptions): Html {
     <dt>Sent</dt><dd>${time(d.sentAt)}</dd>
     ${d.status === 'failed' ? html`<dt>Failed</dt><dd>${time(d.updatedAt)}</dd>` : ''}
     ${d.status === 'bounced' ? html`<dt>Bounced</dt><dd>${time(d.updatedAt)}</dd>` : ''}
-    ${(d.ackable && d.sentAt) || d.acknowledgedAt ? html`<dt>Acknowledged</dt><dd>${time(d.acknowledgedAt)}</dd>` : ''}
+    ${(d.ackable && d.sentAt && d.status !== 'bounced') || d.acknowledgedAt ? html`<dt>Acknowledged</dt><dd>${time(d.acknowledgedAt)}</dd>` : ''}
     ${deadline ? html`<dt>Due by</dt><dd>${time(deadline.toISOString())}</dd>` : ''}
     ${d.escalatedAt ? html`<dt>Escalated</dt><dd><strong class="alarm">${time(d.escalatedAt)}</strong></dd>` : ''}
   </dl>${acknowledgement(d)}</td>
