@@ -101,6 +101,13 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(1000, 600_000).default(25_000),
   // Operations (issue 12, SPEC §12): the bearer token of GET /metrics; unset = no /metrics.
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // Bounces (SPEC §6): the VERP envelope sender's domain and the DSN listener, both off when unset.
+  BOUNCE_DOMAIN: z
+    .string()
+    .regex(/^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/, 'must be a domain name such as bounces.example.org')
+    .optional(),
+  BOUNCE_SMTP_PORT: int(0, 65535).optional(),
+  BOUNCE_SMTP_HOST: z.string().min(1).default('0.0.0.0'),
 });
 
 export type Config = {
@@ -131,6 +138,8 @@ export type Config = {
   shutdownTimeoutMs: number;
   /** Bearer token of GET /metrics; undefined = /metrics answers 404. */
   metricsToken: string | undefined;
+  /** Bounces: `domain` set = VERP envelope senders; `smtpPort` set = the workers run the DSN listener. */
+  bounces: { domain: string | undefined; smtpPort: number | undefined; smtpHost: string };
 };
 
 /**
@@ -150,6 +159,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (production) checkStrict(e, present);
   if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
     throw new ConfigError('invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD go together');
+  }
+  if (e.BOUNCE_SMTP_PORT !== undefined && e.BOUNCE_DOMAIN === undefined) {
+    throw new ConfigError('invalid configuration: BOUNCE_SMTP_PORT needs BOUNCE_DOMAIN (the domain of the addresses it accepts)');
   }
   if (e.RETRY_MAX_DELAY_MS < e.RETRY_BASE_MS) {
     throw new ConfigError('invalid configuration: RETRY_MAX_DELAY_MS must not be below RETRY_BASE_MS');
@@ -177,6 +189,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: e.TRUST_PROXY ?? false,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     metricsToken: e.METRICS_TOKEN,
+    bounces: { domain: e.BOUNCE_DOMAIN?.toLowerCase(), smtpPort: e.BOUNCE_SMTP_PORT, smtpHost: e.BOUNCE_SMTP_HOST },
   };
 }
 

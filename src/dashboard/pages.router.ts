@@ -9,7 +9,7 @@ import type { DeliveryWithHistory } from '../delivery/delivery.store';
 import { retryDelivery } from '../delivery/retry';
 import { ImportFormatError } from '../directory/csv-records';
 import { importContacts } from '../directory/directory-import';
-import { ORGANISATION_TYPES, type OrganisationType } from '../directory/organisation';
+import { ORGANISATION_TYPES, organisationKey, type OrganisationType } from '../directory/organisation';
 import { foldEpisode } from '../episodes/episode';
 import { episodeSummary } from '../episodes/episode-view';
 import { workersAlive } from '../platform/heartbeat';
@@ -25,7 +25,7 @@ import { checkCsrf, pageAuth } from './page-auth';
 import { pageErrors } from './page-errors';
 import { boardView, type ReturnInterview } from './views/board';
 import { sendDashboardPage, type PageContext } from './views/common';
-import { directoryView, type DirectoryPage } from './views/directory';
+import { directoryView, type ContactToCorrect, type DirectoryPage } from './views/directory';
 import { episodeView } from './views/episode';
 import { auditView, exportView, mailView, queuesView } from './views/operations';
 import { failedView, overdueView } from './views/work-lists';
@@ -33,7 +33,7 @@ import { failedView, overdueView } from './views/work-lists';
 export type PagesRouterDeps = {
   redis: Redis;
   prefix: string;
-  stores: Pick<Stores, 'episodes' | 'events' | 'deliveries' | 'directory' | 'audit' | 'sessions'>;
+  stores: Pick<Stores, 'episodes' | 'events' | 'deliveries' | 'directory' | 'dataQuality' | 'audit' | 'sessions'>;
   queues: Queues;
   mailSink?: MailSink;
   ackDeadlineSeconds: number;
@@ -122,13 +122,16 @@ export function pagesRouter(deps: PagesRouterDeps): Router {
       10_000,
     );
     if (!outcome.ok && outcome.reason === 'not-found') throw notFound('There is no such delivery.');
-    if (!outcome.ok) throw new HttpProblem(409, 'not-failed', 'Cannot retry', `Only a failed delivery can be retried; this one is ${outcome.current}. Go back and reload the page.`);
+    if (!outcome.ok) throw new HttpProblem(409, 'not-failed', 'Cannot retry', `Only a failed or bounced delivery can be retried; this one is ${outcome.current}. Go back and reload the page.`);
     res.redirect(303, back);
   });
 
   router.get('/dashboard/failed', ...staff, async (req, res) => {
-    const ids = await withRedis(() => stores.deliveries.withStatus('failed', { limit: 1000 }));
-    const deliveries = (await withRedis(() => stores.deliveries.load(ids.reverse().slice(0, 200)))).filter((d) => d.status === 'failed');
+    const ids = await withRedis(async () => [...(await stores.deliveries.withStatus('failed', { limit: 1000 })), ...(await stores.deliveries.withStatus('bounced', { limit: 1000 }))]);
+    const deliveries = (await withRedis(() => stores.deliveries.load(ids)))
+      .filter((d) => d.status === 'failed' || d.status === 'bounced')
+      .sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1))
+      .slice(0, 200);
     const references = await withRedis(() => referencesOf(deliveries));
     sendDashboardPage(res, context(req), 'Failed deliveries', failedView({ deliveries, references, user: req.user! }));
   });
@@ -147,7 +150,18 @@ export function pagesRouter(deps: PagesRouterDeps): Router {
     const type = (ORGANISATION_TYPES as readonly string[]).includes(queryString(req, 'type')) ? (queryString(req, 'type') as OrganisationType) : undefined;
     const locality = localityByName(queryString(req, 'locality'));
     const organisations = await withRedis(() => stores.directory.list({ type, locality }));
-    return { organisations, filter: { type, locality }, localities: LOCALITIES.map((l) => l.name), user: req.user!, ...extra };
+    const contactsToCorrect = await withRedis(() => contactsToCorrectOf());
+    return { organisations, contactsToCorrect, filter: { type, locality }, localities: LOCALITIES.map((l) => l.name), user: req.user!, ...extra };
+  }
+
+  /** The data-quality list (SPEC §13), with each contact's name as the directory has it now. */
+  async function contactsToCorrectOf(): Promise<ContactToCorrect[]> {
+    const entries = await stores.dataQuality.list(200);
+    const organisations = await stores.directory.getMany(entries.map((e) => e.organisation));
+    return entries.map((entry) => {
+      const contact = organisations.get(organisationKey(entry.organisation.type, entry.organisation.id))?.contacts.find((c) => c.contactId === entry.contactId);
+      return { ...entry, contactName: contact?.active ? contact.name : undefined };
+    });
   }
 
   router.get('/dashboard/directory', ...staff, async (req, res) => {

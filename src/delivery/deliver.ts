@@ -22,6 +22,8 @@ export type DeliverDeps = {
   messageDomain: string;
   /** The personal acknowledgement link of an ackable delivery. */
   ackUrlFor: (delivery: DeliveryWithHistory) => string | undefined;
+  /** The envelope sender of a delivery: its VERP bounce address when BOUNCE_DOMAIN is set. */
+  envelopeFromFor?: (deliveryId: string) => string | undefined;
   now: () => Date;
   /** SPEC §12 figures: deliveries by status, and POST-to-SMTP time. */
   metrics?: PipelineMetrics;
@@ -103,7 +105,9 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
   }
 
   try {
+    const envelopeFrom = deps.envelopeFromFor?.(deliveryId);
     const result = await deps.transport.send({
+      ...(envelopeFrom ? { envelopeFrom } : {}),
       to: delivery.contact.email,
       subject: message.subject,
       text: message.text,

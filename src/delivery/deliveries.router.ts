@@ -37,7 +37,7 @@ const staffActor = (req: Request) => actorOf({ kind: 'user', email: req.user!.em
 
 const issues = (error: z.ZodError) => error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
 
-/** SPEC §6: deliveries by status, retry of a failed one, and the audit export. */
+/** SPEC §6: deliveries by status, retry of a failed or bounced one, and the audit export. */
 export function deliveriesRouter(deps: DeliveriesRouterDeps): Router {
   const router = Router();
 
@@ -58,7 +58,7 @@ export function deliveriesRouter(deps: DeliveriesRouterDeps): Router {
     const outcome = await withRedis(() => retryDelivery(deps, String(req.params.deliveryId), req.user!), 10_000);
     if (!outcome.ok) {
       if (outcome.reason === 'not-found') throw notFound('No such delivery.');
-      throw new HttpProblem(409, 'not-failed', 'Conflict', `Only a failed delivery can be retried; this one is ${outcome.current}.`);
+      throw new HttpProblem(409, 'not-failed', 'Conflict', `Only a failed or bounced delivery can be retried; this one is ${outcome.current}.`);
     }
     res.status(202).json(deliveryJson(outcome.delivery));
   });

@@ -5,7 +5,11 @@ import type { Risk } from '../intake/event.schema';
 import { DELIVERY_STATUSES, ALLOWED_FROM, type DeliveryStatus } from './delivery-status';
 import type { MessageKind } from './messages';
 
-export type HistoryEntry = { at: string; status: DeliveryStatus | 'acknowledged' | 'escalated' | 'retry-requested' | 'notice'; detail: string };
+export type HistoryEntry = {
+  at: string;
+  status: DeliveryStatus | 'acknowledged' | 'escalated' | 'retry-requested' | 'notice' | 'delivery-report';
+  detail: string;
+};
 
 /** One delivery: one message of one event to one contact (SPEC §6). */
 export type Delivery = {
@@ -93,6 +97,10 @@ redis.call('RPUSH', KEYS[2], ARGV[5])
 if to == 'sent' and redis.call('HGET', KEYS[1], 'ackable') == '1' and not redis.call('HGET', KEYS[1], 'acknowledgedAt') then
   redis.call('ZADD', KEYS[4], ARGV[4], id)
   if not redis.call('HGET', KEYS[1], 'escalatedAt') then redis.call('ZADD', KEYS[5], ARGV[4], id) end
+end
+if to == 'bounced' then
+  redis.call('ZREM', KEYS[4], id)
+  redis.call('ZREM', KEYS[5], id)
 end
 return {'ok', current}
 `;

@@ -16,6 +16,8 @@ export type OutgoingMail = {
   headers: Record<string, string>;
   /** `<deliveryId@host>`; the angle brackets are added when missing. */
   messageId: string;
+  /** The envelope sender (MAIL FROM), e.g. a VERP bounce address; unset = the address of `From`. */
+  envelopeFrom?: string;
 };
 
 export type SendResult = {
@@ -93,6 +95,7 @@ export function createMailTransport(options: MailTransportOptions): MailTranspor
           html: message.html,
           headers: message.headers,
           messageId: message.messageId.startsWith('<') ? message.messageId : `<${message.messageId}>`,
+          ...(message.envelopeFrom ? { envelope: { from: message.envelopeFrom, to: message.to } } : {}),
         });
         const accepted: unknown[] = Array.isArray(info.accepted) ? info.accepted : [];
         return { accepted: accepted.length > 0, response: safeText(String(info.response ?? '')) };

@@ -30,7 +30,7 @@ export class NoticeNotReadyError extends Error {
 }
 
 /**
- * Sends one staff notice (SPEC §5): a direct delivery that failed for good goes to
+ * Sends one staff notice (SPEC §5): a direct delivery that failed for good or bounced goes to
  * MASH_EMAIL; an unacknowledged one goes to the organisation's deputies and MASH_EMAIL.
  * Notices name the organisation and role and link to the dashboard: never the child.
  */
@@ -40,6 +40,11 @@ export async function sendNotice(deps: NoticeDeps, job: NotifyJob, noticeId: str
   // Notices are queued just before the record changes: wait for it, and drop what no longer holds.
   if (job.notice === 'failure' && delivery.status !== 'failed') {
     if (['pending', 'sending', 'retrying'].includes(delivery.status)) throw new NoticeNotReadyError(delivery.deliveryId);
+    return 0;
+  }
+  // A bounce notice is queued just after the record says bounced; a retry since then makes it moot.
+  if (job.notice === 'bounce' && delivery.status !== 'bounced') {
+    if (delivery.status === 'sent') throw new NoticeNotReadyError(delivery.deliveryId);
     return 0;
   }
   if (job.notice === 'escalation' && delivery.acknowledgedAt) return 0;
@@ -56,9 +61,11 @@ export async function sendNotice(deps: NoticeDeps, job: NotifyJob, noticeId: str
 
   let recipients: string[];
   let message;
-  if (job.notice === 'failure') {
+  if (job.notice === 'failure' || job.notice === 'bounce') {
     recipients = deps.mashEmail ? [deps.mashEmail] : [];
-    message = renderFailureNotice({ ...base, kind: delivery.kind, lastError: delivery.lastError ?? 'unknown error', attempts: delivery.attempts });
+    // SPEC §5: one failure notice for a delivery that failed for good or bounced; a bounce's attempts say nothing.
+    const attempts = job.notice === 'failure' ? { attempts: delivery.attempts } : {};
+    message = renderFailureNotice({ ...base, kind: delivery.kind, lastError: delivery.lastError ?? 'unknown error', ...attempts });
   } else if (job.notice === 'ack-answer') {
     // The police contact of the episode; MASH when the feed gave no email, so an answer is never lost.
     const facts = foldEpisode(await deps.events.eventsOfEpisode(delivery.episodeId)).facts;

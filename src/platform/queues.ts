@@ -17,10 +17,10 @@ export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 export type FanoutJob = { eventUid: string };
 export type DeliverJob = { deliveryId: string };
 /**
- * A notice about one delivery: to staff when it failed for good or was not acknowledged in
- * time; to the police contact when the recipient answered on acknowledging.
+ * A notice about one delivery: to staff when it failed for good, bounced or was not
+ * acknowledged in time; to the police contact when the recipient answered on acknowledging.
  */
-export type NotifyJob = { notice: 'failure' | 'escalation' | 'ack-answer'; deliveryId: string };
+export type NotifyJob = { notice: 'failure' | 'escalation' | 'ack-answer' | 'bounce'; deliveryId: string };
 export type MaintenanceJob = Record<string, never>;
 
 export type Queues = {
