@@ -16,6 +16,7 @@ import { openApiDocument } from './intake/openapi';
 import { healthRouter } from './platform/health.router';
 import type { MailSink } from './platform/mail-sink';
 import { HttpProblem, problemMiddleware } from './platform/problem';
+import { securityHeaders } from './platform/security-headers';
 import type { Queues } from './platform/queues';
 import type { Stores } from './stores';
 
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.set('query parser', 'simple');
+  app.use(securityHeaders({ strict: config.production }));
 
   app.use(healthRouter({ redis: deps.redis, prefix, now }));
   // Browsers ask for it on every page; there is none, and a JSON 404 would be noise.

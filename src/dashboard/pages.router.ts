@@ -13,7 +13,6 @@ import { ORGANISATION_TYPES, type OrganisationType } from '../directory/organisa
 import { foldEpisode } from '../episodes/episode';
 import { episodeSummary } from '../episodes/episode-view';
 import { workersAlive } from '../platform/heartbeat';
-import { pageHeaders } from '../platform/html';
 import type { MailSink } from '../platform/mail-sink';
 import { HttpProblem, notFound } from '../platform/problem';
 import { QUEUE_NAMES, type Queues } from '../platform/queues';
@@ -70,11 +69,10 @@ export function pagesRouter(deps: PagesRouterDeps): Router {
 
   for (const [name, body] of Object.entries(SCRIPTS)) {
     router.get(`/assets/${name}`, (_req, res) => {
-      res.type('text/javascript').set({ 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' }).send(body);
+      res.type('text/javascript').set('Cache-Control', 'public, max-age=3600').send(body);
     });
   }
   router.get('/', (_req, res) => res.redirect(303, '/dashboard'));
-  router.use('/dashboard', pageHeaders);
 
   async function loadBoard() {
     const open = await stores.episodes.list('open');

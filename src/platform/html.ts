@@ -1,4 +1,4 @@
-import type { RequestHandler, Response } from 'express';
+import type { Response } from 'express';
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(value: string): string {
@@ -24,21 +24,6 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
   });
   return new Html(out);
 }
-
-/**
- * Headers for every HTML page: a strict CSP (no inline script or style), no referrer (ack
- * links carry tokens), no caching of pages that may hold personal data, no framing.
- */
-export const pageHeaders: RequestHandler = (_req, res, next) => {
-  res.set({
-    'Content-Security-Policy':
-      "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    'Referrer-Policy': 'no-referrer',
-    'X-Content-Type-Options': 'nosniff',
-    'Cache-Control': 'no-store',
-  });
-  next();
-};
 
 /** The one page layout: a skip link, a header, main content (WCAG 2.1 AA basics). */
 export function layout(title: string, body: Html, options: { nav?: Html } = {}): string {
