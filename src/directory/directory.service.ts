@@ -3,6 +3,7 @@ import { localityByName, localityOfPostcode, postcodeDistrict } from '../../conf
 import { moduleLogger } from '../platform/logger';
 import type { FieldError } from '../platform/problem';
 import { withRedis } from '../platform/redis';
+import { singleLineText } from '../platform/text';
 import { contactIdFor } from './contacts-csv';
 import type { DirectoryStore } from './directory.store';
 import {
@@ -24,15 +25,7 @@ import { sampleDirectory } from './sample-directory';
 
 const log = moduleLogger('directory');
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-const oneLine = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .refine((v) => !CONTROL.test(v), 'must be on one line, without control characters');
+const oneLine = (max: number) => singleLineText(max);
 
 /** The body of `PUT /api/v1/organisations/{type}/{id}` (SPEC §4). */
 export const organisationBodySchema = z
@@ -54,9 +47,6 @@ export const organisationBodySchema = z
     }
     const seen = new Set<string>();
     body.contacts.forEach((contact, i) => {
-      if (CONTROL.test(contact.name)) {
-        ctx.addIssue({ code: 'custom', path: ['contacts', i, 'name'], message: 'must be on one line, without control characters' });
-      }
       const contactId = contact.contactId ?? contactIdFor(contact.email);
       if (seen.has(contactId)) {
         const field = contact.contactId === undefined ? 'email' : 'contactId';

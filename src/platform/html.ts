@@ -1,8 +1,13 @@
+import { withoutUnsafeText } from './text';
 import type { Response } from 'express';
 
-/** Escapes text for HTML element content and quoted attribute values. */
+/**
+ * Escapes text for HTML element content and quoted attribute values, and drops control and
+ * bidirectional control characters, so that text stored before the rule that now refuses them
+ * cannot re-order what a page shows.
+ */
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return withoutUnsafeText(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 /** A tagged template that escapes every interpolated value unless it is already `Html`. */
