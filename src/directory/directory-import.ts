@@ -158,6 +158,12 @@ export async function importContacts(
 ): Promise<ContactsImportResult | ContactsReplaceResult> {
   const mode = options.mode ?? 'upsert';
   const { rows, rejected } = parseContactsCsv(text);
+  // A rejected row may be a current contact with a typo: replacing without it would deactivate them.
+  if (mode === 'replace' && rejected.length > 0) {
+    const first = rejected[0]!;
+    const count = rejected.length === 1 ? '1 row is' : `${rejected.length} rows are, the first`;
+    throw new ImportFormatError(`with mode=replace every row must be valid; ${count} not (${first.reason}); nothing was changed`, first.line);
+  }
   const upserts = [...groupContactRows(rows).values()];
   const apply = mode === 'replace' ? applyContactsReplace : applyContactsUpsert;
   const { counts, changes } = await applyAll(store, upserts, (previous, upsert) => apply(previous, upsert, now));

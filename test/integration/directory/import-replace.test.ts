@@ -70,6 +70,20 @@ describe('POST /api/v1/organisations/import?mode=replace', () => {
     expect(await again.json()).toEqual({ created: 0, updated: 0, rejected: [], deactivated: [] });
   });
 
+  it('changes nothing when a row is rejected: a typo must not deactivate the person it meant', async () => {
+    const { urn, stays, left } = await seedPair();
+    const csv = [HEADER, row(urn, 'Avery Stays', stays.email, 'dsl'), row(urn, 'Bryn Left', 'bryn-at-nowhere', 'deputy')].join('\n');
+    const res = await admin.upload('/api/v1/organisations/import?mode=replace', csv);
+    expect(res.status).toBe(422);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const problem = await res.json();
+    expect(problem.detail).toBe(
+      'The file cannot be imported: line 3: with mode=replace every row must be valid; 1 row is not (contact_email is not a valid email address); nothing was changed.',
+    );
+    expect(JSON.stringify(problem)).not.toContain('bryn-at-nowhere');
+    expect((await app.directory.get('school', urn))?.contacts.find((c) => c.contactId === left.contactId)?.active).toBe(true);
+  });
+
   it('keeps today’s upsert as the default: nobody is deactivated', async () => {
     const { urn, stays } = await seedPair();
     const csv = [HEADER, row(urn, 'Avery Stays', stays.email, 'dsl')].join('\n');
