@@ -4,7 +4,7 @@
  *
  *   import-gias FILE --la 929
  *   import-epraccur FILE [--commissioner 00L]
- *   import-contacts FILE
+ *   import-contacts FILE [--replace]   (--replace: contacts of the named organisations not in FILE are deactivated)
  *   load-sample
  *   create-user EMAIL --role admin|mash      (password from ENDEAVOR_PASSWORD, else stdin)
  */
@@ -28,7 +28,7 @@ const { createRedis, redisReady } = await import('../src/platform/redis');
 const USAGE = `usage: npm run directory -- <command>
   import-gias FILE --la 929
   import-epraccur FILE [--commissioner 00L]
-  import-contacts FILE
+  import-contacts FILE [--replace]
   load-sample
   create-user EMAIL --role admin|mash   (password from ENDEAVOR_PASSWORD or stdin)`;
 
@@ -52,7 +52,7 @@ async function run(argv: string[]): Promise<unknown> {
   try {
     parsed = parseArgs({
       args: rest,
-      options: { la: { type: 'string' }, commissioner: { type: 'string' }, role: { type: 'string' } },
+      options: { la: { type: 'string' }, commissioner: { type: 'string' }, role: { type: 'string' }, replace: { type: 'boolean' } },
       allowPositionals: true,
     });
   } catch (err) {
@@ -63,6 +63,7 @@ async function run(argv: string[]): Promise<unknown> {
   if (!['import-gias', 'import-epraccur', 'import-contacts', 'load-sample', 'create-user'].includes(command)) {
     throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   }
+  if (values.replace && command !== 'import-contacts') throw new UsageError('--replace goes with import-contacts only');
   if (command === 'import-gias' && !/^\d{3}$/.test(values.la ?? '')) throw new UsageError('--la must be a 3-digit local authority code, e.g. 929');
   if (command === 'import-epraccur' && values.commissioner !== undefined && !/^[A-Za-z0-9]{3,5}$/.test(values.commissioner)) {
     throw new UsageError('--commissioner must be an ODS commissioner code, e.g. 00L');
@@ -80,7 +81,7 @@ async function run(argv: string[]): Promise<unknown> {
       case 'import-epraccur':
         return await importEpraccur(directory, createReadStream(oneFile(positionals)), { commissioner: values.commissioner?.toUpperCase() }, now);
       case 'import-contacts':
-        return await importContacts(directory, await readFile(oneFile(positionals), 'utf8'), now);
+        return await importContacts(directory, await readFile(oneFile(positionals), 'utf8'), now, { mode: values.replace ? 'replace' : 'upsert' });
       case 'load-sample':
         if (positionals.length > 0) throw new UsageError('load-sample takes no arguments');
         return await loadSampleIfEmpty(directory, now, { production: config.production });

@@ -23,6 +23,7 @@ import { queueGauges } from './platform/queue-gauges';
 import { requestLog } from './platform/request-log';
 import type { MailSink } from './platform/mail-sink';
 import { HttpProblem, problemMiddleware } from './platform/problem';
+import { securityHeaders } from './platform/security-headers';
 import type { Queues } from './platform/queues';
 import type { Stores } from './stores';
 
@@ -53,6 +54,7 @@ export function createApp(deps: AppDeps): Express {
   // SPEC §2 TRUST_PROXY: unset = the socket's address; else X-Forwarded-For through those proxies only.
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
+  app.use(securityHeaders({ strict: config.production }));
 
   const ownMetrics = processMetrics();
   app.use(

@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
-import { html, pageHeaders, sendPage } from '../platform/html';
+import { html, sendPage } from '../platform/html';
 import { withRedis } from '../platform/redis';
 import { confirmAck, lookupAck, type AckDeps, type AckView } from './acknowledge';
 
@@ -41,7 +41,6 @@ ${view.acknowledgedAt ? html`<p class="panel">Receipt was already confirmed at $
 /** SPEC §7: GET shows and changes nothing; a plain HTML form POST confirms receipt. */
 export function ackRouter(deps: AckDeps): Router {
   const router = Router();
-  router.use('/ack', pageHeaders);
 
   router.get('/ack/:token', async (req, res) => {
     const token = String(req.params.token);

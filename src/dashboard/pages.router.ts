@@ -8,17 +8,18 @@ import { ackDeadline } from '../ack/deadline';
 import type { DeliveryWithHistory } from '../delivery/delivery.store';
 import { retryDelivery } from '../delivery/retry';
 import { ImportFormatError } from '../directory/csv-records';
+import { auditDetail, type OrganisationChange } from '../directory/directory-changes';
 import { importContacts } from '../directory/directory-import';
 import { ORGANISATION_TYPES, organisationKey, type OrganisationType } from '../directory/organisation';
 import { foldEpisode } from '../episodes/episode';
 import { episodeSummary } from '../episodes/episode-view';
 import { workersAlive } from '../platform/heartbeat';
-import { pageHeaders } from '../platform/html';
 import type { MailSink } from '../platform/mail-sink';
 import { HttpProblem, notFound } from '../platform/problem';
 import { QUEUE_NAMES, type Queues } from '../platform/queues';
 import { withRedis } from '../platform/redis';
 import type { Stores } from '../stores';
+import { auditBeforeAnswer } from './audit.store';
 import { dashboardAuth } from './auth';
 import { buildBoard } from './board';
 import { checkCsrf, pageAuth } from './page-auth';
@@ -70,11 +71,10 @@ export function pagesRouter(deps: PagesRouterDeps): Router {
 
   for (const [name, body] of Object.entries(SCRIPTS)) {
     router.get(`/assets/${name}`, (_req, res) => {
-      res.type('text/javascript').set({ 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' }).send(body);
+      res.type('text/javascript').set('Cache-Control', 'public, max-age=3600').send(body);
     });
   }
   router.get('/', (_req, res) => res.redirect(303, '/dashboard'));
-  router.use('/dashboard', pageHeaders);
 
   async function loadBoard() {
     const open = await stores.episodes.list('open');
@@ -109,7 +109,7 @@ export function pagesRouter(deps: PagesRouterDeps): Router {
     if (!episode) throw notFound('There is no episode at this address.');
     const [events, deliveries] = await withRedis(() => Promise.all([stores.events.eventsOfEpisode(episodeId), stores.deliveries.ofEpisode(episodeId)]));
     // Written before the details are shown: no unaudited view, even when the audit write fails.
-    await withRedis(() => stores.audit.append({ at: now().toISOString(), actor: actor(req), action: 'child.view', subject: episodeId }));
+    await auditBeforeAnswer(stores.audit, { at: now().toISOString(), actor: actor(req), action: 'child.view', subject: episodeId });
     const facts = events.length > 0 ? foldEpisode(events).facts : episode.facts;
     sendDashboardPage(res, context(req), `Episode ${episode.policeReference}`, episodeView({ episode, facts, events, deliveries, user: req.user! }));
   });
@@ -175,10 +175,10 @@ export function pagesRouter(deps: PagesRouterDeps): Router {
       sendDashboardPage(res, context(req), 'Directory', directoryView(await directoryPage(req, { importError, csv })), 422);
     if (csv.trim() === '') return fail('Paste the CSV into the box, or choose a file.');
     try {
-      const result = await withRedis(() => importContacts(stores.directory, csv, now()), 30_000);
-      await withRedis(() =>
-        stores.audit.append({ at: now().toISOString(), actor: actor(req), action: 'directory.import', subject: 'contacts', detail: `${result.created} created, ${result.updated} updated, ${result.rejected.length} rejected` }),
-      );
+      let changes: OrganisationChange[] = [];
+      const result = await withRedis(() => importContacts(stores.directory, csv, now(), { onChanges: (c) => (changes = c) }), 30_000);
+      const counts = { mode: 'upsert', created: result.created, updated: result.updated, rejected: result.rejected.length };
+      await auditBeforeAnswer(stores.audit, { at: now().toISOString(), actor: actor(req), action: 'directory.import', subject: 'contacts', detail: auditDetail(changes, counts) });
       sendDashboardPage(res, context(req), 'Directory', directoryView(await directoryPage(req, { result })));
     } catch (err) {
       if (err instanceof ImportFormatError) return fail(`The file cannot be imported: ${err.message}.`);

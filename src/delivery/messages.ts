@@ -179,7 +179,7 @@ export function escapeHtml(value: string): string {
 }
 
 /** Bidi overrides could make a value read differently from what it is. */
-const clean = (s: string) => s.replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu, ' ');
+const clean = (s: string) => s.replace(/[\p{Cc}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu, ' ');
 
 function renderText(blocks: Block[]): string {
   const out: string[] = [];

@@ -307,6 +307,12 @@ describe('HTML part', () => {
     expect(text).toContain('<script>alert("x")</script>'); // plain text needs no escaping
   });
 
+  it('drops every bidirectional control stored before intake refused them, in both parts', () => {
+    const child = { ...episode().child, givenName: 'Mai\u200fsie', familyName: 'Quill\u061cfeather\u202e', description: '\u2067Red hair\u200e' };
+    const { html, text } = renderMessage(input({ episode: episode({ child }), contact: { name: 'Alex\u202d Example', role: 'dsl' } }));
+    for (const part of [html, text]) expect(part).not.toMatch(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
+  });
+
   it('is a simple accessible document', () => {
     const { html } = renderMessage(input());
     expect(html).toMatch(/^<!DOCTYPE html>/);
