@@ -16,7 +16,6 @@ import { eventsRouter } from './intake/events.router';
 import { deliveryBacklogGauges } from './delivery/delivery-gauges';
 import { renderApiDocs } from './platform/api-docs';
 import { healthRouter } from './platform/health.router';
-import { pageHeaders } from './platform/html';
 import { pipelineMetrics, processMetrics } from './platform/metrics';
 import { metricsRouter } from './platform/metrics.router';
 import { queueGauges } from './platform/queue-gauges';
@@ -88,7 +87,7 @@ export function createApp(deps: AppDeps): Express {
     res.json(openapi);
   });
   const apiReference = renderApiDocs(openapi);
-  app.get('/api/docs', pageHeaders, (_req, res) => {
+  app.get('/api/docs', (_req, res) => {
     res.type('html').send(apiReference);
   });
   app.use(
