@@ -53,6 +53,16 @@ const schoolHours = z.string().transform((spec, ctx) => {
   }
 });
 
+/** `police.uk,met.police.uk`: lower-cased host names, each a domain and its subdomains. */
+const domainList = z.string().transform((raw, ctx) => {
+  const domains = raw.split(',').map((d) => d.trim().toLowerCase().replace(/^\.+|\.+$/g, '')).filter(Boolean);
+  if (domains.length === 0 || domains.some((d) => !/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/.test(d))) {
+    ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of domain names such as police.uk' });
+    return z.NEVER;
+  }
+  return domains;
+});
+
 const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: int(0, 65535).default(3000),
@@ -86,6 +96,8 @@ const envSchema = z.object({
   JOB_LOCK_MS: int(1000, 600_000).default(30_000),
   JOB_STALLED_CHECK_MS: int(500, 600_000).default(15_000),
   SWEEP_INTERVAL_SECONDS: int(1, 3600).default(10),
+  // Acknowledgement answers (issue 8, send-time): the police domains answers may be emailed to.
+  POLICE_CONTACT_DOMAINS: domainList.default(['police.uk']),
 });
 
 export type Config = {
@@ -109,6 +121,8 @@ export type Config = {
   reminderIntervalHours: number;
   retentionDays: number;
   jobs: { lockMs: number; stalledCheckMs: number; sweepIntervalSeconds: number };
+  /** Email domains (and their subdomains) recipients' answers may be sent to (SPEC §7). */
+  policeContactDomains: readonly string[];
 };
 
 /**
@@ -155,6 +169,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reminderIntervalHours: e.REMINDER_INTERVAL_HOURS,
     retentionDays: e.RETENTION_DAYS,
     jobs: { lockMs: e.JOB_LOCK_MS, stalledCheckMs: e.JOB_STALLED_CHECK_MS, sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS },
+    policeContactDomains: e.POLICE_CONTACT_DOMAINS,
   };
 }
 

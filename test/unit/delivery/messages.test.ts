@@ -375,6 +375,7 @@ describe('times', () => {
 describe('staff notices', () => {
   const base = {
     policeReference: 'NP-2025-000123',
+    child: { givenName: 'Maisie', familyName: 'Quillfeather' },
     organisation: { type: 'school' as const, id: '999001', name: 'Hollyhock Test Primary School' },
     contact: { name: 'Alex Example', role: 'dsl' as const },
     dashboardUrl: 'https://endeavor.test/dashboard/episodes/ep_1',
