@@ -107,7 +107,7 @@ export function createApp(deps: AppDeps): Express {
       res.json({ messages: sink.messages() });
     });
   }
-  app.use(ackRouter({ deliveries: stores.deliveries, episodes: stores.episodes, notify: deps.queues.notify, secret: deps.secret, now }));
+  app.use(ackRouter({ redis: deps.redis, prefix, deliveries: stores.deliveries, episodes: stores.episodes, notify: deps.queues.notify, secret: deps.secret, now }));
 
   const secureCookies = config.publicBaseUrl.startsWith('https:');
   app.use(loginRouter({ redis: deps.redis, prefix, users: stores.users, sessions: stores.sessions, secureCookies, now }));
