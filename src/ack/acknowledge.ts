@@ -59,7 +59,7 @@ export async function lookupAck(deps: AckDeps, token: string): Promise<AckLookup
       policeReference: episode?.policeReference ?? '',
       organisationName: delivery.organisation.name,
       acknowledgedAt: delivery.acknowledgedAt,
-      answeredAt: delivery.acknowledgement.answeredAt ?? null,
+      answeredAt: delivery.answeredAt,
       csrfToken: csrfTokenFor(deps.secret, token),
     },
   };

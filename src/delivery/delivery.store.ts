@@ -35,15 +35,17 @@ export type Delivery = {
   asOf: string | null;
   /** The first direct message to a contact: escalated if not acknowledged in time. */
   ackable: boolean;
-  /** What the recipient said on acknowledging (once: `answeredAt` is when). */
-  acknowledgement: { inSchoolToday: boolean | null; note: string | null; answeredAt?: string };
+  /** What the recipient said on acknowledging. */
+  acknowledgement: { inSchoolToday: boolean | null; note: string | null };
+  /** When that answer was received: it is accepted once (SPEC §7). */
+  answeredAt: string | null;
   risk: Risk;
   priority: number;
 };
 
 export type NewDelivery = Omit<
   Delivery,
-  'status' | 'attempts' | 'lastError' | 'createdAt' | 'updatedAt' | 'sentAt' | 'acknowledgedAt' | 'escalatedAt' | 'acknowledgement'
+  'status' | 'attempts' | 'lastError' | 'createdAt' | 'updatedAt' | 'sentAt' | 'acknowledgedAt' | 'escalatedAt' | 'acknowledgement' | 'answeredAt'
 > & {
   status: 'pending' | 'superseded';
 };
@@ -177,11 +179,8 @@ const fromHash = (h: Record<string, string>, history?: string[]): (Delivery & { 
         threadOf: h.threadOf ?? null,
         asOf: h.asOf ?? null,
         ackable: h.ackable === '1',
-        acknowledgement: {
-          inSchoolToday: h.ackInSchoolToday ? h.ackInSchoolToday === 'yes' : null,
-          note: h.ackNote ?? null,
-          ...(h.ackAnsweredAt ? { answeredAt: h.ackAnsweredAt } : {}),
-        },
+        acknowledgement: { inSchoolToday: h.ackInSchoolToday ? h.ackInSchoolToday === 'yes' : null, note: h.ackNote ?? null },
+        answeredAt: h.ackAnsweredAt ?? null,
         risk: h.risk as Risk,
         priority: Number(h.priority ?? 5),
         ...(history ? { history: history.map((j) => JSON.parse(j) as HistoryEntry) } : {}),

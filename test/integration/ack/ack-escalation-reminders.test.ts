@@ -154,7 +154,7 @@ describe('the acknowledgement link', () => {
     const res = await postForm(path, { csrf: csrf!, inSchoolToday: 'yes', note: 'Seen at the school gate at 08:40 (fictional).' });
     expect(res.status).toBe(200);
     const d = await store().get(deliveries.find((x) => x.contact.email === DSL)!.deliveryId);
-    expect(d?.acknowledgement).toMatchObject({ inSchoolToday: true, note: 'Seen at the school gate at 08:40 (fictional).' });
+    expect(d?.acknowledgement).toEqual({ inSchoolToday: true, note: 'Seen at the school gate at 08:40 (fictional).' });
     const [copy] = await smtp.waitFor((m) => m.some((x) => x.to.includes(POLICE)));
     const toPolice = smtp.mails.find((m) => m.to.includes(POLICE))!;
     expect(copy).toBeDefined();

@@ -86,7 +86,8 @@ describe('answers on the acknowledgement page', () => {
     expect(answersTo(police)).toHaveLength(1);
     expect(answersTo(police)[0]!.text).toContain('First note (fictional).');
     const stored = await app.stores.deliveries.get(deliveryId);
-    expect(stored?.acknowledgement).toMatchObject({ inSchoolToday: null, note: 'First note (fictional).' });
+    expect(stored?.acknowledgement).toEqual({ inSchoolToday: null, note: 'First note (fictional).' });
+    expect(stored?.answeredAt).not.toBeNull();
     // The page no longer offers to take an answer.
     const page = await (await fetch(app.url + path)).text();
     expect(page).not.toContain('name="note"');
