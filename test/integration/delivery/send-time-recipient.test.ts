@@ -190,3 +190,60 @@ describe('the right person at send time', () => {
     expect(smtp.mails.filter((m) => m.to.includes(org.contacts[0]!.email))).toHaveLength(1);
   });
 });
+
+describe('reminders at send time', () => {
+  it('supersedes a leaver’s reminder, tells MASH, and alerts the successor, who then gets the reminders', async () => {
+    let offsetMs = 0;
+    const clock = () => new Date(Date.now() + offsetMs);
+    const own = await startTestApp({
+      workers: true,
+      smtpUrl: `${smtp.url}?requireTLS=false`,
+      now: clock,
+      env: { NODE_ENV: 'development', MASH_EMAIL: MASH, SCHOOL_HOURS: 'always', REMINDER_INTERVAL_HOURS: '24', ACK_DEADLINE_SECONDS: String(30 * 24 * 3600) },
+    });
+    try {
+      const urn = '990110';
+      const oldDsl = contact('Fictional Leaver', 'dsl', `leaver@school-${urn}.endeavor.test`);
+      const newDsl = contact('Fictional Successor', 'dsl', `successor@school-${urn}.endeavor.test`);
+      const org = school(urn, { locality: 'Hexham', postcode: 'NE46 1AA', receivesAreaAlerts: false, contacts: [oldDsl] });
+      await seedDirectory(own.redis, own.config.queuePrefix, [org]);
+      const report = reportedEvent({ child: { ...reportedEvent().child, schoolUrn: urn, gpOdsCode: undefined, postcodeDistrict: 'NE46' } });
+      const { episodeId } = (await (await own.post('/api/v1/events', report)).json()) as { episodeId: string };
+      await smtp.waitFor((m) => m.some((x) => x.to.includes(oldDsl.email)));
+      await until(() => own.stores.deliveries.ofEpisode(episodeId), (ds) => ds[0]?.status === 'sent', 'the alert sent');
+      await own.directory.put({ ...org, contacts: [{ ...oldDsl, active: false }, newDsl] });
+      smtp.clear();
+
+      offsetMs = 24 * 3600_000 + 60_000;
+      const mails = await smtp.waitFor((m) => m.some((x) => x.to.includes(newDsl.email)) && m.some((x) => x.to.includes(MASH)), 10_000);
+      expect(mails.filter((m) => m.to.includes(newDsl.email))[0]!.subject).toMatch(/missing child alert/);
+      expect(mails.find((m) => m.to.includes(MASH))!.subject).toMatch(/^\[Operation Endeavor\] Recipient no longer active: ref /);
+      const after = await until(
+        () => own.stores.deliveries.ofEpisode(episodeId),
+        (ds) => ds.some((d) => d.kind === 'reminder' && d.status === 'superseded') && ds.some((d) => d.contact.email === newDsl.email && d.status === 'sent'),
+        'the leaver’s reminder superseded',
+      );
+      expect(after.find((d) => d.kind === 'reminder')!.contact.contactId).toBe(oldDsl.contactId);
+
+      // The next reminder goes to the successor alone; MASH is not told about the leaver again.
+      smtp.clear();
+      offsetMs = 48 * 3600_000 + 120_000;
+      await smtp.waitFor((m) => m.some((x) => x.to.includes(newDsl.email) && /missing child update/.test(x.subject)), 10_000);
+      await until(
+        () => own.stores.deliveries.ofEpisode(episodeId),
+        (ds) => ds.filter((d) => d.kind === 'reminder' && d.contact.contactId === oldDsl.contactId).every((d) => d.status === 'superseded') &&
+          ds.filter((d) => d.kind === 'reminder').length === 3,
+        'the second round of reminders',
+      );
+      await until(
+        () => own.queues.notify.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
+        (counts) => Object.values(counts).every((n) => n === 0),
+        'the notice queue drained',
+      );
+      expect(smtp.mails.filter((m) => m.to.includes(oldDsl.email))).toHaveLength(0);
+      expect(smtp.mails.filter((m) => m.to.includes(MASH))).toHaveLength(0);
+    } finally {
+      await own.close();
+    }
+  });
+});
