@@ -63,6 +63,16 @@ const trustProxy = z.string().transform((raw, ctx) => {
   return parsed;
 });
 
+/** `police.uk,met.police.uk`: lower-cased host names, each a domain and its subdomains. */
+const domainList = z.string().transform((raw, ctx) => {
+  const domains = raw.split(',').map((d) => d.trim().toLowerCase().replace(/^\.+|\.+$/g, '')).filter(Boolean);
+  if (domains.length === 0 || domains.some((d) => !/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/.test(d))) {
+    ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of domain names such as police.uk' });
+    return z.NEVER;
+  }
+  return domains;
+});
+
 const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: int(0, 65535).default(3000),
@@ -108,6 +118,8 @@ const envSchema = z.object({
     .optional(),
   BOUNCE_SMTP_PORT: int(0, 65535).optional(),
   BOUNCE_SMTP_HOST: z.string().min(1).default('0.0.0.0'),
+  // Acknowledgement answers (issue 8, send-time): the police domains answers may be emailed to.
+  POLICE_CONTACT_DOMAINS: domainList.default(['police.uk']),
 });
 
 export type Config = {
@@ -140,6 +152,8 @@ export type Config = {
   metricsToken: string | undefined;
   /** Bounces: `domain` set = VERP envelope senders; `smtpPort` set = the workers run the DSN listener. */
   bounces: { domain: string | undefined; smtpPort: number | undefined; smtpHost: string };
+  /** Email domains (and their subdomains) recipients' answers may be sent to (SPEC §7). */
+  policeContactDomains: readonly string[];
 };
 
 /**
@@ -190,6 +204,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     metricsToken: e.METRICS_TOKEN,
     bounces: { domain: e.BOUNCE_DOMAIN?.toLowerCase(), smtpPort: e.BOUNCE_SMTP_PORT, smtpHost: e.BOUNCE_SMTP_HOST },
+    policeContactDomains: e.POLICE_CONTACT_DOMAINS,
   };
 }
 

@@ -143,6 +143,8 @@ export function createApp(deps: AppDeps): Express {
   }
   app.use(
     ackRouter({
+      redis: deps.redis,
+      prefix,
       deliveries: stores.deliveries,
       episodes: stores.episodes,
       notify: deps.queues.notify,

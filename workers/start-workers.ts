@@ -162,8 +162,10 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
         deliveries,
         episodes,
         events,
+        directory,
         transport,
         notify: deps.queues.notify,
+        fanout: deps.queues.fanout,
         messageDomain,
         ackUrlFor: (delivery) => `${config.publicBaseUrl}/ack/${createAckToken(deps.secret, delivery.deliveryId, now())}`,
         ...(config.bounces.domain ? { envelopeFromFor: (deliveryId: string) => bounceAddress(deliveryId, config.bounces.domain!) } : {}),
@@ -183,6 +185,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
         messageDomain,
         publicBaseUrl: config.publicBaseUrl,
         mashEmail: config.mashEmail,
+        policeContactDomains: config.policeContactDomains,
         deadlineFor: (sentAt, risk) =>
           ackDeadline(new Date(sentAt), config.ackDeadlineSeconds, risk as Risk, config.schoolHours, BANK_HOLIDAYS_ENGLAND_WALES).toISOString(),
         now,

@@ -41,13 +41,15 @@ export type Delivery = {
   ackable: boolean;
   /** What the recipient said on acknowledging. */
   acknowledgement: { inSchoolToday: boolean | null; note: string | null };
+  /** When that answer was received: it is accepted once (SPEC §7). */
+  answeredAt: string | null;
   risk: Risk;
   priority: number;
 };
 
 export type NewDelivery = Omit<
   Delivery,
-  'status' | 'attempts' | 'lastError' | 'createdAt' | 'updatedAt' | 'sentAt' | 'acknowledgedAt' | 'escalatedAt' | 'acknowledgement'
+  'status' | 'attempts' | 'lastError' | 'createdAt' | 'updatedAt' | 'sentAt' | 'acknowledgedAt' | 'escalatedAt' | 'acknowledgement' | 'answeredAt'
 > & {
   status: 'pending' | 'superseded';
 };
@@ -117,6 +119,15 @@ redis.call('ZREM', KEYS[4], redis.call('HGET', KEYS[1], 'deliveryId'))
 return {'ok', ARGV[1]}
 `;
 
+/** Keeps a recipient's answer once: a second answer changes nothing. */
+const RECORD_ANSWER = `
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'ackAnsweredAt') == 1 then return 0 end
+local fields = cjson.decode(ARGV[1])
+for k, v in pairs(fields) do redis.call('HSET', KEYS[1], k, v) end
+redis.call('RPUSH', KEYS[2], ARGV[2])
+return 1
+`;
+
 /** Sets escalatedAt once. */
 const ESCALATE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -177,6 +188,7 @@ const fromHash = (h: Record<string, string>, history?: string[]): (Delivery & { 
         asOf: h.asOf ?? null,
         ackable: h.ackable === '1',
         acknowledgement: { inSchoolToday: h.ackInSchoolToday ? h.ackInSchoolToday === 'yes' : null, note: h.ackNote ?? null },
+        answeredAt: h.ackAnsweredAt ?? null,
         risk: h.risk as Risk,
         priority: Number(h.priority ?? 5),
         ...(history ? { history: history.map((j) => JSON.parse(j) as HistoryEntry) } : {}),
@@ -353,12 +365,24 @@ export function createDeliveryStore(redis: Redis, prefix: string) {
       await redis.zrem(keys.escalationWatch, deliveryId);
     },
 
-    /** Keeps what the recipient said on acknowledging (SPEC §7): in school today, a note for police. */
-    async recordAckAnswer(deliveryId: string, answer: { inSchoolToday?: boolean; note?: string }): Promise<void> {
-      const fields: Record<string, string> = {};
+    /**
+     * Keeps what the recipient said on acknowledging (SPEC §7): in school today, a note for
+     * police. Once per delivery, in one script: true when this call kept it, false when an
+     * answer was already there (which is left as it was).
+     */
+    async recordAckAnswer(deliveryId: string, answer: { inSchoolToday?: boolean; note?: string }, now: Date): Promise<boolean> {
+      const fields: Record<string, string> = { ackAnsweredAt: now.toISOString() };
       if (answer.inSchoolToday !== undefined) fields.ackInSchoolToday = answer.inSchoolToday ? 'yes' : 'no';
       if (answer.note) fields.ackNote = answer.note;
-      if (Object.keys(fields).length > 0) await redis.hset(keys.delivery(deliveryId), fields);
+      const kept = await redis.eval(
+        RECORD_ANSWER,
+        2,
+        keys.delivery(deliveryId),
+        keys.history(deliveryId),
+        JSON.stringify(fields),
+        JSON.stringify({ at: now.toISOString(), status: 'acknowledged', detail: 'answer received from the recipient' } satisfies HistoryEntry),
+      );
+      return kept === 1;
     },
 
     /** Deletes every delivery of an episode with its history, counts and index entries (retention). */

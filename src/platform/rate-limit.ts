@@ -40,3 +40,25 @@ export function failureWindow(redis: Redis, prefix: string, name: string, { limi
     },
   };
 }
+
+/**
+ * Counts one request against a fixed window per subject, atomically (INCR and EXPIRE in one
+ * transaction, shared by every process). Returns the seconds until the window ends when this
+ * request is over `limit`, else 0.
+ */
+export async function takeWindowToken(
+  redis: Redis,
+  prefix: string,
+  name: string,
+  subject: string,
+  { limit, windowSeconds }: { limit: number; windowSeconds: number },
+  nowMs: number,
+): Promise<number> {
+  const window = Math.floor(nowMs / 1000 / windowSeconds);
+  const key = `${prefix}:rate:${name}:${subject}:${window}`;
+  const results = await redis.multi().incr(key).expire(key, windowSeconds * 2).exec();
+  const [error, count] = results?.[0] ?? [new Error('transaction aborted'), 0];
+  if (error) throw new RedisUnavailableError(error.message);
+  if ((count as number) <= limit) return 0;
+  return Math.max(1, (window + 1) * windowSeconds - Math.floor(nowMs / 1000));
+}

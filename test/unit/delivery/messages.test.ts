@@ -381,6 +381,7 @@ describe('times', () => {
 describe('staff notices', () => {
   const base = {
     policeReference: 'NP-2025-000123',
+    child: { givenName: 'Maisie', familyName: 'Quillfeather' },
     organisation: { type: 'school' as const, id: '999001', name: 'Hollyhock Test Primary School' },
     contact: { name: 'Alex Example', role: 'dsl' as const },
     dashboardUrl: 'https://endeavor.test/dashboard/episodes/ep_1',
@@ -417,6 +418,9 @@ describe('staff notices', () => {
     expect(notice.text).toContain('550 5.1.1 <sam@school.test>: mailbox unavailable');
     expect(notice.html).toContain('550 5.1.1 &lt;sam@school.test&gt;: mailbox unavailable');
     expect(notice.text).toContain('https://endeavor.test/dashboard/episodes/ep_1');
+    // A retry goes to the contact as the directory has it then, not to the same person again (issue 8).
+    expect(notice.text).not.toMatch(/correct the contact in the directory if needed, then retry/i);
+    expect(notice.text).toMatch(/retry from the dashboard goes to the contact as the directory has it then/i);
     for (const part of [notice.subject, notice.text, notice.html]) expect(part).not.toMatch(childFragments);
   });
 });
