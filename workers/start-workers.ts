@@ -81,6 +81,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
 
   const { events, episodes, deliveries, directory, dataQuality } = createStores(deps.redis, prefix);
 
+  const metrics = pipelineMetrics(deps.redis, prefix);
+
   // Bounces (SPEC §6): delivery status notifications come back to the listener, which only reads ids.
   let bounces: BounceListener | undefined;
   if (config.bounces.smtpPort !== undefined && config.bounces.domain) {
@@ -91,12 +93,11 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       domain: config.bounces.domain,
       maxBytes: BOUNCE_MAX_BYTES,
       knows: async (deliveryId) => (await deliveries.load([deliveryId])).length > 0,
-      onReport: (deliveryId, report) => applyDeliveryReport({ deliveries, dataQuality, notify: deps.queues.notify, now }, deliveryId, report),
+      onReport: (deliveryId, report) => applyDeliveryReport({ deliveries, dataQuality, notify: deps.queues.notify, now, metrics }, deliveryId, report),
     });
   }
   const transport = createMailTransport({ url: deps.smtpUrl, from: config.mailFrom });
   const messageDomain = messageDomainOf(config.mailFrom);
-  const metrics = pipelineMetrics(deps.redis, prefix);
 
   const maintenance = maintenanceProcessor({
     events,

@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { DataQualityStore } from '../directory/data-quality.store';
 import { moduleLogger } from '../platform/logger';
+import { noMetrics, type PipelineMetrics } from '../platform/metrics';
 import type { NotifyJob } from '../platform/queues';
 import type { DeliveryStatus } from './delivery-status';
 import type { DeliveryStore, HistoryEntry } from './delivery.store';
@@ -14,6 +15,8 @@ export type BounceDeps = {
   dataQuality: DataQualityStore;
   notify: Queue<NotifyJob>;
   now: () => Date;
+  /** SPEC §12: bounces by audience. */
+  metrics?: PipelineMetrics;
 };
 
 /**
@@ -82,6 +85,9 @@ export async function applyDeliveryReport(deps: BounceDeps, deliveryId: string, 
       return 'unchanged';
     }
     bouncedAt = now.toISOString();
+    const metrics = deps.metrics ?? noMetrics;
+    await metrics.count('endeavor_bounces_total', { audience: delivery.audience });
+    await metrics.count('endeavor_deliveries_total', { status: 'bounced', kind: delivery.kind, audience: delivery.audience });
   }
   await deps.dataQuality.flag({
     organisation: delivery.organisation,
