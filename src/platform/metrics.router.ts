@@ -3,7 +3,7 @@ import { Router } from 'express';
 import type { Redis } from 'ioredis';
 import { notFound, HttpProblem } from './problem';
 import { renderGauges, renderPipelineMetrics, type GaugeSample, type ProcessMetrics } from './metrics';
-import { withRedis } from './redis';
+import { redisHealth, withRedis } from './redis';
 
 export type MetricsRouterDeps = {
   /** METRICS_TOKEN; unset = no /metrics at all (404). */
@@ -30,10 +30,20 @@ export function metricsRouter(deps: MetricsRouterDeps): Router {
     }
     // The process's own figures are served even while Redis is away: that is when they matter.
     const own = await deps.process.registry.metrics();
+    // Redis's state as /readyz sees it: a full Redis (oom) shows here even when no request failed.
+    const health = await redisHealth(deps.redis, deps.prefix);
+    const redisState = renderGauges(
+      (['ok', 'down', 'oom'] as const).map((state) => ({
+        name: 'endeavor_redis_state',
+        help: 'Redis as this api sees it at scrape time: 1 for the current state (ok, down, or oom = full, writes refused).',
+        labels: { state },
+        value: state === health ? 1 : 0,
+      })),
+    );
     const shared = await withRedis(async () => (await renderPipelineMetrics(deps.redis, deps.prefix)) + renderGauges(await deps.gauges()), 2000).catch(
       () => '# pipeline figures unavailable: Redis unreachable\n',
     );
-    res.set('Cache-Control', 'no-store').type(deps.process.registry.contentType).send(own + '\n' + shared);
+    res.set('Cache-Control', 'no-store').type(deps.process.registry.contentType).send(own + '\n' + redisState + shared);
   });
   return router;
 }

@@ -59,6 +59,7 @@ describe('when Redis is full (maxmemory, noeviction)', () => {
     const metrics = await (await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
     expect(metrics).toMatch(/endeavor_redis_unavailable_total\{reason="oom",side="api"\} [1-9]/);
     expect(metrics).toMatch(/endeavor_intake_responses_total\{feed="northumbria-test",status="503"\} 5/);
+    expect(metrics).toContain('endeavor_redis_state{state="oom"} 1');
 
     await filler.del(...fillers);
     const again = await app.post('/api/v1/events', event);
