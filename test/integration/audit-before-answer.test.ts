@@ -15,13 +15,23 @@ let app: TestApp;
 let admin: AsUser;
 let mash: AsUser;
 let episodeId: string;
+let failedDeliveryId: string;
 beforeAll(async () => {
-  app = await startTestApp({ workers: true, env: { NODE_ENV: 'development' } });
+  // No SMTP server answers, and one attempt is all a delivery gets: the alert fails at once.
+  app = await startTestApp({ workers: true, env: { NODE_ENV: 'development', RETRY_ATTEMPTS: '1', RETRY_BASE_MS: '50', RETRY_MAX_DELAY_MS: '200' } });
+  await seedDirectory(app.redis, app.config.queuePrefix, [school('990001')]);
   admin = asUser(app, await signIn(app, 'admin'));
   mash = asUser(app, await signIn(app, 'mash'));
   const res = await app.post('/api/v1/events', reportedEvent());
   episodeId = ((await res.json()) as { episodeId: string }).episodeId;
-  await vi.waitFor(async () => expect((await admin.get(`/api/v1/episodes/${episodeId}`)).status).toBe(200), { timeout: 15_000, interval: 50 });
+  failedDeliveryId = await vi.waitFor(
+    async () => {
+      const failed = (await app.stores.deliveries.ofEpisode(episodeId)).find((d) => d.status === 'failed');
+      expect(failed).toBeDefined();
+      return failed!.deliveryId;
+    },
+    { timeout: 30_000, interval: 50 },
+  );
 });
 afterEach(async () => {
   await app.redis.del(app.stores.audit.key);
@@ -71,6 +81,15 @@ describe('reads of personal data', () => {
     const res = await admin.get(`/dashboard/episodes/${episodeId}`);
     expect(res.status).toBe(503);
     expect(await res.text()).not.toContain('Testchild');
+  });
+});
+
+describe('actions', () => {
+  it('fails a retry with a 503 problem when it cannot be audited, rather than answer it unrecorded', async () => {
+    await breakAuditLog();
+    const res = await mash.post(`/api/v1/deliveries/${failedDeliveryId}/retry`, { json: {} });
+    expect(res.status).toBe(503);
+    expect((await res.json()).type).toBe('urn:endeavor:problem:audit-unavailable');
   });
 });
 
