@@ -5,6 +5,7 @@ import { noMetrics, type PipelineMetrics } from '../platform/metrics';
 import type { NotifyJob } from '../platform/queues';
 import type { DeliveryStatus } from './delivery-status';
 import type { DeliveryStore, HistoryEntry } from './delivery.store';
+import { countBounce } from './delivery-metrics';
 import { describeBounce, type DsnAction, type RecipientReport } from './dsn';
 import { enqueueNotice } from './notice.queue';
 
@@ -85,9 +86,7 @@ export async function applyDeliveryReport(deps: BounceDeps, deliveryId: string, 
       return 'unchanged';
     }
     bouncedAt = now.toISOString();
-    const metrics = deps.metrics ?? noMetrics;
-    await metrics.count('endeavor_bounces_total', { audience: delivery.audience });
-    await metrics.count('endeavor_deliveries_total', { status: 'bounced', kind: delivery.kind, audience: delivery.audience });
+    await countBounce(deps.metrics ?? noMetrics, delivery);
   }
   await deps.dataQuality.flag({
     organisation: delivery.organisation,
