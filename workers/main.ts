@@ -9,7 +9,7 @@ import { startWorkers } from './start-workers';
 /** `npm run start:workers`: the workers alone, to scale them out apart from the API. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const redis = createRedis(config.redisUrl, 'worker');
+  const redis = createRedis(config.redis, 'worker');
   const queues = createQueues(redis, config.queuePrefix);
   await redisReady(redis);
   const secret = await resolveSecret(redis, config.queuePrefix, config.secretKey);

@@ -1,10 +1,9 @@
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
 import { workersAlive } from './heartbeat';
-import { redisReachable, withRedis } from './redis';
+import { redisReachable, withRedis, type RedisClient } from './redis';
 
 /** SPEC §3: liveness and readiness, unauthenticated and without data. */
-export function healthRouter(deps: { redis: Redis; prefix: string; now: () => Date }): Router {
+export function healthRouter(deps: { redis: RedisClient; prefix: string; now: () => Date }): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -1,16 +1,15 @@
 import { fileURLToPath } from 'node:url';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createUserStore } from '../../../src/dashboard/users.store';
 import { createDirectoryStore } from '../../../src/directory/directory.store';
 import { SAMPLE_GP_COUNT, SAMPLE_SCHOOL_COUNT } from '../../../src/directory/sample-directory';
-import { createRedis, redisReady } from '../../../src/platform/redis';
+import { createRedis, redisReady, type RedisClient } from '../../../src/platform/redis';
 import { uniqueId } from '../../helpers/factories';
 import { runEntry } from '../../helpers/process';
 
 const fixturePath = (name: string) => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
 
-let redis: Redis;
+let redis: RedisClient;
 beforeAll(async () => {
   redis = createRedis(inject('redisUrl'), 'request');
   await redisReady(redis);
