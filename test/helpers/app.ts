@@ -12,6 +12,7 @@ import { createQueues, type Queues } from '../../src/platform/queues';
 import { createRedis, redisReady, type RedisClient } from '../../src/platform/redis';
 import { startWorkers, type RunningWorkers, type WorkerTuning } from '../../workers/start-workers';
 import { uniqueId } from './factories';
+import { keysOnEveryMaster } from './redis-topology';
 
 export const FEED_A = { feedId: 'northumbria-test', key: 'test-key-a-0123456789abcdefghij' };
 export const FEED_B = { feedId: 'durham-test', key: 'test-key-b-0123456789abcdefghij' };
@@ -106,7 +107,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await workers?.close();
       await queues.close();
-      const keys = await redis.keys(`${config.queuePrefix}:*`);
+      const keys = await keysOnEveryMaster(redis, `${config.queuePrefix}:*`);
       if (keys.length > 0) await redis.del(...keys);
       redis.disconnect();
       workerRedis?.disconnect();
