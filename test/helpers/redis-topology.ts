@@ -106,36 +106,40 @@ export const SENTINEL_MASTER_NAME = 'endeavor-test';
 
 export type TestSentinelSet = {
   masterPort: number;
-  replicaPort: number;
+  replicaPorts: number[];
   sentinelPort: number;
   /** `127.0.0.1:port`, as REDIS_SENTINELS takes it. */
   sentinels: string;
   masterName: string;
-  /** SIGKILLs the current master. */
+  /** SIGKILLs the first master. */
   killMaster(): Promise<void>;
   /** The port the sentinel currently names as master. */
   masterAsReported(): Promise<number>;
-  /** Resolves once the sentinel reports the replica as the master. */
-  waitForPromotion(timeoutMs?: number): Promise<void>;
+  /** Resolves with the new master's port once the sentinel reports a replica promoted and it has taken the role. */
+  waitForPromotion(timeoutMs?: number): Promise<number>;
   stop(): Promise<void>;
 };
 
 /**
- * A master, one replica and one sentinel watching them, with a short down-after and
+ * A master, `replicas` replicas and one sentinel watching them, with a short down-after and
  * failover timeout so that a killed master is replaced within seconds. Resolves once the
- * replica is in sync and the sentinel knows it.
+ * replicas are in sync and the sentinel knows them. With two replicas, the promoted one still
+ * has a replica after a failover (what REDIS_WAIT_REPLICAS=1 needs to go on accepting).
  */
-export async function startSentinelSet(): Promise<TestSentinelSet> {
+export async function startSentinelSet(options: { replicas?: number } = {}): Promise<TestSentinelSet> {
   const started: Node[] = [];
   try {
     const master = await startNode(['--appendonly', 'yes', '--appendfsync', 'always']);
     started.push(master);
-    const replica = await startNode(['--appendonly', 'yes', '--appendfsync', 'always', '--replicaof', '127.0.0.1', String(master.port)]);
-    started.push(replica);
-    await poll('replica in sync', async () => (/master_link_status:up/.test(String(await ask(replica.port, 'INFO', 'replication'))) ? true : undefined));
-    const sentinelPort = await freePort();
+    const replicas: Node[] = [];
+    for (let i = 0; i < (options.replicas ?? 1); i += 1) {
+      replicas.push(await startNode(['--appendonly', 'yes', '--appendfsync', 'always', '--replicaof', '127.0.0.1', String(master.port)]));
+    }
+    started.push(...replicas);
+    for (const replica of replicas) {
+      await poll('replica in sync', async () => (/master_link_status:up/.test(String(await ask(replica.port, 'INFO', 'replication'))) ? true : undefined));
+    }
     const sentinel = await startNode(['--sentinel'], {
-      port: sentinelPort,
       config: [
         `sentinel monitor ${SENTINEL_MASTER_NAME} 127.0.0.1 ${master.port} 1`,
         `sentinel down-after-milliseconds ${SENTINEL_MASTER_NAME} 1000`,
@@ -145,23 +149,32 @@ export async function startSentinelSet(): Promise<TestSentinelSet> {
       ].join('\n'),
     });
     started.push(sentinel);
-    await poll('sentinel knows the replica', async () => {
-      const replicas = (await ask(sentinel.port, 'SENTINEL', 'REPLICAS', SENTINEL_MASTER_NAME)) as string[][];
-      return replicas.some((fields) => fields.includes(String(replica.port)) && fields[fields.indexOf('flags') + 1] === 'slave') ? true : undefined;
+    await poll('sentinel knowing the replicas', async () => {
+      const known = (await ask(sentinel.port, 'SENTINEL', 'REPLICAS', SENTINEL_MASTER_NAME)) as string[][];
+      const healthy = known.filter((fields) => fields[fields.indexOf('flags') + 1] === 'slave').map((fields) => Number(fields[fields.indexOf('port') + 1]));
+      return replicas.every((r) => healthy.includes(r.port)) ? true : undefined;
     });
     const masterAsReported = async () => Number(((await ask(sentinel.port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', SENTINEL_MASTER_NAME)) as string[])[1]);
     return {
       masterPort: master.port,
-      replicaPort: replica.port,
+      replicaPorts: replicas.map((r) => r.port),
       sentinelPort: sentinel.port,
       sentinels: `127.0.0.1:${sentinel.port}`,
       masterName: SENTINEL_MASTER_NAME,
       killMaster: () => killNode(master),
       masterAsReported,
       async waitForPromotion(timeoutMs = 30_000) {
-        await poll('sentinel promoting the replica', async () => ((await masterAsReported()) === replica.port ? true : undefined), timeoutMs);
-        // The sentinel reports before the replica has finished becoming a master: wait for its role.
-        await poll('replica taking the master role', async () => (/role:master/.test(String(await ask(replica.port, 'INFO', 'replication'))) ? true : undefined), timeoutMs);
+        const promoted = await poll(
+          'sentinel promoting a replica',
+          async () => {
+            const port = await masterAsReported();
+            return port !== master.port ? port : undefined;
+          },
+          timeoutMs,
+        );
+        // The sentinel names the new master before it has finished taking the role: wait for it.
+        await poll('the replica taking the master role', async () => (/role:master/.test(String(await ask(promoted, 'INFO', 'replication'))) ? true : undefined), timeoutMs);
+        return promoted;
       },
       async stop() {
         for (const node of [...started].reverse()) await killNode(node);
