@@ -56,8 +56,6 @@ export function createRedis(target: string | RedisTopology, role: 'request' | 'w
       ...(credentials.tls ? { enableTLSForSentinelMode: true } : {}),
       sentinels: topology.sentinels,
       name: topology.masterName,
-      // After a failover the old master may come back as a replica: find the new one.
-      reconnectOnError: (err) => /^READONLY/.test(err.message),
       lazyConnect: false,
     });
   } else {
@@ -68,7 +66,7 @@ export function createRedis(target: string | RedisTopology, role: 'request' | 'w
 }
 
 const UNAVAILABLE =
-  /Stream isn't writeable|Connection is closed|connect ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|^LOADING|^READONLY|^MASTERDOWN|^CLUSTERDOWN|^TRYAGAIN|max retries per request/i;
+  /Stream isn't writeable|Connection is closed|connect ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|^LOADING|^READONLY|^MASTERDOWN|^CLUSTERDOWN|^TRYAGAIN|max retries per request|Command aborted due to connection close/i;
 
 /** True for the errors that mean "Redis is away", as opposed to a bug in a command. */
 export const isUnavailable = (err: unknown): boolean =>

@@ -115,8 +115,13 @@ export type TestSentinelSet = {
   killMaster(): Promise<void>;
   /** The port the sentinel currently names as master. */
   masterAsReported(): Promise<number>;
-  /** Resolves with the new master's port once the sentinel reports a replica promoted and it has taken the role. */
-  waitForPromotion(timeoutMs?: number): Promise<number>;
+  /** Asks the sentinel for a failover while the master is alive: it is demoted to a replica. */
+  failover(): Promise<void>;
+  /**
+   * Resolves with the new master's port once the sentinel names a master other than `from`
+   * (default: the first master) and that node has taken the role.
+   */
+  waitForPromotion(from?: number, timeoutMs?: number): Promise<number>;
   stop(): Promise<void>;
 };
 
@@ -163,12 +168,15 @@ export async function startSentinelSet(options: { replicas?: number } = {}): Pro
       masterName: SENTINEL_MASTER_NAME,
       killMaster: () => killNode(master),
       masterAsReported,
-      async waitForPromotion(timeoutMs = 30_000) {
+      async failover() {
+        await ask(sentinel.port, 'SENTINEL', 'FAILOVER', SENTINEL_MASTER_NAME);
+      },
+      async waitForPromotion(from = master.port, timeoutMs = 30_000) {
         const promoted = await poll(
           'sentinel promoting a replica',
           async () => {
             const port = await masterAsReported();
-            return port !== master.port ? port : undefined;
+            return port !== from ? port : undefined;
           },
           timeoutMs,
         );

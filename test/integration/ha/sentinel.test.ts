@@ -121,4 +121,19 @@ describe('on Sentinel-managed Redis', () => {
         `(${[...answers.values()].filter((s) => s === 200).length} as replays); ${uniqueIds()} of ${expected} emails, ${duplicates} duplicates`,
     );
   }, 180_000);
+
+  it('follows a failover the sentinel is asked for, while the old master lives on as a replica', async () => {
+    smtp.clear();
+    const before = await set.masterAsReported();
+    await set.failover();
+    const after = await set.waitForPromotion(before);
+    // The demoted master answers writes with READONLY: the connection must move to the new one.
+    const events = Array.from({ length: 10 }, () => reportedEvent({ child: { ...reportedEvent().child, postcodeDistrict: 'NE66' } }));
+    const tally = new Map<number | 'network', number>();
+    const answers = await Promise.all(events.map((e) => postUntilAccepted(e, tally)));
+    expect(answers.every((s) => s === 202 || s === 200)).toBe(true);
+    await smtp.waitFor(() => uniqueIds() >= events.length * RECIPIENTS.length, 60_000);
+    for (const event of events) expect(recipientsOf(event.policeReference), event.policeReference).toEqual(RECIPIENTS);
+    console.log(`manual failover: master ${before} demoted, ${after} promoted; answers ${JSON.stringify(Object.fromEntries(tally))}; ${uniqueIds()} emails`);
+  }, 90_000);
 });
