@@ -51,9 +51,10 @@ beforeAll(async () => {
     apis.push({ run: runEntry('src/main.ts', { ...env, PORT: String(port) }, { args: ['--api'] }), url: `http://127.0.0.1:${port}` });
   }
   for (let i = 0; i < 3; i += 1) workers.push(runEntry('workers/main.ts', env));
-  // Ready = Redis reachable and workers beating: every process is up.
-  for (const api of apis) await waitForStatus(`${api.url}/readyz`, 200, 90_000);
-}, 120_000);
+  // Ready = Redis reachable and workers beating: every process is up. Five processes loading
+  // TypeScript at once take a while on a busy 2-core machine.
+  for (const api of apis) await waitForStatus(`${api.url}/readyz`, 200, 180_000);
+}, 200_000);
 
 afterAll(async () => {
   const all = [...apis.map((a) => a.run), ...workers];
