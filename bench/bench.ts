@@ -44,7 +44,6 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { Queue, Worker, type ConnectionOptions, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../config/env';
 import { createAckToken } from '../src/ack/ack-token';
 import { createApp } from '../src/app';
@@ -54,7 +53,7 @@ import { renderMessage, type RenderedMessage } from '../src/delivery/messages';
 import { episodeAsOf } from '../src/episodes/episode';
 import { eventUid } from '../src/intake/ids';
 import { QUEUE_NAMES, createQueues, type DeliverJob, type Queues } from '../src/platform/queues';
-import { createRedis, redisReady } from '../src/platform/redis';
+import { createRedis, redisReady, type RedisClient } from '../src/platform/redis';
 import { messageDomainOf } from '../src/platform/secret';
 import { createStores, type Stores } from '../src/stores';
 import { practice, school, seedDirectory } from '../test/helpers/directory';
@@ -116,7 +115,7 @@ async function startStack(redisUrl: string, prefix: string, sink: BenchSink, are
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });
-  let workerRedis: Redis | undefined;
+  let workerRedis: RedisClient | undefined;
   let workerQueues: Queues | undefined;
   let workers: RunningWorkers | undefined;
 

@@ -44,6 +44,74 @@ const feedKeys = z
     return feeds;
   });
 
+// --- Redis topology (scale-out and high availability: SPEC §2, §12) ---
+
+export type HostPort = { host: string; port: number };
+
+/**
+ * Where the one Redis is: a single server at REDIS_URL, a Cluster reached through seed nodes,
+ * or a master found through Sentinel. REDIS_URL's user, password and TLS apply to every mode.
+ */
+export type RedisTopology =
+  | { mode: 'single'; url: string }
+  | { mode: 'cluster'; url: string; nodes: HostPort[] }
+  | { mode: 'sentinel'; url: string; sentinels: HostPort[]; masterName: string };
+
+const hostPorts = z.string().transform((raw, ctx) => {
+  const nodes: HostPort[] = [];
+  for (const entry of raw.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: 'must be host:port,host:port' });
+      return z.NEVER;
+    }
+    nodes.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port });
+  }
+  if (nodes.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'must name at least one host:port' });
+    return z.NEVER;
+  }
+  return nodes;
+});
+
+const redisTopologyEnv = {
+  REDIS_CLUSTER_NODES: hostPorts.optional(),
+  REDIS_SENTINELS: hostPorts.optional(),
+  REDIS_SENTINEL_MASTER: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ., _ or -').optional(),
+  REDIS_WAIT_REPLICAS: int(0, 16).default(0),
+};
+
+type RedisTopologyEnv = {
+  REDIS_URL: string;
+  QUEUE_PREFIX: string;
+  REDIS_CLUSTER_NODES?: HostPort[] | undefined;
+  REDIS_SENTINELS?: HostPort[] | undefined;
+  REDIS_SENTINEL_MASTER?: string | undefined;
+};
+
+function redisTopology(e: RedisTopologyEnv): RedisTopology {
+  if (e.REDIS_CLUSTER_NODES && (e.REDIS_SENTINELS || e.REDIS_SENTINEL_MASTER)) {
+    throw new ConfigError('invalid configuration: REDIS_CLUSTER_NODES and REDIS_SENTINELS are alternatives; set one');
+  }
+  if ((e.REDIS_SENTINELS === undefined) !== (e.REDIS_SENTINEL_MASTER === undefined)) {
+    throw new ConfigError('invalid configuration: REDIS_SENTINELS and REDIS_SENTINEL_MASTER go together');
+  }
+  if (e.REDIS_CLUSTER_NODES) {
+    // Every Lua script and MULTI names several keys: in a Cluster they must share one slot.
+    if (!/^\{[^{}]+\}$/.test(e.QUEUE_PREFIX)) {
+      throw new ConfigError('invalid configuration: QUEUE_PREFIX must be a hash tag such as {endeavor} when REDIS_CLUSTER_NODES is set');
+    }
+    return { mode: 'cluster', url: e.REDIS_URL, nodes: e.REDIS_CLUSTER_NODES };
+  }
+  if (e.REDIS_SENTINELS && e.REDIS_SENTINEL_MASTER) {
+    return { mode: 'sentinel', url: e.REDIS_URL, sentinels: e.REDIS_SENTINELS, masterName: e.REDIS_SENTINEL_MASTER };
+  }
+  return { mode: 'single', url: e.REDIS_URL };
+}
+
+// --- end of Redis topology ---
+
 const schoolHours = z.string().transform((spec, ctx) => {
   try {
     return parseSchoolHours(spec);
@@ -82,6 +150,7 @@ const envSchema = z.object({
     .string()
     .regex(/^(\{[A-Za-z0-9_-]+\}|[A-Za-z0-9_-]+)$/, 'letters, digits, _ and -, optionally inside one {hash tag}')
     .default('endeavor'),
+  ...redisTopologyEnv,
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   MAIL_FROM: z
     .string()
@@ -128,6 +197,10 @@ export type Config = {
   port: number;
   host: string;
   redisUrl: string;
+  /** Single server, Cluster or Sentinel (REDIS_URL's credentials apply to all three). */
+  redis: RedisTopology;
+  /** Replicas an accepted event must reach before the 202 (Redis WAIT); 0 = none. */
+  redisWaitReplicas: number;
   queuePrefix: string;
   smtpUrl: string | undefined;
   mailFrom: string;
@@ -180,11 +253,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.RETRY_MAX_DELAY_MS < e.RETRY_BASE_MS) {
     throw new ConfigError('invalid configuration: RETRY_MAX_DELAY_MS must not be below RETRY_BASE_MS');
   }
+  const redis = redisTopology(e);
   return {
     production,
     port: e.PORT,
     host: e.HOST,
     redisUrl: e.REDIS_URL,
+    redis,
+    redisWaitReplicas: e.REDIS_WAIT_REPLICAS,
     queuePrefix: e.QUEUE_PREFIX,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,

@@ -70,7 +70,7 @@ async function run(argv: string[]): Promise<unknown> {
   }
 
   const config = loadConfig();
-  const redis = createRedis(config.redisUrl, 'request');
+  const redis = createRedis(config.redis, 'request');
   try {
     await redisReady(redis);
     const directory = createDirectoryStore(redis, config.queuePrefix);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import express, { type Express } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './platform/redis';
 import type { Config } from '../config/env';
 import { ackRouter } from './ack/ack.router';
 import { apiDocument } from './api-document';
@@ -29,7 +29,7 @@ import type { Stores } from './stores';
 export type AppDeps = {
   config: Config;
   /** The fail-fast connection for request handling. */
-  redis: Redis;
+  redis: RedisClient;
   queues: Queues;
   stores: Stores;
   /** Signs acknowledgement links and their forms. */
@@ -98,6 +98,7 @@ export function createApp(deps: AppDeps): Express {
       rateLimitPerSecond: config.intakeRateLimitPerSecond,
       events: stores.events,
       fanout: deps.queues.fanout,
+      waitReplicas: config.redisWaitReplicas,
       deliveryCounts: (uid) => stores.deliveries.countsOfEvent(uid),
       now,
     }),

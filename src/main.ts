@@ -20,10 +20,11 @@ import { exitOnSignal } from './platform/shutdown';
 async function main(): Promise<void> {
   const mode = process.argv.includes('--api') ? 'api' : 'all';
   const config = loadConfig();
-  const devRedis = await ensureRedis(config.redisUrl, config.production);
+  // A development Redis is started only for a single server; a Cluster or Sentinel is never ours.
+  const devRedis = config.redis.mode === 'single' ? await ensureRedis(config.redisUrl, config.production) : undefined;
 
-  const requestRedis = createRedis(config.redisUrl, 'request');
-  const workerRedis = createRedis(config.redisUrl, 'worker');
+  const requestRedis = createRedis(config.redis, 'request');
+  const workerRedis = createRedis(config.redis, 'worker');
   await redisReady(requestRedis);
   const queues = createQueues(requestRedis, config.queuePrefix);
   const stores = createStores(requestRedis, config.queuePrefix);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './platform/redis';
 import { createAuditLog } from './dashboard/audit.store';
 import { createSessionStore } from './dashboard/sessions.store';
 import { createUserStore } from './dashboard/users.store';
@@ -9,7 +9,7 @@ import { createEpisodeStore } from './episodes/episode.store';
 import { createEventStore } from './intake/event.store';
 
 /** Every stage's store over one connection and prefix: each owns its own keys. */
-export function createStores(redis: Redis, prefix: string) {
+export function createStores(redis: RedisClient, prefix: string) {
   return {
     events: createEventStore(redis, prefix),
     episodes: createEpisodeStore(redis, prefix),

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const healthFileAt = process.argv.indexOf('--health-file');
   const healthFile = healthFileAt > 0 ? process.argv[healthFileAt + 1] : undefined;
   const config = loadConfig();
-  const redis = createRedis(config.redisUrl, 'worker');
+  const redis = createRedis(config.redis, 'worker');
   const queues = createQueues(redis, config.queuePrefix);
   await redisReady(redis);
   const secret = await resolveSecret(redis, config.queuePrefix, config.secretKey);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Worker, type ConnectionOptions, type Processor, type WorkerOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../src/platform/redis';
 import type { Config } from '../config/env';
 import { BANK_HOLIDAYS_ENGLAND_WALES } from '../config/bank-holidays';
 import { createAckToken } from '../src/ack/ack-token';
@@ -51,7 +51,7 @@ const tuningFrom = (config: Config): WorkerTuning => ({
 export type WorkerDeps = {
   config: Config;
   /** A connection that waits for Redis (maxRetriesPerRequest null). */
-  redis: Redis;
+  redis: RedisClient;
   queues: Queues;
   /** The SMTP server to send through: SMTP_URL, or the embedded sink's URL. */
   smtpUrl: string;

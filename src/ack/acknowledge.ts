@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis';
 import type { DeliveryStore } from '../delivery/delivery.store';
 import type { EpisodeStore } from '../episodes/episode.store';
 import { enqueueNotice } from '../delivery/notice.queue';
@@ -14,7 +14,7 @@ const log = moduleLogger('ack');
 
 export type AckDeps = {
   /** Rate-limit counters (SPEC §7), shared by every API process. */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   deliveries: DeliveryStore;
   episodes: EpisodeStore;

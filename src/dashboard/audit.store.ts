@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import { HttpProblem } from '../platform/problem';
-import { withRedis } from '../platform/redis';
+import { withRedis, type RedisClient } from '../platform/redis';
 
 export type AuditEntry = { at: string; actor: string; action: string; subject: string; detail?: string };
 
@@ -8,7 +7,7 @@ export type AuditEntry = { at: string; actor: string; action: string; subject: s
  * The append-only audit log (SPEC §8): a Redis stream the app only ever adds to. Every view
  * of a child's details and every action is written here, by id, never with the child's data.
  */
-export function createAuditLog(redis: Redis, prefix: string) {
+export function createAuditLog(redis: RedisClient, prefix: string) {
   const key = `${prefix}:audit`;
   return {
     key,

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import express, { Router, type Request } from 'express';
-import type { Redis } from 'ioredis';
 import { BANK_HOLIDAYS_ENGLAND_WALES } from '../../config/bank-holidays';
 import { LOCALITIES, localityByName } from '../../config/localities';
 import type { SchoolHours } from '../../config/school-hours';
@@ -17,7 +16,7 @@ import { workersAlive } from '../platform/heartbeat';
 import type { MailSink } from '../platform/mail-sink';
 import { HttpProblem, notFound } from '../platform/problem';
 import { QUEUE_NAMES, type Queues } from '../platform/queues';
-import { withRedis } from '../platform/redis';
+import { withRedis, type RedisClient } from '../platform/redis';
 import type { Stores } from '../stores';
 import { auditBeforeAnswer } from './audit.store';
 import { dashboardAuth } from './auth';
@@ -32,7 +31,7 @@ import { auditView, exportView, mailView, queuesView } from './views/operations'
 import { failedView, overdueView } from './views/work-lists';
 
 export type PagesRouterDeps = {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   stores: Pick<Stores, 'episodes' | 'events' | 'deliveries' | 'directory' | 'dataQuality' | 'audit' | 'sessions'>;
   queues: Queues;

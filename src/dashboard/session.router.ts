@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import express, { Router, type CookieOptions, type RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { moduleLogger } from '../platform/logger';
 import { HttpProblem, validationProblem } from '../platform/problem';
 import { failureWindow } from '../platform/rate-limit';
-import { withRedis } from '../platform/redis';
+import { withRedis, type RedisClient } from '../platform/redis';
 import { fieldErrors } from '../platform/validation';
 import { SESSION_COOKIE, readCookie } from './auth';
 import type { SessionStore } from './sessions.store';
@@ -14,7 +13,7 @@ import type { UserStore } from './users.store';
 const log = moduleLogger('session');
 
 export type SessionRouterDeps = {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   users: UserStore;
   sessions: SessionStore;

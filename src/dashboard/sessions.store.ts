@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis';
 import type { Role } from './users.store';
 
 export type Session = {
@@ -24,7 +24,7 @@ const randomToken = () => randomBytes(32).toString('base64url');
  * Dashboard sessions. Redis holds only sha256(token), so a copy of the database (a backup, a
  * MONITOR) yields no usable cookie; the token itself exists only in the user's browser.
  */
-export function createSessionStore(redis: Redis, prefix: string) {
+export function createSessionStore(redis: RedisClient, prefix: string) {
   const key = (token: string) => `${prefix}:session:${digest(token)}`;
 
   return {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis';
 import { hashPassword, verifyAgainstNothing, verifyPassword } from './password';
 
 /** SPEC §8: `admin` runs the directory and users; `mash` (the MASH education worker) watches and acts on deliveries. */
@@ -34,7 +34,7 @@ return 1
 const normalise = (email: string) => email.trim().toLowerCase();
 
 /** The dashboard's user accounts: one JSON document per user plus a set of all emails. */
-export function createUserStore(redis: Redis, prefix: string) {
+export function createUserStore(redis: RedisClient, prefix: string) {
   const keys = {
     user: (email: string) => `${prefix}:user:${normalise(email)}`,
     all: `${prefix}:users`,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis';
 import type { ContactRole, OrganisationType } from '../directory/organisation';
 import type { Audience } from '../episodes/routing';
 import type { Risk } from '../intake/event.schema';
@@ -198,7 +198,7 @@ const fromHash = (h: Record<string, string>, history?: string[]): (Delivery & { 
 export type DeliveryWithHistory = Delivery & { history: HistoryEntry[] };
 
 /** The delivery stage's Redis keys: records, histories, per-event counts and status indexes. */
-export function createDeliveryStore(redis: Redis, prefix: string) {
+export function createDeliveryStore(redis: RedisClient, prefix: string) {
   const keys = {
     delivery: (id: string) => `${prefix}:delivery:${id}`,
     history: (id: string) => `${prefix}:delivery-history:${id}`,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis';
 import { organisationKey, type ContactRole, type OrganisationType } from './organisation';
 
 /**
@@ -22,7 +22,7 @@ const contactKey = (entry: Pick<DataQualityEntry, 'organisation' | 'contactId'>)
   `${organisationKey(entry.organisation.type, entry.organisation.id)}:${entry.contactId}`;
 
 /** The directory stage's data-quality keys: the entries by contact, and their order by time. */
-export function createDataQualityStore(redis: Redis, prefix: string) {
+export function createDataQualityStore(redis: RedisClient, prefix: string) {
   const keys = {
     entries: `${prefix}:data-quality`,
     byTime: `${prefix}:data-quality:by-time`,

@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis';
 import type { DirectoryView } from '../episodes/routing';
 import { organisationKey, type Organisation, type OrganisationType } from './organisation';
 
 /** The directory stage's Redis keys: one JSON document per organisation, plus indexes. */
-export function createDirectoryStore(redis: Redis, prefix: string) {
+export function createDirectoryStore(redis: RedisClient, prefix: string) {
   const keys = {
     organisation: (type: OrganisationType, id: string) => `${prefix}:org:${organisationKey(type, id)}`,
     all: `${prefix}:orgs`,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis';
 import type { OrganisationType } from '../directory/organisation';
 import type { EpisodeState, EpisodeView } from './episode';
 import type { Audience, OrganisationRef } from './routing';
@@ -30,7 +30,7 @@ export const recipientKey = (r: { orgType: OrganisationType; orgId: string; cont
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /** The episodes stage's Redis keys: the folded record, its recipients, indexes and a lock. */
-export function createEpisodeStore(redis: Redis, prefix: string) {
+export function createEpisodeStore(redis: RedisClient, prefix: string) {
   const keys = {
     episode: (id: string) => `${prefix}:episode:${id}`,
     recipients: (id: string) => `${prefix}:episode-recipients:${id}`,

@@ -10,7 +10,12 @@ import { parseEvent } from './parse-event';
 
 const log = moduleLogger('intake');
 
-export type AcceptDeps = { events: EventStore; fanout: Queue<FanoutJob> };
+export type AcceptDeps = {
+  events: EventStore;
+  fanout: Queue<FanoutJob>;
+  /** REDIS_WAIT_REPLICAS: replicas that must hold an event before it is acknowledged. */
+  waitReplicas?: number;
+};
 export type AcceptResult = { replay: boolean; body: AcceptedBody };
 
 /** The fan-out job of an event. Its id is derived, so adding it twice queues it once. */
@@ -40,10 +45,21 @@ export async function acceptEvent(deps: AcceptDeps, feedId: string, body: unknow
   const episodeId = episodeIdOf(feedId, event.policeReference);
 
   const stored = await withRedis(() =>
-    deps.events.accept({ uid, feedId, episodeId, event, contentHash: contentHash(event), receivedAt: now }),
+    deps.events.accept({ uid, feedId, episodeId, event, contentHash: contentHash(event), receivedAt: now, waitReplicas: deps.waitReplicas ?? 0 }),
   );
   if (stored.outcome === 'conflict') {
     throw new HttpProblem(409, 'event-conflict', 'Conflict', 'This eventId was already used for an event with other content.');
+  }
+  /*
+   * Not on enough replicas in time (a replica down, or a failover under way): no 202, since a
+   * failover now could lose the event. It stays stored and in the outbox, so if it survives the
+   * sweeper routes it; the caller's retry with the same eventId is a replay that waits again.
+   */
+  if (stored.replicas !== undefined && stored.replicas < (deps.waitReplicas ?? 0)) {
+    log.warn({ feedId, eventUid: uid, replicas: stored.replicas }, 'event not yet on enough replicas');
+    throw new HttpProblem(503, 'not-replicated', 'Service Unavailable', 'The event is not yet safe on a replica; retry with the same eventId.', {
+      retryAfterSeconds: 2,
+    });
   }
   // A replay of an event whose first answer was lost may also have lost its job: queue it again.
   if (stored.outcome === 'accepted' || stored.state === 'accepted') {

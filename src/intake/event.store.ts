@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis';
 import type { EventType, MissingEvent } from './event.schema';
 
 /** An accepted event as kept in Redis: the validated event plus intake facts. */
@@ -13,10 +13,17 @@ export type StoredEvent = {
   event: MissingEvent;
 };
 
-export type AcceptOutcome =
+export type AcceptOutcome = (
   | { outcome: 'accepted'; episodeId: string }
   | { outcome: 'replay'; episodeId: string; state: StoredEvent['state'] }
-  | { outcome: 'conflict' };
+  | { outcome: 'conflict' }
+) & {
+  /** Replicas that acknowledged the write (Redis WAIT), when the caller asked to wait for any. */
+  replicas?: number;
+};
+
+/** How long intake waits for replicas before answering 503 (the event stays stored). */
+export const REPLICA_WAIT_MS = 1000;
 
 /*
  * One script, so that the idempotency check, the record, its place in the episode and its
@@ -33,6 +40,8 @@ end
 local existing = redis.call('HGET', KEYS[1], 'contentHash')
 if existing then
   if existing == ARGV[1] then
+    -- Rewritten when the caller WAITs: the first write may have come from another connection.
+    if ARGV[11] == '1' then redis.call('HSET', KEYS[1], 'contentHash', existing) end
     return {'replay', redis.call('HGET', KEYS[1], 'episodeId'), redis.call('HGET', KEYS[1], 'state')}
   end
   return {'conflict', '', ''}
@@ -56,7 +65,7 @@ return 1
 `;
 
 /** The intake stage's Redis keys: event records, each episode's event index, the outbox. */
-export function createEventStore(redis: Redis, prefix: string) {
+export function createEventStore(redis: RedisClient, prefix: string) {
   const keys = {
     event: (uid: string) => `${prefix}:event:${uid}`,
     episodeEvents: (episodeId: string) => `${prefix}:episode-events:${episodeId}`,
@@ -82,9 +91,23 @@ export function createEventStore(redis: Redis, prefix: string) {
   return {
     keys,
 
-    async accept(input: { uid: string; feedId: string; episodeId: string; event: MissingEvent; contentHash: string; receivedAt: Date }): Promise<AcceptOutcome> {
+    /**
+     * Records the event with its outbox entry, once. With `waitReplicas`, a WAIT follows the
+     * script in the same pipeline (one connection, and in a Cluster the slot's master) and
+     * `replicas` says how many replicas hold the write.
+     */
+    async accept(input: {
+      uid: string;
+      feedId: string;
+      episodeId: string;
+      event: MissingEvent;
+      contentHash: string;
+      receivedAt: Date;
+      waitReplicas?: number;
+    }): Promise<AcceptOutcome> {
       const { uid, feedId, episodeId, event, receivedAt } = input;
-      const [outcome, id, state] = (await redis.eval(
+      const waitReplicas = input.waitReplicas ?? 0;
+      const pipeline = redis.pipeline().eval(
         ACCEPT,
         4,
         keys.event(uid),
@@ -101,10 +124,16 @@ export function createEventStore(redis: Redis, prefix: string) {
         uid,
         String(Date.parse(event.occurredAt)),
         String(receivedAt.getTime()),
-      )) as [string, string, string];
-      if (outcome === 'conflict') return { outcome };
-      if (outcome === 'replay') return { outcome, episodeId: id, state: state as StoredEvent['state'] };
-      return { outcome: 'accepted', episodeId: id };
+        waitReplicas > 0 ? '1' : '0',
+      );
+      if (waitReplicas > 0) pipeline.call('WAIT', String(waitReplicas), String(REPLICA_WAIT_MS));
+      const results = (await pipeline.exec()) ?? [];
+      for (const [err] of results) if (err) throw err;
+      const [outcome, id, state] = results[0]![1] as [string, string, string];
+      const replicas = waitReplicas > 0 ? { replicas: results[1]![1] as number } : {};
+      if (outcome === 'conflict') return { outcome, ...replicas };
+      if (outcome === 'replay') return { outcome, episodeId: id, state: state as StoredEvent['state'], ...replicas };
+      return { outcome: 'accepted', episodeId: id, ...replicas };
     },
 
     async get(uid: string): Promise<StoredEvent | undefined> {

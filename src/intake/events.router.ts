@@ -1,8 +1,7 @@
 import express, { Router, type RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
 import { HttpProblem, notFound } from '../platform/problem';
 import { takeRateToken } from '../platform/rate-limit';
-import { withRedis } from '../platform/redis';
+import { withRedis, type RedisClient } from '../platform/redis';
 import { acceptEvent, type AcceptDeps } from './accept-event';
 import type { EventStatus } from './event.schema';
 import { requireFeed } from './feed-auth';
@@ -11,7 +10,7 @@ import { eventUid } from './ids';
 export type DeliveryCounts = (eventUid: string) => Promise<Record<string, number>>;
 
 export type EventsRouterDeps = AcceptDeps & {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   feedKeys: ReadonlyMap<string, string>;
   rateLimitPerSecond: number;

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 import { redisReachable } from './redis';
 
 /**
@@ -7,7 +7,7 @@ import { redisReachable } from './redis';
  * answers, so a container health check can test the file's age. A stuck process or a lost
  * Redis lets the file go stale. Returns a function that stops it.
  */
-export function touchWhileHealthy(path: string, redis: Redis, everyMs = 5000): () => void {
+export function touchWhileHealthy(path: string, redis: RedisClient, everyMs = 5000): () => void {
   const touch = async () => {
     if (await redisReachable(redis)) await writeFile(path, `${Date.now()}\n`).catch(() => undefined);
   };

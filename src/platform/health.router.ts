@@ -1,14 +1,13 @@
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
 import { workersAlive } from './heartbeat';
-import { redisHealth, withRedis } from './redis';
+import { redisHealth, withRedis, type RedisClient } from './redis';
 
 /**
  * SPEC §3: liveness and readiness, unauthenticated and without data. `/readyz` names the
  * part that is down: `redis` is `ok`, `down` (unreachable) or `oom` (full: writes refused);
  * `workers` is `ok` while a worker process heart-beats, else `none`.
  */
-export function healthRouter(deps: { redis: Redis; prefix: string; now: () => Date }): Router {
+export function healthRouter(deps: { redis: RedisClient; prefix: string; now: () => Date }): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 import { notFound, HttpProblem } from './problem';
 import { renderGauges, renderPipelineMetrics, type GaugeSample, type ProcessMetrics } from './metrics';
 import { redisHealth, withRedis } from './redis';
@@ -8,7 +8,7 @@ import { redisHealth, withRedis } from './redis';
 export type MetricsRouterDeps = {
   /** METRICS_TOKEN; unset = no /metrics at all (404). */
   token: string | undefined;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   process: ProcessMetrics;
   /** Gauges read at scrape time: queue depths, backlog age, live workers. */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import { moduleLogger } from './logger';
 
@@ -49,7 +49,7 @@ export type PipelineMetrics = {
   observe(name: PipelineHistogram, labels: Labels, seconds: number): Promise<void>;
 };
 
-export function pipelineMetrics(redis: Redis, prefix: string): PipelineMetrics {
+export function pipelineMetrics(redis: RedisClient, prefix: string): PipelineMetrics {
   const swallow = (name: string) => (err: Error) => log.warn({ metric: name, error: err.message }, 'metric not recorded');
   return {
     async count(name, labels = {}, by = 1) {
@@ -81,7 +81,7 @@ const labelText = (labels: [string, string][]) =>
 export type GaugeSample = { name: string; help: string; labels: Labels; value: number };
 
 /** Prometheus text of the Redis-held pipeline figures. */
-export async function renderPipelineMetrics(redis: Redis, prefix: string): Promise<string> {
+export async function renderPipelineMetrics(redis: RedisClient, prefix: string): Promise<string> {
   const names = [...Object.keys(PIPELINE_COUNTERS), ...Object.keys(PIPELINE_HISTOGRAMS)];
   const pipeline = redis.pipeline();
   for (const name of names) pipeline.hgetall(counterKey(prefix, name));

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 import { workersAlive } from './heartbeat';
 import type { GaugeSample } from './metrics';
 import { QUEUE_NAMES, type Queues } from './queues';
@@ -6,7 +6,7 @@ import { QUEUE_NAMES, type Queues } from './queues';
 const STATES = ['waiting', 'prioritized', 'delayed', 'active', 'failed', 'completed'] as const;
 
 /** Scrape-time gauges of the queues (jobs by queue and state) and of live worker processes. */
-export async function queueGauges(queues: Queues, redis: Redis, prefix: string, nowMs: number): Promise<GaugeSample[]> {
+export async function queueGauges(queues: Queues, redis: RedisClient, prefix: string, nowMs: number): Promise<GaugeSample[]> {
   const samples: GaugeSample[] = [];
   for (const name of Object.values(QUEUE_NAMES)) {
     const counts = await queues[name].getJobCounts(...STATES);

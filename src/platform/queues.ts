@@ -1,5 +1,5 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 import { moduleLogger } from './logger';
 
 const log = moduleLogger('queues');
@@ -37,7 +37,7 @@ export type Queues = {
 };
 
 /** Producer-side queues sharing one connection. BullMQ keys go under QUEUE_PREFIX. */
-export function createQueues(connection: Redis, prefix: string): Queues {
+export function createQueues(connection: RedisClient, prefix: string): Queues {
   const make = <T>(name: QueueName) => {
     const queue = new Queue<T>(name, {
       connection: connection as unknown as ConnectionOptions,

@@ -1,11 +1,10 @@
-import type { Redis } from 'ioredis';
-import { isOutOfMemory, RedisUnavailableError } from './redis';
+import { isOutOfMemory, RedisUnavailableError, type RedisClient } from './redis';
 
 /**
  * A fixed one-second window per subject, kept in Redis so that every API process
  * shares it. Returns the seconds to wait when over the limit, else 0.
  */
-export async function takeRateToken(redis: Redis, prefix: string, subject: string, limitPerSecond: number, nowMs: number): Promise<number> {
+export async function takeRateToken(redis: RedisClient, prefix: string, subject: string, limitPerSecond: number, nowMs: number): Promise<number> {
   const second = Math.floor(nowMs / 1000);
   const key = `${prefix}:rate:${subject}:${second}`;
   const results = await redis.multi().incr(key).expire(key, 2).exec();
@@ -21,7 +20,7 @@ export async function takeRateToken(redis: Redis, prefix: string, subject: strin
  * still caught: once `limit` failures fall within the last one to two windows, `retryAfter`
  * answers the seconds until they no longer do, and every attempt waits, right or wrong.
  */
-export function failureWindow(redis: Redis, prefix: string, name: string, { limit, windowSeconds }: { limit: number; windowSeconds: number }) {
+export function failureWindow(redis: RedisClient, prefix: string, name: string, { limit, windowSeconds }: { limit: number; windowSeconds: number }) {
   const window = (nowMs: number) => Math.floor(nowMs / 1000 / windowSeconds);
   const key = (subject: string, n: number) => `${prefix}:rate:${name}:${subject}:${n}`;
   return {
@@ -47,7 +46,7 @@ export function failureWindow(redis: Redis, prefix: string, name: string, { limi
  * request is over `limit`, else 0.
  */
 export async function takeWindowToken(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   name: string,
   subject: string,

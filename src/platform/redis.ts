@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisTopology } from '../../config/env';
 import { moduleLogger } from './logger';
 
 const log = moduleLogger('redis');
@@ -18,18 +19,58 @@ export class RedisUnavailableError extends Error {
 }
 
 /**
+ * A connection to the one Redis, whatever its topology. Both share ioredis's command API,
+ * so stores call commands, MULTI and EVAL the same way; in a Cluster every multi-key
+ * command and script stays in one slot because every key starts with the QUEUE_PREFIX hash tag.
+ */
+export type RedisClient = Redis | Cluster;
+
+/** REDIS_URL's user, password and TLS: they apply to the data nodes in every mode. */
+function credentialsOf(url: string): Pick<RedisOptions, 'username' | 'password' | 'tls'> {
+  const parsed = new URL(url);
+  return {
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+/**
  * `request` connections serve HTTP requests and must fail fast while Redis is away
  * (no offline queue, one retry), so intake can answer 503 instead of hanging.
  * `worker` connections wait for Redis to come back: BullMQ requires
  * maxRetriesPerRequest null for its blocking commands.
+ * `target` is REDIS_URL alone (a single server) or the configured topology.
  */
-export function createRedis(url: string, role: 'request' | 'worker'): Redis {
+export function createRedis(target: string | RedisTopology, role: 'request' | 'worker'): RedisClient {
+  const topology: RedisTopology = typeof target === 'string' ? { mode: 'single', url: target } : target;
   const options: RedisOptions =
     role === 'request'
       ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy: (n) => Math.min(n * 100, 1000) }
       : { maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 200, 2000) };
-  const redis = new Redis(url, { ...options, lazyConnect: false });
-  redis.on('error', (err: NodeJS.ErrnoException) => log.warn({ role, code: err.code }, 'redis connection error'));
+  let redis: RedisClient;
+  if (topology.mode === 'cluster') {
+    const { retryStrategy, enableOfflineQueue, ...perNode } = options;
+    redis = new Cluster(topology.nodes, {
+      redisOptions: { ...perNode, ...credentialsOf(topology.url) },
+      clusterRetryStrategy: retryStrategy as (n: number) => number,
+      enableOfflineQueue: enableOfflineQueue ?? true,
+      lazyConnect: false,
+    });
+  } else if (topology.mode === 'sentinel') {
+    const credentials = credentialsOf(topology.url);
+    redis = new Redis({
+      ...options,
+      ...credentials,
+      ...(credentials.tls ? { enableTLSForSentinelMode: true } : {}),
+      sentinels: topology.sentinels,
+      name: topology.masterName,
+      lazyConnect: false,
+    });
+  } else {
+    redis = new Redis(topology.url, { ...options, lazyConnect: false });
+  }
+  redis.on('error', (err: NodeJS.ErrnoException) => log.warn({ role, mode: topology.mode, code: err.code }, 'redis connection error'));
   return redis;
 }
 
@@ -49,7 +90,7 @@ export const isOutOfMemory = (err: unknown): boolean =>
       ((err as { previousErrors?: unknown[] }).previousErrors ?? []).some((e) => e instanceof Error && OUT_OF_MEMORY.test(e.message))));
 
 const UNAVAILABLE =
-  /Stream isn't writeable|Connection is closed|connect ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|^LOADING|^READONLY|^MASTERDOWN|^CLUSTERDOWN|^TRYAGAIN|max retries per request/i;
+  /Stream isn't writeable|Connection is closed|connect ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|^LOADING|^READONLY|^MASTERDOWN|^CLUSTERDOWN|^TRYAGAIN|max retries per request|Command aborted due to connection close/i;
 
 /** True for the errors that mean "Redis is away", as opposed to a bug in a command. */
 export const isUnavailable = (err: unknown): boolean =>
@@ -79,7 +120,7 @@ export async function withRedis<T>(work: () => Promise<T>, timeoutMs = 3000): Pr
 }
 
 /** True when Redis answers PING in time. */
-export async function redisReachable(redis: Redis): Promise<boolean> {
+export async function redisReachable(redis: RedisClient): Promise<boolean> {
   try {
     return (await withRedis(() => redis.ping(), 1000)) === 'PONG';
   } catch {
@@ -91,7 +132,7 @@ export async function redisReachable(redis: Redis): Promise<boolean> {
  * Redis's state for readiness: `down` when PING fails, `oom` when it answers but refuses a
  * write for want of memory (a tiny expiring probe key), else `ok`.
  */
-export async function redisHealth(redis: Redis, prefix: string): Promise<'ok' | 'down' | 'oom'> {
+export async function redisHealth(redis: RedisClient, prefix: string): Promise<'ok' | 'down' | 'oom'> {
   if (!(await redisReachable(redis))) return 'down';
   try {
     await withRedis(() => redis.set(`${prefix}:readyz:probe`, '1', 'PX', 5000), 1000);
@@ -102,7 +143,7 @@ export async function redisHealth(redis: Redis, prefix: string): Promise<'ok' | 
 }
 
 /** Resolves once the connection is ready: BullMQ checks the server version on creation. */
-export async function redisReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
+export async function redisReady(redis: RedisClient, timeoutMs = 10_000): Promise<void> {
   if (redis.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new RedisUnavailableError('redis did not become ready')), timeoutMs);

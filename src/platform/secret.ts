@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 
 /**
  * SECRET_KEY, or outside production a random one kept in Redis so that every process of
  * this prefix signs alike and links survive restarts (SPEC §2).
  */
-export async function resolveSecret(redis: Redis, prefix: string, configured: string | undefined): Promise<string> {
+export async function resolveSecret(redis: RedisClient, prefix: string, configured: string | undefined): Promise<string> {
   if (configured) return configured;
   const key = `${prefix}:secret-key`;
   await redis.set(key, randomBytes(32).toString('base64url'), 'NX');

@@ -9,10 +9,10 @@ import type { SessionStore } from '../../src/dashboard/sessions.store';
 import type { Role, UserStore } from '../../src/dashboard/users.store';
 import type { DirectoryStore } from '../../src/directory/directory.store';
 import { createQueues, type Queues } from '../../src/platform/queues';
-import { createRedis, redisReady } from '../../src/platform/redis';
+import { createRedis, redisReady, type RedisClient } from '../../src/platform/redis';
 import { startWorkers, type RunningWorkers, type WorkerTuning } from '../../workers/start-workers';
 import { uniqueId } from './factories';
-import type { Redis } from 'ioredis';
+import { keysOnEveryMaster } from './redis-topology';
 
 export const FEED_A = { feedId: 'northumbria-test', key: 'test-key-a-0123456789abcdefghij' };
 export const FEED_B = { feedId: 'durham-test', key: 'test-key-b-0123456789abcdefghij' };
@@ -22,7 +22,7 @@ export const TEST_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
 export type TestApp = {
   url: string;
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   queues: Queues;
   workers: RunningWorkers | undefined;
   stores: Stores;
@@ -60,15 +60,15 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     PORT: '0',
     ...options.env,
   });
-  const redis = createRedis(config.redisUrl, 'request');
+  const redis = createRedis(config.redis, 'request');
   await redisReady(redis);
   const queues = createQueues(redis, config.queuePrefix);
   const stores = createStores(redis, config.queuePrefix);
   const { directory, users, sessions } = stores;
-  let workerRedis: Redis | undefined;
+  let workerRedis: RedisClient | undefined;
   let workers: RunningWorkers | undefined;
   if (options.workers) {
-    workerRedis = createRedis(config.redisUrl, 'worker');
+    workerRedis = createRedis(config.redis, 'worker');
     workers = await startWorkers({
       config,
       redis: workerRedis,
@@ -109,7 +109,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await workers?.close();
       await queues.close();
-      const keys = await redis.keys(`${config.queuePrefix}:*`);
+      const keys = await keysOnEveryMaster(redis, `${config.queuePrefix}:*`);
       if (keys.length > 0) await redis.del(...keys);
       redis.disconnect();
       workerRedis?.disconnect();

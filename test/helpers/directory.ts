@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/platform/redis';
 import { contactIdFor } from '../../src/directory/contacts-csv';
 import { createDirectoryStore } from '../../src/directory/directory.store';
 import type { Contact, ContactRole, Organisation } from '../../src/directory/organisation';
@@ -44,7 +44,7 @@ export function practice(ods: string, overrides: Partial<Organisation> = {}): Or
   };
 }
 
-export async function seedDirectory(redis: Redis, prefix: string, organisations: Organisation[]): Promise<void> {
+export async function seedDirectory(redis: RedisClient, prefix: string, organisations: Organisation[]): Promise<void> {
   const store = createDirectoryStore(redis, prefix);
   for (const organisation of organisations) await store.put(organisation);
 }

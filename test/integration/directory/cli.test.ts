@@ -2,19 +2,18 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createUserStore } from '../../../src/dashboard/users.store';
 import { createDirectoryStore } from '../../../src/directory/directory.store';
 import { contact, school, seedDirectory } from '../../helpers/directory';
 import { SAMPLE_GP_COUNT, SAMPLE_SCHOOL_COUNT } from '../../../src/directory/sample-directory';
-import { createRedis, redisReady } from '../../../src/platform/redis';
+import { createRedis, redisReady, type RedisClient } from '../../../src/platform/redis';
 import { uniqueId } from '../../helpers/factories';
 import { runEntry } from '../../helpers/process';
 
 const fixturePath = (name: string) => fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url));
 
-let redis: Redis;
+let redis: RedisClient;
 beforeAll(async () => {
   redis = createRedis(inject('redisUrl'), 'request');
   await redisReady(redis);
