@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/env';
+import { signInService } from './access/sign-in';
+import { signInLimits } from './access/sign-in-limits';
+import { totpCipher } from './access/totp';
 import { ackRouter } from './ack/ack.router';
 import { dashboardAuth } from './dashboard/auth';
 import { loginRouter } from './dashboard/login.router';
@@ -68,16 +71,17 @@ export function createApp(deps: AppDeps): Express {
       now,
     }),
   );
-  app.use(
-    sessionRouter({
-      redis: deps.redis,
-      prefix,
-      users: stores.users,
-      sessions: stores.sessions,
-      secureCookies: config.publicBaseUrl.startsWith('https:'),
-      now,
-    }),
-  );
+  const secureCookies = config.publicBaseUrl.startsWith('https:');
+  const signIn = signInService({
+    users: stores.users,
+    sessions: stores.sessions,
+    audit: stores.audit,
+    limits: signInLimits(deps.redis, prefix),
+    cipher: totpCipher(deps.secret),
+    requireTotp: config.production,
+    now,
+  });
+  app.use(sessionRouter({ signIn, secureCookies }));
   app.use(organisationsRouter({ directory: stores.directory, sessions: stores.sessions, audit: stores.audit, now }));
   app.use(
     episodesRouter({
@@ -109,8 +113,7 @@ export function createApp(deps: AppDeps): Express {
   }
   app.use(ackRouter({ deliveries: stores.deliveries, episodes: stores.episodes, notify: deps.queues.notify, secret: deps.secret, now }));
 
-  const secureCookies = config.publicBaseUrl.startsWith('https:');
-  app.use(loginRouter({ redis: deps.redis, prefix, users: stores.users, sessions: stores.sessions, secureCookies, now }));
+  app.use(loginRouter({ signIn, sessions: stores.sessions, secureCookies, sso: false, now }));
   app.use(
     pagesRouter({
       redis: deps.redis,
