@@ -5,6 +5,8 @@ import type { Config } from '../config/env';
 import { signInService } from './access/sign-in';
 import { signInLimits } from './access/sign-in-limits';
 import { totpCipher } from './access/totp';
+import { userAdmin } from './access/user-admin';
+import { usersRouter } from './access/users.router';
 import { ackRouter } from './ack/ack.router';
 import { dashboardAuth } from './dashboard/auth';
 import { loginRouter } from './dashboard/login.router';
@@ -82,6 +84,8 @@ export function createApp(deps: AppDeps): Express {
     now,
   });
   app.use(sessionRouter({ signIn, secureCookies }));
+  const access = userAdmin({ users: stores.users, sessions: stores.sessions, audit: stores.audit, limits: signInLimits(deps.redis, prefix), now });
+  app.use(usersRouter({ users: stores.users, admin: access, auth: dashboardAuth(stores.sessions, now) }));
   app.use(organisationsRouter({ directory: stores.directory, sessions: stores.sessions, audit: stores.audit, now }));
   app.use(
     episodesRouter({
