@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/env';
+import { accountRouter } from './access/account.router';
 import { signInService } from './access/sign-in';
 import { signInLimits } from './access/sign-in-limits';
 import { totpCipher } from './access/totp';
+import { totpEnrolment } from './access/totp-enrolment';
 import { userAdmin } from './access/user-admin';
 import { usersRouter } from './access/users.router';
 import { ackRouter } from './ack/ack.router';
@@ -74,12 +76,13 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   const secureCookies = config.publicBaseUrl.startsWith('https:');
+  const cipher = totpCipher(deps.secret);
   const signIn = signInService({
     users: stores.users,
     sessions: stores.sessions,
     audit: stores.audit,
     limits: signInLimits(deps.redis, prefix),
-    cipher: totpCipher(deps.secret),
+    cipher,
     requireTotp: config.production,
     now,
   });
@@ -118,6 +121,18 @@ export function createApp(deps: AppDeps): Express {
   app.use(ackRouter({ deliveries: stores.deliveries, episodes: stores.episodes, notify: deps.queues.notify, secret: deps.secret, now }));
 
   app.use(loginRouter({ signIn, sessions: stores.sessions, secureCookies, sso: false, now }));
+  app.use(
+    accountRouter({
+      users: stores.users,
+      sessions: stores.sessions,
+      admin: access,
+      enrolment: totpEnrolment({ users: stores.users, sessions: stores.sessions, audit: stores.audit, cipher, now }),
+      secureCookies,
+      totpRequired: config.production,
+      hasMail: deps.mailSink !== undefined,
+      now,
+    }),
+  );
   app.use(
     pagesRouter({
       redis: deps.redis,
