@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { generate, generateSecret } from 'otplib';
 import { inject } from 'vitest';
+import { totpCipher } from '../../src/access/totp';
 import { loadConfig, type Config } from '../../config/env';
 import { createApp } from '../../src/app';
 import { createStores, type Stores } from '../../src/stores';
@@ -122,11 +124,18 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 export async function signIn(app: TestApp, role: Role): Promise<string> {
   const email = `${role}-${uniqueId('user').toLowerCase()}@endeavor.test`;
   const password = `test-password-${randomUUID()}`;
-  await app.users.createUser({ email, role, password }, new Date());
+  await app.users.createUser({ email, name: `Sample ${role}`, role, password }, new Date());
+  // Strict mode wants TOTP of password accounts: give this user a secret and send its code.
+  let code: string | undefined;
+  if (app.config.production) {
+    const secret = generateSecret();
+    await app.users.modify(email, (u) => ({ ...u, totp: { secret: totpCipher(TEST_SECRET).seal(secret), lastStep: 0 } }));
+    code = await generate({ secret });
+  }
   const res = await fetch(`${app.url}/api/v1/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password }),
+    body: JSON.stringify({ email, password, ...(code ? { code } : {}) }),
   });
   const cookie = res.headers.get('set-cookie')?.split(';')[0];
   if (res.status !== 204 || !cookie) throw new Error(`sign-in as ${role} failed with ${res.status}`);
