@@ -86,6 +86,10 @@ const envSchema = z.object({
   JOB_LOCK_MS: int(1000, 600_000).default(30_000),
   JOB_STALLED_CHECK_MS: int(500, 600_000).default(15_000),
   SWEEP_INTERVAL_SECONDS: int(1, 3600).default(10),
+  // Access (SPEC §8): single sign-on with the council's OpenID Connect provider; all three or none.
+  OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  OIDC_CLIENT_ID: z.string().min(1).max(256).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).max(1024).optional(),
 });
 
 export type Config = {
@@ -109,6 +113,8 @@ export type Config = {
   reminderIntervalHours: number;
   retentionDays: number;
   jobs: { lockMs: number; stalledCheckMs: number; sweepIntervalSeconds: number };
+  /** Access: the council's OpenID Connect provider, when single sign-on is set up. */
+  oidc: { issuer: string; clientId: string; clientSecret: string } | undefined;
 };
 
 /**
@@ -132,6 +138,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
     throw new ConfigError('invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD go together');
   }
+  // Access: single sign-on needs all three OIDC_* variables, and an https issuer in strict mode.
+  const oidcSet = [e.OIDC_ISSUER, e.OIDC_CLIENT_ID, e.OIDC_CLIENT_SECRET].filter((v) => v !== undefined).length;
+  if (oidcSet !== 0 && oidcSet !== 3) throw new ConfigError('invalid configuration: OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET go together');
+  if (production && e.OIDC_ISSUER && !e.OIDC_ISSUER.startsWith('https:')) throw new ConfigError('invalid configuration: OIDC_ISSUER must be https in production');
   if (e.RETRY_MAX_DELAY_MS < e.RETRY_BASE_MS) {
     throw new ConfigError('invalid configuration: RETRY_MAX_DELAY_MS must not be below RETRY_BASE_MS');
   }
@@ -155,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reminderIntervalHours: e.REMINDER_INTERVAL_HOURS,
     retentionDays: e.RETENTION_DAYS,
     jobs: { lockMs: e.JOB_LOCK_MS, stalledCheckMs: e.JOB_STALLED_CHECK_MS, sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS },
+    oidc: e.OIDC_ISSUER && e.OIDC_CLIENT_ID && e.OIDC_CLIENT_SECRET ? { issuer: e.OIDC_ISSUER, clientId: e.OIDC_CLIENT_ID, clientSecret: e.OIDC_CLIENT_SECRET } : undefined,
   };
 }
 

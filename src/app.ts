@@ -3,6 +3,8 @@ import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/env';
 import { accountRouter } from './access/account.router';
+import { oidcClient } from './access/oidc';
+import { oidcRouter } from './access/oidc.router';
 import { signInService } from './access/sign-in';
 import { signInLimits } from './access/sign-in-limits';
 import { totpCipher } from './access/totp';
@@ -37,6 +39,8 @@ export type AppDeps = {
   /** The embedded development mail sink, when there is one (SPEC §9). */
   mailSink?: MailSink;
   now?: () => Date;
+  /** Tests only: lets single sign-on talk to an http:// provider on 127.0.0.1. Ignored in strict mode. */
+  oidcAllowInsecureRequests?: boolean;
 };
 
 const CSS = readFileSync(new URL('./platform/assets/app.css', import.meta.url));
@@ -120,7 +124,16 @@ export function createApp(deps: AppDeps): Express {
   }
   app.use(ackRouter({ deliveries: stores.deliveries, episodes: stores.episodes, notify: deps.queues.notify, secret: deps.secret, now }));
 
-  app.use(loginRouter({ signIn, sessions: stores.sessions, secureCookies, sso: false, now }));
+  app.use(loginRouter({ signIn, sessions: stores.sessions, secureCookies, sso: config.oidc !== undefined, now }));
+  if (config.oidc) {
+    const oidc = oidcClient(config.oidc, {
+      redis: deps.redis,
+      prefix,
+      redirectUri: `${config.publicBaseUrl}/auth/oidc/callback`,
+      allowInsecureRequests: deps.oidcAllowInsecureRequests === true && !config.production,
+    });
+    app.use(oidcRouter({ oidc, signIn, publicBaseUrl: config.publicBaseUrl, secureCookies }));
+  }
   app.use(
     accountRouter({
       users: stores.users,

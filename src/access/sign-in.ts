@@ -120,6 +120,12 @@ export function signInService(deps: SignInDeps) {
       return { kind: 'signed-in', token: started.token, user };
     },
 
+    /** A single sign-on that failed before any user could be named (bad state, unverified email): audited without an email. */
+    async ssoRefused(reason: string): Promise<void> {
+      await audit('sign-in.failed', undefined, reason);
+      log.info({ outcome: 'failed', reason: 'sso' }, 'sign-in refused');
+    },
+
     async signOut(token: string): Promise<void> {
       const session = await deps.sessions.get(token, deps.now());
       await deps.sessions.delete(token);

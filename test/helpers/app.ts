@@ -49,6 +49,8 @@ export type TestAppOptions = {
   redisUrl?: string;
   /** The clock of the app and its workers; tests move it to pass deadlines. */
   now?: () => Date;
+  /** Single sign-on tests: let the app talk to the in-test http:// OpenID provider. */
+  oidcAllowInsecureRequests?: boolean;
 };
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -79,7 +81,15 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       ...(options.now ? { now: options.now } : {}),
     });
   }
-  const app = createApp({ config, redis, queues, stores, secret: TEST_SECRET, ...(options.now ? { now: options.now } : {}) });
+  const app = createApp({
+    config,
+    redis,
+    queues,
+    stores,
+    secret: TEST_SECRET,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.oidcAllowInsecureRequests ? { oidcAllowInsecureRequests: true } : {}),
+  });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
