@@ -44,7 +44,7 @@ export const totpUri = (secret: string, email: string) => generateURI({ issuer: 
 
 /** The QR code as an SVG drawn here (no outside service; plain attributes, so the strict CSP allows it). */
 export async function qrSvg(text: string): Promise<string> {
-  const svg = await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+  const svg = await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2, width: 220 });
   return svg.replace('<svg ', '<svg role="img" aria-labelledby="qr-title" ').replace(/(<svg[^>]*>)/, '$1<title id="qr-title">QR code for your authenticator app</title>');
 }
 
