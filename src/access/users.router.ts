@@ -26,7 +26,7 @@ export function usersRouter(deps: UsersRouterDeps): Router {
 
   router.get('/api/v1/users', ...admin, async (_req, res) => {
     const users = await withRedis(() => deps.users.list());
-    res.json({ users: users.map(userView) });
+    res.set('Cache-Control', 'no-store').json({ users: users.map(userView) });
   });
 
   router.post('/api/v1/users', ...admin, requireJson, jsonBody, async (req, res) => {
@@ -35,7 +35,7 @@ export function usersRouter(deps: UsersRouterDeps): Router {
     const created = await withRedis(() => deps.admin.create(currentUser(req), parsed.data), 10_000);
     if (created === 'exists') throw new HttpProblem(409, 'user-exists', 'Conflict', 'A user with this email address exists already.');
     const { id, email, name, role, active } = created;
-    res.status(201).location(`/api/v1/users/${id}`).json({ id, email, name, role, active });
+    res.status(201).set('Cache-Control', 'no-store').location(`/api/v1/users/${id}`).json({ id, email, name, role, active });
   });
 
   router.patch('/api/v1/users/:id', ...admin, requireJson, jsonBody, async (req, res) => {
@@ -44,7 +44,7 @@ export function usersRouter(deps: UsersRouterDeps): Router {
     const outcome = await withRedis(() => deps.admin.update(currentUser(req), String(req.params.id), parsed.data));
     if (outcome.kind === 'not-found') throw notFound('No such user.');
     if (outcome.kind === 'last-admin') throw lastAdmin();
-    res.json(userView(outcome.user));
+    res.set('Cache-Control', 'no-store').json(userView(outcome.user));
   });
 
   router.put('/api/v1/session/password', ...deps.auth('admin', 'mash'), requireJson, jsonBody, async (req, res) => {

@@ -31,7 +31,9 @@ describe('users API (SPEC §8)', () => {
     expect(res.headers.get('location')).toBe(`/api/v1/users/${body.id}`);
     expect((await passwordSignIn(app, email)).status).toBe(204);
 
-    const list = await (await asUser(app, adminCookie).get('/api/v1/users')).json();
+    const listResponse = await asUser(app, adminCookie).get('/api/v1/users');
+    expect(listResponse.headers.get('cache-control')).toBe('no-store');
+    const list = await listResponse.json();
     const listed = list.users.find((u: { id: string }) => u.id === body.id);
     expect(listed).toEqual({ ...body, createdAt: expect.any(String), totp: false, password: true });
     expect(JSON.stringify(list)).not.toMatch(/scrypt|passwordHash/);
