@@ -29,7 +29,7 @@ async function checked(target: TestApp) {
   return entries.filter((e) => e.action === 'sign-in' || e.action === 'sign-in.failed').length;
 }
 
-describe('sign-in limits (SPEC §8)', { timeout: 90_000 }, () => {
+describe('sign-in limits (SPEC §8)', { timeout: 180_000 }, () => {
   it('lets exactly 10 of 40 parallel wrong passwords for one account reach the password check; the rest get 429 with Retry-After', async () => {
     const target = await fresh();
     const email = await createUser(target);

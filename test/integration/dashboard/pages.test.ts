@@ -157,7 +157,8 @@ describe('the /login form', () => {
     } finally {
       await own.close();
     }
-  }, 60_000);
+    // Eleven scrypt checks in a row: slow on a loaded machine.
+  }, 180_000);
 
   it('signs out with POST /logout carrying the CSRF token, and refuses it without', async () => {
     const cookie = await signIn(app, 'mash');
