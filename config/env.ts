@@ -189,6 +189,10 @@ const envSchema = z.object({
   BOUNCE_SMTP_HOST: z.string().min(1).default('0.0.0.0'),
   // Acknowledgement answers (issue 8, send-time): the police domains answers may be emailed to.
   POLICE_CONTACT_DOMAINS: domainList.default(['police.uk']),
+  // Access (SPEC §8): single sign-on with the council's OpenID Connect provider; all three or none.
+  OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  OIDC_CLIENT_ID: z.string().min(1).max(256).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).max(1024).optional(),
 });
 
 export type Config = {
@@ -227,6 +231,8 @@ export type Config = {
   bounces: { domain: string | undefined; smtpPort: number | undefined; smtpHost: string };
   /** Email domains (and their subdomains) recipients' answers may be sent to (SPEC §7). */
   policeContactDomains: readonly string[];
+  /** Access: the council's OpenID Connect provider, when single sign-on is set up. */
+  oidc: { issuer: string; clientId: string; clientSecret: string } | undefined;
 };
 
 /**
@@ -250,6 +256,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.BOUNCE_SMTP_PORT !== undefined && e.BOUNCE_DOMAIN === undefined) {
     throw new ConfigError('invalid configuration: BOUNCE_SMTP_PORT needs BOUNCE_DOMAIN (the domain of the addresses it accepts)');
   }
+  // Access: single sign-on needs all three OIDC_* variables, and an https issuer in strict mode.
+  const oidcSet = [e.OIDC_ISSUER, e.OIDC_CLIENT_ID, e.OIDC_CLIENT_SECRET].filter((v) => v !== undefined).length;
+  if (oidcSet !== 0 && oidcSet !== 3) throw new ConfigError('invalid configuration: OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET go together');
+  if (production && e.OIDC_ISSUER && !e.OIDC_ISSUER.startsWith('https:')) throw new ConfigError('invalid configuration: OIDC_ISSUER must be https in production');
   if (e.RETRY_MAX_DELAY_MS < e.RETRY_BASE_MS) {
     throw new ConfigError('invalid configuration: RETRY_MAX_DELAY_MS must not be below RETRY_BASE_MS');
   }
@@ -281,6 +291,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: e.METRICS_TOKEN,
     bounces: { domain: e.BOUNCE_DOMAIN?.toLowerCase(), smtpPort: e.BOUNCE_SMTP_PORT, smtpHost: e.BOUNCE_SMTP_HOST },
     policeContactDomains: e.POLICE_CONTACT_DOMAINS,
+    oidc: e.OIDC_ISSUER && e.OIDC_CLIENT_ID && e.OIDC_CLIENT_SECRET ? { issuer: e.OIDC_ISSUER, clientId: e.OIDC_CLIENT_ID, clientSecret: e.OIDC_CLIENT_SECRET } : undefined,
   };
 }
 

@@ -2,6 +2,15 @@ import { readFileSync } from 'node:fs';
 import express, { type Express } from 'express';
 import type { RedisClient } from './platform/redis';
 import type { Config } from '../config/env';
+import { accountRouter } from './access/account.router';
+import { oidcClient } from './access/oidc';
+import { oidcRouter } from './access/oidc.router';
+import { signInService } from './access/sign-in';
+import { signInLimits } from './access/sign-in-limits';
+import { totpCipher } from './access/totp';
+import { totpEnrolment } from './access/totp-enrolment';
+import { userAdmin } from './access/user-admin';
+import { usersRouter } from './access/users.router';
 import { ackRouter } from './ack/ack.router';
 import { apiDocument } from './api-document';
 import { dashboardAuth } from './dashboard/auth';
@@ -37,6 +46,8 @@ export type AppDeps = {
   /** The embedded development mail sink, when there is one (SPEC §9). */
   mailSink?: MailSink;
   now?: () => Date;
+  /** Tests only: lets single sign-on talk to an http:// provider on 127.0.0.1. Ignored in strict mode. */
+  oidcAllowInsecureRequests?: boolean;
 };
 
 const CSS = readFileSync(new URL('./platform/assets/app.css', import.meta.url));
@@ -103,16 +114,19 @@ export function createApp(deps: AppDeps): Express {
       now,
     }),
   );
-  app.use(
-    sessionRouter({
-      redis: deps.redis,
-      prefix,
-      users: stores.users,
-      sessions: stores.sessions,
-      secureCookies,
-      now,
-    }),
-  );
+  const cipher = totpCipher(deps.secret);
+  const signIn = signInService({
+    users: stores.users,
+    sessions: stores.sessions,
+    audit: stores.audit,
+    limits: signInLimits(deps.redis, prefix),
+    cipher,
+    requireTotp: config.production,
+    now,
+  });
+  app.use(sessionRouter({ signIn, secureCookies }));
+  const access = userAdmin({ users: stores.users, sessions: stores.sessions, audit: stores.audit, limits: signInLimits(deps.redis, prefix), now });
+  app.use(usersRouter({ users: stores.users, admin: access, auth: dashboardAuth(stores.sessions, now) }));
   app.use(organisationsRouter({ directory: stores.directory, sessions: stores.sessions, audit: stores.audit, now }));
   app.use(
     episodesRouter({
@@ -155,7 +169,28 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
 
-  app.use(loginRouter({ redis: deps.redis, prefix, users: stores.users, sessions: stores.sessions, secureCookies, now }));
+  app.use(loginRouter({ signIn, sessions: stores.sessions, secureCookies, sso: config.oidc !== undefined, now }));
+  if (config.oidc) {
+    const oidc = oidcClient(config.oidc, {
+      redis: deps.redis,
+      prefix,
+      redirectUri: `${config.publicBaseUrl}/auth/oidc/callback`,
+      allowInsecureRequests: deps.oidcAllowInsecureRequests === true && !config.production,
+    });
+    app.use(oidcRouter({ oidc, signIn, publicBaseUrl: config.publicBaseUrl, secureCookies }));
+  }
+  app.use(
+    accountRouter({
+      users: stores.users,
+      sessions: stores.sessions,
+      admin: access,
+      enrolment: totpEnrolment({ users: stores.users, sessions: stores.sessions, audit: stores.audit, cipher, now }),
+      secureCookies,
+      totpRequired: config.production,
+      hasMail: deps.mailSink !== undefined,
+      now,
+    }),
+  );
   app.use(
     pagesRouter({
       redis: deps.redis,

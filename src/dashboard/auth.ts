@@ -7,11 +7,15 @@ import type { Role } from './users.store';
 export const SESSION_COOKIE = 'endeavor_session';
 
 /** Who is signed in, as the dashboard and the JSON API see it. */
-export type SessionUser = { email: string; role: Role; csrfToken: string };
+export type SessionUser = { id: string; email: string; role: Role; csrfToken: string };
+
+/** A session that may only enrol TOTP (strict mode, password right, no TOTP yet). */
+export type EnrollingUser = { id: string; email: string; csrfToken: string };
 
 declare module 'express-serve-static-core' {
   interface Request {
     user?: SessionUser;
+    enrolling?: EnrollingUser;
     /** The raw session token from the cookie, kept for sign-out. */
     sessionToken?: string;
     sessionLoaded?: boolean;
@@ -36,18 +40,20 @@ export function loadSession(sessions: SessionStore, now: () => Date): RequestHan
     if (token) {
       req.sessionToken = token;
       const session = await withRedis(() => sessions.get(token, now()));
-      if (session) req.user = { email: session.email, role: session.role, csrfToken: session.csrfToken };
+      if (session?.stage === 'enrol') req.enrolling = { id: session.userId, email: session.email, csrfToken: session.csrfToken };
+      else if (session) req.user = { id: session.userId, email: session.email, role: session.role, csrfToken: session.csrfToken };
     }
     next();
   };
 }
 
 export const notSignedIn = () => new HttpProblem(401, 'unauthorized', 'Unauthorized', 'Sign in first: POST /api/v1/session.');
+const enrolFirst = () => new HttpProblem(403, 'totp-enrolment-required', 'Forbidden', 'Set up your one-time codes first: POST /api/v1/session/totp.');
 
 /** 401 when nobody is signed in, 403 when the signed-in role may not do this. Needs loadSession first. */
 export function requireRole(...roles: Role[]): RequestHandler {
   return (req, _res, next) => {
-    if (!req.user) throw notSignedIn();
+    if (!req.user) throw req.enrolling ? enrolFirst() : notSignedIn();
     if (!roles.includes(req.user.role)) throw new HttpProblem(403, 'forbidden', 'Forbidden', 'Your role may not do this.');
     next();
   };

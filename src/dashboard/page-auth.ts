@@ -14,7 +14,7 @@ export function pageAuth(sessions: SessionStore, now: () => Date): (...roles: Ro
   return (...roles) => [
     load,
     (req, res, next) => {
-      if (!req.user) return res.redirect(303, '/login');
+      if (!req.user) return res.redirect(303, req.enrolling ? '/account/totp' : '/login');
       if (!roles.includes(req.user.role)) throw new HttpProblem(403, 'forbidden', 'Forbidden', 'Your role may not do this.');
       next();
     },
@@ -35,6 +35,7 @@ export function sameSecret(given: string, expected: string): boolean {
 export function checkCsrf(req: Request): void {
   const site = req.get('sec-fetch-site');
   const given = (req.body as { csrf?: unknown } | undefined)?.csrf;
-  const ok = (site === undefined || site === 'same-origin' || site === 'none') && typeof given === 'string' && req.user !== undefined && sameSecret(given, req.user.csrfToken);
+  const expected = (req.user ?? req.enrolling)?.csrfToken;
+  const ok = (site === undefined || site === 'same-origin' || site === 'none') && typeof given === 'string' && expected !== undefined && sameSecret(given, expected);
   if (!ok) throw new HttpProblem(403, 'csrf', 'Forbidden', 'This form has expired or did not come from this site. Go back, reload the page and try again.');
 }

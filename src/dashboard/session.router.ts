@@ -1,82 +1,60 @@
-import { createHash } from 'node:crypto';
 import express, { Router, type CookieOptions, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { moduleLogger } from '../platform/logger';
+import type { SignInService } from '../access/sign-in';
 import { HttpProblem, validationProblem } from '../platform/problem';
-import { failureWindow } from '../platform/rate-limit';
-import { withRedis, type RedisClient } from '../platform/redis';
+import { withRedis } from '../platform/redis';
 import { fieldErrors } from '../platform/validation';
 import { SESSION_COOKIE, readCookie } from './auth';
-import type { SessionStore } from './sessions.store';
-import type { UserStore } from './users.store';
-
-const log = moduleLogger('session');
 
 export type SessionRouterDeps = {
-  redis: RedisClient;
-  prefix: string;
-  users: UserStore;
-  sessions: SessionStore;
+  signIn: SignInService;
   /** `Secure` cookies when the app is served over https (PUBLIC_BASE_URL). */
   secureCookies: boolean;
-  now: () => Date;
 };
 
+/** `POST /api/v1/session`: `code` is the TOTP code (or a recovery code), needed once the user has TOTP, and in strict mode. */
 export const signInSchema = z.strictObject({
   email: z.string().trim().min(1).max(254),
   password: z.string().min(1).max(1024),
+  code: z.string().trim().min(1).max(64).optional(),
 });
 
-/** Ten wrong passwords per email and address within a minute or two, then every try waits: slows guessing, not typing. */
-export const SIGN_IN_FAILURES_PER_MINUTE = 10;
+/** The same answer for an unknown email, a wrong password and a wrong code: it must not say which was wrong. */
+const badCredentials = () => new HttpProblem(401, 'unauthorized', 'Unauthorized', 'The email, password or code is not right.');
 
-/** The same answer for an unknown email and a wrong password: it must not say which emails exist. */
-const badCredentials = () => new HttpProblem(401, 'unauthorized', 'Unauthorized', 'The email or password is not right.');
+/** Generous: scrypt work queues behind other sign-ins on a busy host; the Redis calls inside are fast or fail fast. */
+export const SIGN_IN_TIMEOUT_MS = 30_000;
 
-const requireJson: RequestHandler = (req, _res, next) => {
+export const sessionCookieOptions = (secure: boolean): CookieOptions => ({ httpOnly: true, sameSite: 'strict', path: '/', secure });
+
+export const requireJson: RequestHandler = (req, _res, next) => {
   if (!req.is(['application/json', 'application/*+json'])) {
-    throw new HttpProblem(415, 'unsupported-media-type', 'Unsupported Media Type', 'Send { "email", "password" } as application/json.');
+    throw new HttpProblem(415, 'unsupported-media-type', 'Unsupported Media Type', 'Send application/json.');
   }
   next();
 };
+export const jsonBody = express.json({ limit: '8kb', strict: false, type: () => true });
 
 /** SPEC §8 sign-in for scripts: `POST /api/v1/session` sets the session cookie, `DELETE` signs out. */
 export function sessionRouter(deps: SessionRouterDeps): Router {
   const router = Router();
-  const failures = failureWindow(deps.redis, deps.prefix, 'sign-in', { limit: SIGN_IN_FAILURES_PER_MINUTE, windowSeconds: 60 });
-  const cookie: CookieOptions = { httpOnly: true, sameSite: 'strict', path: '/', secure: deps.secureCookies };
+  const cookie = sessionCookieOptions(deps.secureCookies);
 
-  router.post('/api/v1/session', requireJson, express.json({ limit: '8kb', strict: false, type: () => true }), async (req, res) => {
+  router.post('/api/v1/session', requireJson, jsonBody, async (req, res) => {
     const parsed = signInSchema.safeParse(req.body);
     if (!parsed.success) throw validationProblem(fieldErrors(parsed.error));
-    const { email, password } = parsed.data;
-
-    // Keyed by a digest: the rate-limit keys hold no email address.
-    const subject = createHash('sha256').update(`${email.toLowerCase()}\n${req.ip ?? ''}`).digest('hex').slice(0, 32);
-    const nowMs = deps.now().getTime();
-    const wait = await withRedis(() => failures.retryAfter(subject, nowMs));
-    if (wait > 0) {
-      throw new HttpProblem(429, 'rate-limited', 'Too Many Requests', 'Too many failed sign-ins; wait and try again.', { retryAfterSeconds: wait });
+    const outcome = await withRedis(() => deps.signIn.withPassword(parsed.data, { address: req.ip ?? '', previousToken: readCookie(req.get('cookie'), SESSION_COOKIE) }), SIGN_IN_TIMEOUT_MS);
+    if (outcome.kind === 'throttled') {
+      throw new HttpProblem(429, 'rate-limited', 'Too Many Requests', 'Too many sign-in attempts; wait and try again.', { retryAfterSeconds: outcome.retryAfterSeconds });
     }
-
-    const user = await withRedis(() => deps.users.verify(email, password), 5000);
-    if (!user) {
-      await withRedis(() => failures.record(subject, nowMs));
-      log.info({ outcome: 'failed' }, 'sign-in refused');
-      throw badCredentials();
-    }
-
-    const previous = readCookie(req.get('cookie'), SESSION_COOKIE);
-    if (previous) await withRedis(() => deps.sessions.delete(previous));
-    const { token } = await withRedis(() => deps.sessions.create(user, deps.now()));
-    log.info({ role: user.role }, 'signed in');
-    res.cookie(SESSION_COOKIE, token, cookie);
+    if (outcome.kind === 'refused') throw badCredentials();
+    res.cookie(SESSION_COOKIE, outcome.token, cookie);
     res.status(204).end();
   });
 
   router.delete('/api/v1/session', async (req, res) => {
     const token = readCookie(req.get('cookie'), SESSION_COOKIE);
-    if (token) await withRedis(() => deps.sessions.delete(token));
+    if (token) await withRedis(() => deps.signIn.signOut(token));
     res.clearCookie(SESSION_COOKIE, cookie);
     res.status(204).end();
   });

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { generate, generateSecret } from 'otplib';
 import { inject } from 'vitest';
+import { totpCipher } from '../../src/access/totp';
 import { loadConfig, type Config } from '../../config/env';
 import { createApp } from '../../src/app';
 import { createStores, type Stores } from '../../src/stores';
@@ -47,6 +49,8 @@ export type TestAppOptions = {
   redisUrl?: string;
   /** The clock of the app and its workers; tests move it to pass deadlines. */
   now?: () => Date;
+  /** Single sign-on tests: let the app talk to the in-test http:// OpenID provider. */
+  oidcAllowInsecureRequests?: boolean;
 };
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -79,7 +83,15 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       ...(options.now ? { now: options.now } : {}),
     });
   }
-  const app = createApp({ config, redis, queues, stores, secret: TEST_SECRET, ...(options.now ? { now: options.now } : {}) });
+  const app = createApp({
+    config,
+    redis,
+    queues,
+    stores,
+    secret: TEST_SECRET,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.oidcAllowInsecureRequests ? { oidcAllowInsecureRequests: true } : {}),
+  });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -124,11 +136,18 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 export async function signIn(app: TestApp, role: Role): Promise<string> {
   const email = `${role}-${uniqueId('user').toLowerCase()}@endeavor.test`;
   const password = `test-password-${randomUUID()}`;
-  await app.users.createUser({ email, role, password }, new Date());
+  await app.users.createUser({ email, name: `Sample ${role}`, role, password }, new Date());
+  // Strict mode wants TOTP of password accounts: give this user a secret and send its code.
+  let code: string | undefined;
+  if (app.config.production) {
+    const secret = generateSecret();
+    await app.users.modify(email, (u) => ({ ...u, totp: { secret: totpCipher(TEST_SECRET).seal(secret), lastStep: 0 } }));
+    code = await generate({ secret });
+  }
   const res = await fetch(`${app.url}/api/v1/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password }),
+    body: JSON.stringify({ email, password, ...(code ? { code } : {}) }),
   });
   const cookie = res.headers.get('set-cookie')?.split(';')[0];
   if (res.status !== 204 || !cookie) throw new Error(`sign-in as ${role} failed with ${res.status}`);

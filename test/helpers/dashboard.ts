@@ -21,6 +21,9 @@ export function asUser(app: TestApp, cookie: string | undefined) {
     get: (path: string) => send('GET', path),
     put: (path: string, json: unknown, body: Omit<Body, 'json'> = {}) => send('PUT', path, { ...body, json }),
     delete: (path: string, body: Body = {}) => send('DELETE', path, body),
+    patch: (path: string, json: unknown) => send('PATCH', path, { json }),
+    /** Any method with a JSON body. */
+    send: (method: string, path: string, json: unknown) => send(method, path, { json }),
     post: (path: string, body: Body = {}) => send('POST', path, body),
     /** A file upload as the importers take it: the raw bytes with a content type. */
     upload: (path: string, raw: string | Buffer, contentType = 'text/csv') => send('POST', path, { raw, contentType }),

@@ -6,7 +6,7 @@ import { riskLabel } from '../board';
 /** What every signed-in page needs to draw its header. */
 export type PageContext = { user: SessionUser; path: string; hasMail: boolean };
 
-const LINKS: { href: string; text: string; mailOnly?: boolean }[] = [
+const LINKS: { href: string; text: string; mailOnly?: boolean; adminOnly?: boolean }[] = [
   { href: '/dashboard', text: 'Board' },
   { href: '/dashboard/failed', text: 'Failed' },
   { href: '/dashboard/overdue', text: 'Overdue' },
@@ -15,13 +15,15 @@ const LINKS: { href: string; text: string; mailOnly?: boolean }[] = [
   { href: '/dashboard/audit', text: 'Audit log' },
   { href: '/dashboard/export', text: 'Export' },
   { href: '/dashboard/mail', text: 'Caught mail', mailOnly: true },
+  { href: '/dashboard/users', text: 'Users', adminOnly: true },
+  { href: '/account', text: 'Your account' },
 ];
 
 /** The hidden field that carries the session's CSRF token in every state-changing form. */
 export const csrfField = (user: SessionUser) => html`<input type="hidden" name="csrf" value="${user.csrfToken}">`;
 
 export function nav(context: PageContext): Html {
-  const links = LINKS.filter((l) => !l.mailOnly || context.hasMail).map(
+  const links = LINKS.filter((l) => (!l.mailOnly || context.hasMail) && (!l.adminOnly || context.user.role === 'admin')).map(
     (l) => html`<li><a href="${l.href}"${context.path === l.href ? html` aria-current="page"` : ''}>${l.text}</a></li>`,
   );
   return html`<nav class="site-nav" aria-label="Dashboard"><ul>${links}</ul></nav>

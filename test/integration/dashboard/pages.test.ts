@@ -134,7 +134,7 @@ describe('the /login form', () => {
     expect(res.headers.get('set-cookie')).toBeNull();
     const page = await res.text();
     expect(page).toContain('There is a problem');
-    expect(page).toContain('The email address or password is not right.');
+    expect(page).toContain('The email address, password or code is not right.');
     expect(page).toContain('value="&quot;&gt;&lt;b&gt;x&lt;/b&gt;@endeavor.test"');
     expect(page).not.toContain('<b>x</b>');
     const empty = await postForm('/login', { email: '', password: '' });
@@ -142,14 +142,23 @@ describe('the /login form', () => {
   });
 
   it('slows guessing as the API does: after 10 failures even the right password waits (429)', async () => {
-    const email = `mash-${uniqueId('u').toLowerCase()}@endeavor.test`;
-    await app.users.createUser({ email, role: 'mash', password: PASSWORD }, new Date());
-    for (let i = 0; i < 10; i += 1) expect((await postForm('/login', { email, password: `wrong-${i}` })).status).toBe(401);
-    const limited = await postForm('/login', { email, password: PASSWORD });
-    expect(limited.status).toBe(429);
-    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(await limited.text()).toContain('Too many failed sign-ins');
-  }, 30_000);
+    // Its own app: the failures count against the address too, which the other tests share.
+    const own = await startTestApp({ env: { NODE_ENV: 'development' } });
+    try {
+      const email = `mash-${uniqueId('u').toLowerCase()}@endeavor.test`;
+      await own.users.createUser({ email, role: 'mash', password: PASSWORD }, new Date());
+      const form = (password: string) =>
+        fetch(`${own.url}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ email, password }).toString(), redirect: 'manual' });
+      for (let i = 0; i < 10; i += 1) expect((await form(`wrong-${i}`)).status).toBe(401);
+      const limited = await form(PASSWORD);
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await limited.text()).toContain('Too many sign-in attempts');
+    } finally {
+      await own.close();
+    }
+    // Eleven scrypt checks in a row: slow on a loaded machine.
+  }, 180_000);
 
   it('signs out with POST /logout carrying the CSRF token, and refuses it without', async () => {
     const cookie = await signIn(app, 'mash');

@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import type { AuditLog } from '../dashboard/audit.store';
+import { hashPassword } from '../dashboard/password';
+import type { SessionStore } from '../dashboard/sessions.store';
+import { ROLES, UserExistsError, type Role, type User, type UserStore } from '../dashboard/users.store';
+import { moduleLogger } from '../platform/logger';
+import type { SignInLimits } from './sign-in-limits';
+import { userActor } from './sign-in';
+
+const log = moduleLogger('users');
+
+/** A new password: long rather than clever (NCSC advice), at most 1024 characters to bound scrypt's input. */
+export const newPasswordSchema = z.string().min(12, 'must be at least 12 characters').max(1024);
+
+/** `POST /api/v1/users`: a named person the admin lets in. Without a password they sign in only through the council's provider. */
+export const createUserSchema = z.strictObject({
+  email: z.email().max(254),
+  name: z.string().trim().min(1).max(100).refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'must not contain control characters'),
+  role: z.enum(ROLES),
+  password: newPasswordSchema.optional(),
+});
+
+/** `PATCH /api/v1/users/{id}`. */
+export const updateUserSchema = z
+  .strictObject({ role: z.enum(ROLES).optional(), active: z.boolean().optional() })
+  .refine((v) => v.role !== undefined || v.active !== undefined, 'give role, active or both');
+
+/** `PUT /api/v1/session/password`. */
+export const changePasswordSchema = z.strictObject({ currentPassword: z.string().min(1).max(1024), newPassword: newPasswordSchema });
+
+/** A user as the users API answers it: never a hash, secret or recovery code. */
+export const userViewSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role: z.enum(ROLES),
+  active: z.boolean(),
+  createdAt: z.string(),
+  totp: z.boolean().describe('whether TOTP is set up'),
+  password: z.boolean().describe('whether the user has a password (else single sign-on only)'),
+});
+export type UserView = z.infer<typeof userViewSchema>;
+
+export const userView = (user: User): UserView => ({
+  id: user.id,
+  email: user.email,
+  name: user.name,
+  role: user.role,
+  active: user.active,
+  createdAt: user.createdAt,
+  totp: user.totp !== undefined,
+  password: user.passwordHash !== '',
+});
+
+export type Actor = { id: string };
+
+export type UserAdminDeps = { users: UserStore; sessions: SessionStore; audit: AuditLog; limits: SignInLimits; now: () => Date };
+
+export type UpdateOutcome = { kind: 'updated'; user: User; sessionsEnded: number } | { kind: 'not-found' } | { kind: 'last-admin' };
+
+/**
+ * SPEC §8 access administration: creating users, changing role or active, changing one's own
+ * password. Every change is audited by user id; a deactivation or role change ends all the
+ * user's sessions at once (they sign in again with what they now may do).
+ */
+export function userAdmin(deps: UserAdminDeps) {
+  const audit = (actor: Actor, action: string, subject: User, detail?: string) =>
+    deps.audit.append({ at: deps.now().toISOString(), actor: userActor(actor), action, subject: userActor(subject), ...(detail ? { detail } : {}) });
+
+  return {
+    /** The new user, or 'exists' for a taken email. */
+    async create(actor: Actor, input: z.infer<typeof createUserSchema>): Promise<User | 'exists'> {
+      try {
+        const user = await deps.users.createUser(input, deps.now());
+        await audit(actor, 'user.create', user, `role ${user.role}${input.password ? '' : '; no password'}`);
+        log.info({ userId: user.id, by: actor.id }, 'user created');
+        return user;
+      } catch (err) {
+        if (err instanceof UserExistsError) return 'exists';
+        throw err;
+      }
+    },
+
+    async update(actor: Actor, id: string, change: { role?: Role | undefined; active?: boolean | undefined }): Promise<UpdateOutcome> {
+      const target = await deps.users.getById(id);
+      if (!target) return { kind: 'not-found' };
+      const result = await deps.users.modify(target.email, (u) => {
+        const next = { ...u, ...(change.role !== undefined ? { role: change.role } : {}), ...(change.active !== undefined ? { active: change.active } : {}) };
+        return next.role === u.role && next.active === u.active ? undefined : next;
+      });
+      if (result.outcome === 'not-found') return { kind: 'not-found' };
+      if (result.outcome === 'last-admin') return { kind: 'last-admin' };
+      const user = result.user!;
+      if (result.outcome === 'unchanged') return { kind: 'updated', user, sessionsEnded: 0 };
+      const sessionsEnded = await deps.sessions.endAll(user.id);
+      const said = [
+        target.role !== user.role ? `role ${target.role} to ${user.role}` : '',
+        target.active !== user.active ? (user.active ? 'reactivated' : 'deactivated') : '',
+        `${sessionsEnded} sessions ended`,
+      ].filter(Boolean);
+      await audit(actor, 'user.update', user, said.join('; '));
+      log.info({ userId: user.id, by: actor.id, sessionsEnded }, 'user updated');
+      return { kind: 'updated', user, sessionsEnded };
+    },
+
+    /**
+     * The signed-in user's own password. The current password is checked under the sign-in
+     * limits (a stolen session cookie must not become a password oracle); the user's other
+     * sessions end.
+     */
+    async changePassword(actor: Actor, input: z.infer<typeof changePasswordSchema>, context: { address: string; token: string }): Promise<'changed' | 'wrong-password' | { retryAfterSeconds: number }> {
+      const user = await deps.users.getById(actor.id);
+      if (!user) return 'wrong-password';
+      const subject = { email: user.email, address: context.address };
+      const wait = await deps.limits.take(subject);
+      if (wait > 0) return { retryAfterSeconds: wait };
+      const verified = await deps.users.verify(user.email, input.currentPassword);
+      if (!verified || verified.id !== user.id) {
+        await audit(actor, 'password.change-failed', user);
+        return 'wrong-password';
+      }
+      await deps.limits.refund(subject);
+      const passwordHash = await hashPassword(input.newPassword);
+      await deps.users.modify(user.email, (u) => ({ ...u, passwordHash }));
+      const sessionsEnded = await deps.sessions.endAll(user.id, context.token);
+      await audit(actor, 'password.change', user, `${sessionsEnded} other sessions ended`);
+      log.info({ userId: user.id, sessionsEnded }, 'password changed');
+      return 'changed';
+    },
+  };
+}
+
+export type UserAdmin = ReturnType<typeof userAdmin>;
