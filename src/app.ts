@@ -6,6 +6,7 @@ import { ackRouter } from './ack/ack.router';
 import { dashboardAuth } from './dashboard/auth';
 import { loginRouter } from './dashboard/login.router';
 import { pagesRouter } from './dashboard/pages.router';
+import { reportPagesRouter } from './dashboard/reports.pages';
 import { sessionRouter } from './dashboard/session.router';
 import { viewerAuth } from './dashboard/viewer';
 import { deliveriesRouter } from './delivery/deliveries.router';
@@ -13,6 +14,7 @@ import { organisationsRouter } from './directory/organisations.router';
 import { episodesRouter } from './episodes/episodes.router';
 import { eventsRouter } from './intake/events.router';
 import { openApiDocument } from './intake/openapi';
+import { reportsRouter } from './reports/reports.router';
 import { healthRouter } from './platform/health.router';
 import type { MailSink } from './platform/mail-sink';
 import { HttpProblem, problemMiddleware } from './platform/problem';
@@ -100,6 +102,7 @@ export function createApp(deps: AppDeps): Express {
       now,
     }),
   );
+  app.use(reportsRouter({ stores, staff, now }));
   if (deps.mailSink) {
     const sink = deps.mailSink;
     app.get('/api/v1/dev/mail', ...staff, async (req, res) => {
@@ -111,6 +114,7 @@ export function createApp(deps: AppDeps): Express {
 
   const secureCookies = config.publicBaseUrl.startsWith('https:');
   app.use(loginRouter({ redis: deps.redis, prefix, users: stores.users, sessions: stores.sessions, secureCookies, now }));
+  app.use(reportPagesRouter({ stores, hasMail: deps.mailSink !== undefined, now }));
   app.use(
     pagesRouter({
       redis: deps.redis,

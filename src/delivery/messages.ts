@@ -289,7 +289,7 @@ const MONTHS = [
 ];
 
 /** `2012-02-14` → `14 February 2012`; a calendar date, so no time zone is involved. */
-function formatDate(date: string): string {
+export function formatDate(date: string): string {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   const month = match ? MONTHS[Number(match[2]) - 1] : undefined;
   return match && month ? `${Number(match[3])} ${month} ${match[1]}` : date;
