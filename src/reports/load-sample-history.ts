@@ -36,7 +36,8 @@ export async function loadSampleHistory(stores: Pick<Stores, 'events' | 'episode
     const created = (await stores.deliveries.ofEpisode(result.body.episodeId, false))
       .filter((d) => d.eventUid === uid && d.status === 'pending')
       .sort((a, b) => rank(a) - rank(b) || a.createdAt.localeCompare(b.createdAt) || a.deliveryId.localeCompare(b.deliveryId));
-    for (const [order, d] of created.entries()) {
+    // Each delivery's steps in order; the deliveries of one event side by side (ioredis pipelines them).
+    await Promise.all(created.map(async (d, order) => {
       const index = contactIndex.get(`${d.organisation.type}:${d.organisation.id}:${d.contact.contactId}`) ?? 0;
       const outcome = sampleOutcome(k, d, index, order, receivedAt);
       const at = (iso: string) => new Date(iso);
@@ -50,7 +51,7 @@ export async function loadSampleHistory(stores: Pick<Stores, 'events' | 'episode
       if (outcome.escalatedAt) await stores.deliveries.markEscalated(d.deliveryId, at(outcome.escalatedAt), 'sample: not acknowledged in time');
       if (outcome.acknowledgedAt) await stores.deliveries.acknowledge(d.deliveryId, at(outcome.acknowledgedAt), 'sample: acknowledged');
       recorded += 1;
-    }
+    }));
   }
   log.info({ events: accepted, deliveries: recorded }, 'sample history loaded');
   return { events: accepted, deliveries: recorded };

@@ -1,6 +1,4 @@
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createRedis, redisReady } from '../../../src/platform/redis';
 import { reportSchema, type Report } from '../../../src/reports/report.schema';
 import { signIn, startTestApp, type TestApp } from '../../helpers/app';
 import { uniqueId } from '../../helpers/factories';
