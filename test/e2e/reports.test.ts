@@ -64,6 +64,7 @@ describe('/dashboard/reports in a browser', () => {
     await signIn(page);
     await page.goto(`${app.url}/dashboard/reports?${YEAR}`, { waitUntil: 'load' });
     await page.screenshot({ path: join(SCREENSHOTS, `reports-${width}.png`), fullPage: true });
+    await page.screenshot({ path: join(SCREENSHOTS, `reports-${width}-first-screen.png`) });
     expect(await page.getByRole('img', { name: 'Episodes by month and locality' }).isVisible()).toBe(true);
     expect(await page.getByRole('img', { name: /Acknowledgement rate by organisation/ }).isVisible()).toBe(true);
     expect(await page.getByRole('table', { name: 'Episodes by risk' }).isVisible()).toBe(true);
@@ -72,7 +73,7 @@ describe('/dashboard/reports in a browser', () => {
     expect(overflow).toBeLessThanOrEqual(0);
     expect(watch.cspViolations()).toEqual([]);
     await expectAccessible(page);
-  }, 120_000);
+  }, 180_000);
 
   it('opens the audited repeated-children list from the report, with links to each episode', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -83,5 +84,5 @@ describe('/dashboard/reports in a browser', () => {
     expect(await page.getByRole('link', { name: /NP-SAMPLE-/ }).count()).toBe(7);
     await page.screenshot({ path: join(SCREENSHOTS, 'reports-repeated-1280.png'), fullPage: true });
     await expectAccessible(page);
-  }, 120_000);
+  }, 180_000);
 });

@@ -15,6 +15,7 @@ const query = (range: DateRange) => `from=${encodeURIComponent(range.from)}&to=$
 const minutes = (s: number | null) => (s === null ? '–' : s < 120 ? `${s} s` : `${Math.round(s / 60)} min`);
 const pct = (rate: number | null) => (rate === null ? '–' : `${Math.round(rate * 1000) / 10}%`);
 const ACK_CHART_ROWS = 15;
+const LONG_TABLE_ROWS = 12;
 
 export type ReportsPage = { report: Report | undefined; range: DateRange; errors?: { path: string; message: string }[] };
 
@@ -42,12 +43,14 @@ function tableView(table: ReportTable, range: DateRange, cell: (row: Cell[], i: 
     table.rows.length === 0
       ? html`<tr><td colspan="${table.columns.length}">Nothing in this period.</td></tr>`
       : table.rows.map((row) => html`<tr>${table.columns.map((_, i) => (i === 0 ? html`<th scope="row">${show(cell(row, i))}</th>` : html`<td>${show(cell(row, i))}</td>`))}</tr>`);
-  return html`<div class="table-scroll" role="region" aria-labelledby="${table.name}-caption" tabindex="0">
+  const tableHtml = html`<div class="table-scroll" role="region" aria-labelledby="${table.name}-caption" tabindex="0">
 <table class="report-table">
   <caption id="${table.name}-caption">${table.caption}</caption>
   <thead><tr>${table.columns.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
   <tbody>${body}</tbody>
-</table></div>
+</table></div>`;
+  // A long table sits behind its chart or summary: one click shows every row.
+  return html`${table.rows.length > LONG_TABLE_ROWS ? html`<details class="report-details"><summary>Show the table: ${table.caption} (${table.rows.length} rows)</summary>${tableHtml}</details>` : tableHtml}
 <p class="csv-link"><a href="/dashboard/reports/${table.name}.csv?${query(range)}" download>Download this table (CSV)<span class="visually-hidden">: ${table.caption}</span></a></p>`;
 }
 
