@@ -97,6 +97,19 @@ export function repeatedChildrenOf(episodes: readonly ReportEpisode[], range: Da
   return repeatedChildren(withFeed, fromMs, toMs);
 }
 
+/**
+ * For the live board: each episode of the last 90 days whose child has 3 or more episodes in
+ * that time, with the count. `recent` = the episodes opened in the 90 days up to now.
+ */
+export function repeatEpisodeCounts(recent: readonly ReportEpisode[]): Map<string, number> {
+  const withFeed = recent.filter((e) => e.reported).map((e) => ({ ...e, child: { ...e.child, feedId: e.feedId } }));
+  const counts = new Map<string, number>();
+  for (const child of repeatedChildren(withFeed, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY)) {
+    for (const e of child.episodes) counts.set(e.episodeId, child.episodes.length);
+  }
+  return counts;
+}
+
 /** Time from the POST of the report to the first direct SMTP acceptance of its alert, per episode. */
 function timesToFirstDirect(episodes: readonly ReportEpisode[], deliveries: readonly ReportDelivery[]) {
   const directAlerts = groupBy(

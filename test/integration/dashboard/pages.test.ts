@@ -228,6 +228,7 @@ describe('pages for the MASH team', () => {
       directAlerts: 2,
       unroutable: 0,
       escalated: 0,
+      repeatEpisodes: 0,
     });
     expect(row.failed).toBeGreaterThanOrEqual(1);
     expect(JSON.stringify(board)).not.toContain(report.child.givenName);

@@ -191,3 +191,27 @@ describe('buildReport', () => {
     expect(JSON.stringify(report)).not.toContain('Repeatchild');
   });
 });
+
+describe('the live board marks a repeated child', () => {
+  it('counts the episodes of children with 3 or more in the last 90 days, and no one else', async () => {
+    const { repeatEpisodeCounts } = await import('../../../src/reports/report');
+    const child = { givenName: 'Repeatchild', familyName: 'Fictional', dateOfBirth: '2012-01-01' };
+    const repeated = [episode({ child }), episode({ child }), episode({ child, state: 'open' })];
+    const other = [episode({ child: { ...child, familyName: 'fictional' } }), episode({ child: { ...child, policePersonId: 'P-9' } })];
+    const counts = repeatEpisodeCounts([...repeated, ...other]);
+    expect([...counts]).toEqual(repeated.map((e) => [e.episodeId, 3]));
+  });
+
+  it('shows the mark beside the police reference', async () => {
+    const { boardRowView } = await import('../../../src/dashboard/views/board');
+    const { buildBoard } = await import('../../../src/dashboard/board');
+    const summary = {
+      episodeId: 'ep_1', feedId: 'f', policeReference: 'NP-1', state: 'open' as const, risk: 'high' as const, openedAt: '2026-03-10T09:00:00Z', closedAt: null,
+      foundAt: null, returnInterviewDueAt: null, unroutable: [],
+      counts: { deliveries: 0, reached: 0, failed: 0, pending: 0, acknowledged: 0, escalated: 0, directAlerts: 0, directAcknowledged: 0 },
+    };
+    const board = buildBoard([summary, { ...summary, episodeId: 'ep_2', policeReference: 'NP-2' }], NOW, new Map([['ep_1', 3]]));
+    expect(boardRowView(board.episodes.find((r) => r.episodeId === 'ep_1')!).value).toContain('Repeat: 3 in 90 days');
+    expect(boardRowView(board.episodes.find((r) => r.episodeId === 'ep_2')!).value).not.toContain('Repeat');
+  });
+});
