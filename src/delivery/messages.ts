@@ -338,6 +338,13 @@ function ageOn(dateOfBirth: string | undefined, occurredAt: string): string {
 const concernsText = (concerns: ChildConcern[] | undefined) =>
   concerns === undefined ? NOT_KNOWN : concerns.length === 0 ? 'None recorded' : concerns.map((c) => CONCERN_LABEL[c]).join('; ');
 
+/** A date of birth as the direct alert writes it: `14 May 2013 (age 13)`, the age at `at`. For screens that show the child too. */
+export const dateOfBirthText = (dateOfBirth: string | undefined, at: string) =>
+  dateOfBirth ? `${formatDate(dateOfBirth)} (age ${ageOn(dateOfBirth, at)})` : NOT_KNOWN;
+
+/** Concerns as the direct alert writes them: `Child sexual exploitation (CSE); Self-harm`. */
+export const concernsLabel = (concerns: ChildConcern[] | undefined) => concernsText(concerns);
+
 const lookedAfterText = (lookedAfter: boolean | undefined) =>
   lookedAfter === undefined ? NOT_KNOWN : lookedAfter ? 'Yes: a looked-after child' : 'No';
 
