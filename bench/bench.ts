@@ -94,7 +94,9 @@ type Stack = {
 
 /** The real app (and, when asked, its workers) under its own QUEUE_PREFIX, as `npm start` wires it. */
 async function startStack(redisUrl: string, prefix: string, sink: BenchSink, areaOrgs: number): Promise<Stack> {
+  // Development: the lean sink speaks plain SMTP and links point at loopback.
   const config = loadConfig({
+    NODE_ENV: 'development',
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: prefix,
     INTAKE_API_KEYS: `${FEED.feedId}:${FEED.key}`,

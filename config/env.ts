@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseSchoolHours, type SchoolHours } from './school-hours';
+import { SECRET_SUFFIX_MIN_LENGTH, parseTrustProxy, placeholderReason, plainTextSmtpReason, urlPassword, type TrustProxy } from './strict-checks';
 
 /** A start-up failure that names the variable, never its value. */
 export class ConfigError extends Error {
@@ -53,6 +54,25 @@ const schoolHours = z.string().transform((spec, ctx) => {
   }
 });
 
+const trustProxy = z.string().transform((raw, ctx) => {
+  const parsed = parseTrustProxy(raw);
+  if (typeof parsed === 'object' && 'error' in parsed) {
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+/** `police.uk,met.police.uk`: lower-cased host names, each a domain and its subdomains. */
+const domainList = z.string().transform((raw, ctx) => {
+  const domains = raw.split(',').map((d) => d.trim().toLowerCase().replace(/^\.+|\.+$/g, '')).filter(Boolean);
+  if (domains.length === 0 || domains.some((d) => !/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/.test(d))) {
+    ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of domain names such as police.uk' });
+    return z.NEVER;
+  }
+  return domains;
+});
+
 const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   PORT: int(0, 65535).default(3000),
@@ -86,9 +106,24 @@ const envSchema = z.object({
   JOB_LOCK_MS: int(1000, 600_000).default(30_000),
   JOB_STALLED_CHECK_MS: int(500, 600_000).default(15_000),
   SWEEP_INTERVAL_SECONDS: int(1, 3600).default(10),
+  TRUST_PROXY: trustProxy.optional(),
+  // Below the 30 s that compose (stop_grace_period) and Kubernetes give before SIGKILL.
+  SHUTDOWN_TIMEOUT_MS: int(1000, 600_000).default(25_000),
+  // Operations (issue 12, SPEC §12): the bearer token of GET /metrics; unset = no /metrics.
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // Bounces (SPEC §6): the VERP envelope sender's domain and the DSN listener, both off when unset.
+  BOUNCE_DOMAIN: z
+    .string()
+    .regex(/^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/, 'must be a domain name such as bounces.example.org')
+    .optional(),
+  BOUNCE_SMTP_PORT: int(0, 65535).optional(),
+  BOUNCE_SMTP_HOST: z.string().min(1).default('0.0.0.0'),
+  // Acknowledgement answers (issue 8, send-time): the police domains answers may be emailed to.
+  POLICE_CONTACT_DOMAINS: domainList.default(['police.uk']),
 });
 
 export type Config = {
+  /** Strict mode (SPEC §2): true for anything but NODE_ENV=development. */
   production: boolean;
   port: number;
   host: string;
@@ -109,6 +144,16 @@ export type Config = {
   reminderIntervalHours: number;
   retentionDays: number;
   jobs: { lockMs: number; stalledCheckMs: number; sweepIntervalSeconds: number };
+  /** Express's `trust proxy`: false (none), a hop count, or addresses / CIDR ranges. */
+  trustProxy: TrustProxy;
+  /** How long a SIGTERM may take before the process gives up and exits non-zero. */
+  shutdownTimeoutMs: number;
+  /** Bearer token of GET /metrics; undefined = /metrics answers 404. */
+  metricsToken: string | undefined;
+  /** Bounces: `domain` set = VERP envelope senders; `smtpPort` set = the workers run the DSN listener. */
+  bounces: { domain: string | undefined; smtpPort: number | undefined; smtpHost: string };
+  /** Email domains (and their subdomains) recipients' answers may be sent to (SPEC §7). */
+  policeContactDomains: readonly string[];
 };
 
 /**
@@ -123,14 +168,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration: ${String(issue.path[0])} ${issue.message}`);
   }
   const e = parsed.data;
-  const production = e.NODE_ENV === 'production';
-  if (production && !e.SMTP_URL) throw new ConfigError('invalid configuration: SMTP_URL is required in production');
-  if (production && !e.SECRET_KEY) throw new ConfigError('invalid configuration: SECRET_KEY is required in production');
-  if (production && (!e.INTAKE_API_KEYS || e.INTAKE_API_KEYS.size === 0)) {
-    throw new ConfigError('invalid configuration: INTAKE_API_KEYS is required in production');
-  }
+  // SPEC §2: strict unless told otherwise; `npm start` sets NODE_ENV=development when unset.
+  const production = e.NODE_ENV !== 'development';
+  if (production) checkStrict(e, present);
   if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
     throw new ConfigError('invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD go together');
+  }
+  if (e.BOUNCE_SMTP_PORT !== undefined && e.BOUNCE_DOMAIN === undefined) {
+    throw new ConfigError('invalid configuration: BOUNCE_SMTP_PORT needs BOUNCE_DOMAIN (the domain of the addresses it accepts)');
   }
   if (e.RETRY_MAX_DELAY_MS < e.RETRY_BASE_MS) {
     throw new ConfigError('invalid configuration: RETRY_MAX_DELAY_MS must not be below RETRY_BASE_MS');
@@ -155,6 +200,49 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reminderIntervalHours: e.REMINDER_INTERVAL_HOURS,
     retentionDays: e.RETENTION_DAYS,
     jobs: { lockMs: e.JOB_LOCK_MS, stalledCheckMs: e.JOB_STALLED_CHECK_MS, sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS },
+    trustProxy: e.TRUST_PROXY ?? false,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    metricsToken: e.METRICS_TOKEN,
+    bounces: { domain: e.BOUNCE_DOMAIN?.toLowerCase(), smtpPort: e.BOUNCE_SMTP_PORT, smtpHost: e.BOUNCE_SMTP_HOST },
+    policeContactDomains: e.POLICE_CONTACT_DOMAINS,
   };
+}
+
+const refuse = (variable: string, reason: string): never => {
+  throw new ConfigError(`invalid configuration: ${variable} ${reason}`);
+};
+
+/**
+ * SPEC §2 strict mode: what must be set, and no placeholder, short or plain-text value.
+ * `present` is the raw environment, for the *_SECRET and *_TOKEN variables other parts add.
+ */
+function checkStrict(e: z.infer<typeof envSchema>, present: Record<string, string | undefined>): void {
+  const strictly = 'is required in strict mode (NODE_ENV is not development)';
+  if (!e.SMTP_URL) refuse('SMTP_URL', strictly);
+  if (!e.SECRET_KEY) refuse('SECRET_KEY', strictly);
+  if (!e.INTAKE_API_KEYS || e.INTAKE_API_KEYS.size === 0) refuse('INTAKE_API_KEYS', strictly);
+  if (!e.PUBLIC_BASE_URL) refuse('PUBLIC_BASE_URL', `${strictly}: the https:// address users and emails reach`);
+  if (!e.PUBLIC_BASE_URL!.startsWith('https://')) refuse('PUBLIC_BASE_URL', 'must be https:// in strict mode');
+
+  const placeholder = (variable: string, value: string | undefined) => {
+    const reason = value === undefined ? undefined : placeholderReason(value);
+    if (reason) refuse(variable, reason);
+  };
+  placeholder('SECRET_KEY', e.SECRET_KEY);
+  for (const [feedId, key] of e.INTAKE_API_KEYS!) {
+    const reason = placeholderReason(key);
+    if (reason) refuse('INTAKE_API_KEYS', `(feed ${feedId}) ${reason}`);
+  }
+  placeholder('ADMIN_PASSWORD', e.ADMIN_PASSWORD);
+  placeholder('SMTP_URL', urlPassword(e.SMTP_URL!));
+  placeholder('REDIS_URL', urlPassword(e.REDIS_URL));
+  for (const [name, value] of Object.entries(present)) {
+    if (!/_(SECRET|TOKEN)$/.test(name) || value === undefined) continue;
+    if (value.length < SECRET_SUFFIX_MIN_LENGTH) refuse(name, `must be at least ${SECRET_SUFFIX_MIN_LENGTH} characters in strict mode`);
+    placeholder(name, value);
+  }
+
+  const plain = plainTextSmtpReason(e.SMTP_URL!);
+  if (plain) refuse('SMTP_URL', plain);
 }
 

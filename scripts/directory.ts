@@ -4,7 +4,7 @@
  *
  *   import-gias FILE --la 929
  *   import-epraccur FILE [--commissioner 00L]
- *   import-contacts FILE
+ *   import-contacts FILE [--replace]   (--replace: contacts of the named organisations not in FILE are deactivated)
  *   load-sample [--with-history [--until YYYY-MM]]   (a fictional year of episodes for the reports)
  *   create-user EMAIL --role admin|mash      (password from ENDEAVOR_PASSWORD, else stdin)
  */
@@ -31,7 +31,7 @@ const { lastFullMonth } = await import('../src/reports/report-range');
 const USAGE = `usage: npm run directory -- <command>
   import-gias FILE --la 929
   import-epraccur FILE [--commissioner 00L]
-  import-contacts FILE
+  import-contacts FILE [--replace]
   load-sample [--with-history [--until YYYY-MM]]
   create-user EMAIL --role admin|mash   (password from ENDEAVOR_PASSWORD or stdin)`;
 
@@ -59,6 +59,7 @@ async function run(argv: string[]): Promise<unknown> {
         la: { type: 'string' },
         commissioner: { type: 'string' },
         role: { type: 'string' },
+        replace: { type: 'boolean' },
         'with-history': { type: 'boolean' },
         until: { type: 'string' },
       },
@@ -72,6 +73,7 @@ async function run(argv: string[]): Promise<unknown> {
   if (!['import-gias', 'import-epraccur', 'import-contacts', 'load-sample', 'create-user'].includes(command)) {
     throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   }
+  if (values.replace && command !== 'import-contacts') throw new UsageError('--replace goes with import-contacts only');
   if (command === 'import-gias' && !/^\d{3}$/.test(values.la ?? '')) throw new UsageError('--la must be a 3-digit local authority code, e.g. 929');
   if (command === 'import-epraccur' && values.commissioner !== undefined && !/^[A-Za-z0-9]{3,5}$/.test(values.commissioner)) {
     throw new UsageError('--commissioner must be an ODS commissioner code, e.g. 00L');
@@ -93,7 +95,7 @@ async function run(argv: string[]): Promise<unknown> {
       case 'import-epraccur':
         return await importEpraccur(directory, createReadStream(oneFile(positionals)), { commissioner: values.commissioner?.toUpperCase() }, now);
       case 'import-contacts':
-        return await importContacts(directory, await readFile(oneFile(positionals), 'utf8'), now);
+        return await importContacts(directory, await readFile(oneFile(positionals), 'utf8'), now, { mode: values.replace ? 'replace' : 'upsert' });
       case 'load-sample':
         if (positionals.length > 0) throw new UsageError('load-sample takes no arguments');
         if (!values['with-history']) return await loadSampleIfEmpty(directory, now, { production: config.production });

@@ -3,6 +3,7 @@ import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/env';
 import { ackRouter } from './ack/ack.router';
+import { apiDocument } from './api-document';
 import { dashboardAuth } from './dashboard/auth';
 import { loginRouter } from './dashboard/login.router';
 import { pagesRouter } from './dashboard/pages.router';
@@ -13,11 +14,17 @@ import { deliveriesRouter } from './delivery/deliveries.router';
 import { organisationsRouter } from './directory/organisations.router';
 import { episodesRouter } from './episodes/episodes.router';
 import { eventsRouter } from './intake/events.router';
-import { openApiDocument } from './intake/openapi';
+import { deliveryBacklogGauges } from './delivery/delivery-gauges';
+import { renderApiDocs } from './platform/api-docs';
 import { reportsRouter } from './reports/reports.router';
 import { healthRouter } from './platform/health.router';
+import { pipelineMetrics, processMetrics } from './platform/metrics';
+import { metricsRouter } from './platform/metrics.router';
+import { queueGauges } from './platform/queue-gauges';
+import { requestLog } from './platform/request-log';
 import type { MailSink } from './platform/mail-sink';
 import { HttpProblem, problemMiddleware } from './platform/problem';
+import { securityHeaders } from './platform/security-headers';
 import type { Queues } from './platform/queues';
 import type { Stores } from './stores';
 
@@ -41,12 +48,35 @@ export function createApp(deps: AppDeps): Express {
   const now = deps.now ?? (() => new Date());
   const { config, stores } = deps;
   const prefix = config.queuePrefix;
+  // Strict mode always (SPEC §2); in development only behind https, or a browser drops them.
+  const secureCookies = config.production || config.publicBaseUrl.startsWith('https:');
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // SPEC §2 TRUST_PROXY: unset = the socket's address; else X-Forwarded-For through those proxies only.
+  app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
+  app.use(securityHeaders({ strict: config.production }));
 
+  const ownMetrics = processMetrics();
+  app.use(
+    requestLog((outcome) => {
+      if (outcome.route === '/api/v1/events' && outcome.method === 'POST') ownMetrics.intakeResponse(outcome.feedId ?? 'none', outcome.status);
+      if (outcome.redisUnavailable) ownMetrics.redisUnavailable(outcome.redisUnavailable, 'api');
+    }),
+  );
   app.use(healthRouter({ redis: deps.redis, prefix, now }));
+  app.use(
+    metricsRouter({
+      token: config.metricsToken,
+      redis: deps.redis,
+      prefix,
+      process: ownMetrics,
+      gauges: async () => [
+        ...(await queueGauges(deps.queues, deps.redis, prefix, now().getTime())),
+        ...(await deliveryBacklogGauges(stores.deliveries, now().getTime())),
+      ],
+    }),
+  );
   // Browsers ask for it on every page; there is none, and a JSON 404 would be noise.
   app.get('/favicon.ico', (_req, res) => {
     res.status(204).end();
@@ -54,9 +84,13 @@ export function createApp(deps: AppDeps): Express {
   app.get('/assets/app.css', (_req, res) => {
     res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(CSS);
   });
-  const openapi = openApiDocument();
+  const openapi = apiDocument(config.publicBaseUrl);
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openapi);
+  });
+  const apiReference = renderApiDocs(openapi);
+  app.get('/api/docs', (_req, res) => {
+    res.type('html').send(apiReference);
   });
   app.use(
     eventsRouter({
@@ -76,7 +110,7 @@ export function createApp(deps: AppDeps): Express {
       prefix,
       users: stores.users,
       sessions: stores.sessions,
-      secureCookies: config.publicBaseUrl.startsWith('https:'),
+      secureCookies,
       now,
     }),
   );
@@ -110,9 +144,19 @@ export function createApp(deps: AppDeps): Express {
       res.json({ messages: sink.messages() });
     });
   }
-  app.use(ackRouter({ deliveries: stores.deliveries, episodes: stores.episodes, notify: deps.queues.notify, secret: deps.secret, now }));
+  app.use(
+    ackRouter({
+      redis: deps.redis,
+      prefix,
+      deliveries: stores.deliveries,
+      episodes: stores.episodes,
+      notify: deps.queues.notify,
+      secret: deps.secret,
+      now,
+      metrics: pipelineMetrics(deps.redis, prefix),
+    }),
+  );
 
-  const secureCookies = config.publicBaseUrl.startsWith('https:');
   app.use(loginRouter({ redis: deps.redis, prefix, users: stores.users, sessions: stores.sessions, secureCookies, now }));
   app.use(reportPagesRouter({ stores, hasMail: deps.mailSink !== undefined, now }));
   app.use(

@@ -4,13 +4,14 @@ import { startWorkers, type RunningWorkers } from '../workers/start-workers';
 import { createApp } from './app';
 import { createStores } from './stores';
 import { developmentAdminNotice, ensureFirstAdmin } from './dashboard/first-admin';
-import { loadSampleIfEmpty } from './directory/directory.service';
+import { loadSampleIfEmpty, warnIfDirectoryEmpty } from './directory/directory.service';
 import { RedisMissingError, ensureRedis } from './platform/dev-redis';
 import { rootLogger } from './platform/logger';
 import { createQueues } from './platform/queues';
 import { startMailSink, type MailSink } from './platform/mail-sink';
 import { createRedis, redisReady } from './platform/redis';
 import { resolveSecret } from './platform/secret';
+import { exitOnSignal } from './platform/shutdown';
 
 /*
  * `npm start` (API + workers in one process) and `npm run start:api` (--api).
@@ -27,14 +28,17 @@ async function main(): Promise<void> {
   const queues = createQueues(requestRedis, config.queuePrefix);
   const stores = createStores(requestRedis, config.queuePrefix);
 
-  // SPEC §9 and §2: a fictional directory when empty (outside production), and a first admin.
+  // SPEC §9 and §2: a fictional directory when empty (development only), and a first admin.
   await loadSampleIfEmpty(stores.directory, new Date(), { production: config.production });
+  if (config.production) await warnIfDirectoryEmpty(stores.directory);
   const firstAdmin = await ensureFirstAdmin(stores.users, config, new Date());
-  if (firstAdmin.kind === 'development') process.stdout.write(developmentAdminNotice(firstAdmin));
+  // Nothing that signs anyone in is printed in strict mode (ensureFirstAdmin invents no one there).
+  if (firstAdmin.kind === 'development' && !config.production) process.stdout.write(developmentAdminNotice(firstAdmin));
 
   const secret = await resolveSecret(requestRedis, config.queuePrefix, config.secretKey);
-  // SPEC §9: no SMTP_URL outside production means an embedded sink, shown in the dashboard.
-  const sink: MailSink | undefined = config.smtpUrl || mode === 'api' ? undefined : await startMailSink();
+  // SPEC §9: no SMTP_URL in development means an embedded sink, shown in the dashboard.
+  // Strict mode requires SMTP_URL, so the sink never catches (and marks sent) a real alert.
+  const sink: MailSink | undefined = config.production || config.smtpUrl || mode === 'api' ? undefined : await startMailSink();
   if (sink) rootLogger.info({ port: sink.port }, 'no SMTP_URL: mail goes to the embedded development sink');
 
   const workers: RunningWorkers | undefined =
@@ -53,23 +57,21 @@ async function main(): Promise<void> {
     rootLogger.info({ host: config.host, port: config.port, mode }, 'listening');
   });
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    rootLogger.info({ signal }, 'shutting down');
-    // Stop accepting, let in-flight requests finish, then stop the workers and Redis.
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await workers?.close();
-    await sink?.close();
-    await queues.close();
-    requestRedis.disconnect();
-    workerRedis.disconnect();
-    devRedis?.kill('SIGTERM');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  // Stop accepting, let in-flight requests and sends finish (or return to their queues), then
+  // close the connections; SHUTDOWN_TIMEOUT_MS bounds it all.
+  exitOnSignal({
+    timeoutMs: config.shutdownTimeoutMs,
+    log: rootLogger,
+    stop: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await workers?.close();
+      await sink?.close();
+      await queues.close();
+      requestRedis.disconnect();
+      workerRedis.disconnect();
+      devRedis?.kill('SIGTERM');
+    },
+  });
 }
 
 main().catch((err: unknown) => {

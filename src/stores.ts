@@ -3,6 +3,7 @@ import { createAuditLog } from './dashboard/audit.store';
 import { createSessionStore } from './dashboard/sessions.store';
 import { createUserStore } from './dashboard/users.store';
 import { createDeliveryStore } from './delivery/delivery.store';
+import { createDataQualityStore } from './directory/data-quality.store';
 import { createDirectoryStore } from './directory/directory.store';
 import { createEpisodeStore } from './episodes/episode.store';
 import { createEventStore } from './intake/event.store';
@@ -14,6 +15,7 @@ export function createStores(redis: Redis, prefix: string) {
     episodes: createEpisodeStore(redis, prefix),
     deliveries: createDeliveryStore(redis, prefix),
     directory: createDirectoryStore(redis, prefix),
+    dataQuality: createDataQualityStore(redis, prefix),
     users: createUserStore(redis, prefix),
     sessions: createSessionStore(redis, prefix),
     audit: createAuditLog(redis, prefix),

@@ -4,31 +4,38 @@ import { createQueues } from '../src/platform/queues';
 import { startMailSink } from '../src/platform/mail-sink';
 import { createRedis, redisReady } from '../src/platform/redis';
 import { resolveSecret } from '../src/platform/secret';
+import { touchWhileHealthy } from '../src/platform/health-file';
+import { exitOnSignal } from '../src/platform/shutdown';
 import { startWorkers } from './start-workers';
 
-/** `npm run start:workers`: the workers alone, to scale them out apart from the API. */
+/**
+ * `npm run start:workers`: the workers alone, to scale them out apart from the API.
+ * `--health-file PATH` keeps PATH fresh while the process works, for a container health check.
+ */
 async function main(): Promise<void> {
+  const healthFileAt = process.argv.indexOf('--health-file');
+  const healthFile = healthFileAt > 0 ? process.argv[healthFileAt + 1] : undefined;
   const config = loadConfig();
   const redis = createRedis(config.redisUrl, 'worker');
   const queues = createQueues(redis, config.queuePrefix);
   await redisReady(redis);
   const secret = await resolveSecret(redis, config.queuePrefix, config.secretKey);
-  // Outside production with no SMTP_URL this process keeps its own development sink.
-  const sink = config.smtpUrl ? undefined : await startMailSink();
+  // In development with no SMTP_URL this process keeps its own sink; strict mode requires SMTP_URL.
+  const sink = config.smtpUrl || config.production ? undefined : await startMailSink();
   const workers = await startWorkers({ config, redis, queues, smtpUrl: config.smtpUrl ?? sink!.url, secret });
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    rootLogger.info({ signal }, 'shutting down');
-    await workers.close();
-    await sink?.close();
-    await queues.close();
-    redis.disconnect();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  const stopHealthFile = healthFile ? touchWhileHealthy(healthFile, redis) : undefined;
+  // In-flight sends finish or return to the queue (worker.close()); SHUTDOWN_TIMEOUT_MS bounds it.
+  exitOnSignal({
+    timeoutMs: config.shutdownTimeoutMs,
+    log: rootLogger,
+    stop: async () => {
+      stopHealthFile?.();
+      await workers.close();
+      await sink?.close();
+      await queues.close();
+      redis.disconnect();
+    },
+  });
 }
 
 main().catch((err: unknown) => {

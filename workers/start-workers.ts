@@ -8,13 +8,18 @@ import { ackDeadline } from '../src/ack/deadline';
 import { escalateOverdue } from '../src/ack/escalate';
 import { purgeExpired } from '../src/episodes/purge';
 import { sendDueReminders } from '../src/episodes/remind';
+import { bounceAddress } from '../src/delivery/bounce-address';
+import { startBounceListener, type BounceListener } from '../src/delivery/bounce.listener';
+import { applyDeliveryReport } from '../src/delivery/bounces';
 import { retryDelayMs } from '../src/delivery/delivery-policy';
 import { createMailTransport } from '../src/delivery/mail.transport';
 import { sweepDeliveries } from '../src/delivery/sweep';
 import type { Risk } from '../src/intake/event.schema';
 import { beat, stopBeating } from '../src/platform/heartbeat';
 import { moduleLogger } from '../src/platform/logger';
+import { pipelineMetrics } from '../src/platform/metrics';
 import { QUEUE_NAMES, type Queues } from '../src/platform/queues';
+import { isOutOfMemory, isUnavailable } from '../src/platform/redis';
 import { messageDomainOf } from '../src/platform/secret';
 import { createStores } from '../src/stores';
 import { deliverProcessor } from './deliver.worker';
@@ -55,7 +60,15 @@ export type WorkerDeps = {
   tuning?: Partial<WorkerTuning>;
 };
 
-export type RunningWorkers = { workerId: string; close(): Promise<void> };
+export type RunningWorkers = {
+  workerId: string;
+  /** The port of the DSN listener, when BOUNCE_SMTP_PORT is set (the bound one, for port 0). */
+  bouncePort?: number;
+  close(): Promise<void>;
+};
+
+/** A DSN with the returned headers is a few kilobytes; one returning the whole message, tens. */
+const BOUNCE_MAX_BYTES = 1024 * 1024;
 
 /** Starts every queue's processor, the scheduled maintenance and the liveness heartbeat. */
 export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
@@ -66,9 +79,24 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const workerId = randomUUID();
   const connection = deps.redis as unknown as ConnectionOptions;
 
-  const { events, episodes, deliveries, directory } = createStores(deps.redis, prefix);
+  const { events, episodes, deliveries, directory, dataQuality } = createStores(deps.redis, prefix);
+
+  // Bounces (SPEC §6): delivery status notifications come back to the listener, which only reads ids.
+  let bounces: BounceListener | undefined;
+  if (config.bounces.smtpPort !== undefined && config.bounces.domain) {
+    // Started before the workers, so a port already taken stops start-up with nothing left running.
+    bounces = await startBounceListener({
+      port: config.bounces.smtpPort,
+      host: config.bounces.smtpHost,
+      domain: config.bounces.domain,
+      maxBytes: BOUNCE_MAX_BYTES,
+      knows: async (deliveryId) => (await deliveries.load([deliveryId])).length > 0,
+      onReport: (deliveryId, report) => applyDeliveryReport({ deliveries, dataQuality, notify: deps.queues.notify, now }, deliveryId, report),
+    });
+  }
   const transport = createMailTransport({ url: deps.smtpUrl, from: config.mailFrom });
   const messageDomain = messageDomainOf(config.mailFrom);
+  const metrics = pipelineMetrics(deps.redis, prefix);
 
   const maintenance = maintenanceProcessor({
     events,
@@ -84,6 +112,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
           schoolHours: config.schoolHours,
           holidays: BANK_HOLIDAYS_ENGLAND_WALES,
           now,
+          metrics,
         });
       },
       remind: async () => {
@@ -133,11 +162,15 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
         deliveries,
         episodes,
         events,
+        directory,
         transport,
         notify: deps.queues.notify,
+        fanout: deps.queues.fanout,
         messageDomain,
         ackUrlFor: (delivery) => `${config.publicBaseUrl}/ack/${createAckToken(deps.secret, delivery.deliveryId, now())}`,
+        ...(config.bounces.domain ? { envelopeFromFor: (deliveryId: string) => bounceAddress(deliveryId, config.bounces.domain!) } : {}),
         now,
+        metrics,
       }),
       { concurrency: tuning.deliverConcurrency, settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, config.retry) } },
     ),
@@ -152,6 +185,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
         messageDomain,
         publicBaseUrl: config.publicBaseUrl,
         mashEmail: config.mashEmail,
+        policeContactDomains: config.policeContactDomains,
         deadlineFor: (sentAt, risk) =>
           ackDeadline(new Date(sentAt), config.ackDeadlineSeconds, risk as Risk, config.schoolHours, BANK_HOLIDAYS_ENGLAND_WALES).toISOString(),
         now,
@@ -162,7 +196,11 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   ];
   for (const worker of workers) {
     worker.on('error', (err: NodeJS.ErrnoException) => log.warn({ queue: worker.name, code: err.code, error: err.message }, 'worker error'));
-    worker.on('failed', (job, err) => log.warn({ queue: worker.name, jobId: job?.id, error: err.name }, 'job failed'));
+    worker.on('failed', (job, err) => {
+      // A Redis that is away or full (OOM) fails the job like any temporary error: BullMQ retries it.
+      if (isUnavailable(err)) log.warn({ queue: worker.name, jobId: job?.id, reason: isOutOfMemory(err) ? 'oom' : 'down' }, 'job failed: redis unavailable');
+      else log.warn({ queue: worker.name, jobId: job?.id, error: err.name }, 'job failed');
+    });
   }
 
   const heartbeat = async () => {
@@ -179,8 +217,10 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
 
   return {
     workerId,
+    ...(bounces ? { bouncePort: bounces.port } : {}),
     async close() {
       clearInterval(timer);
+      await bounces?.close();
       await Promise.all(workers.map((w) => w.close()));
       await transport.close();
       await stopBeating(deps.redis, prefix, workerId).catch(() => undefined);

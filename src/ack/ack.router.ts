@@ -1,8 +1,8 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
-import { html, pageHeaders, sendPage } from '../platform/html';
+import { html, sendPage } from '../platform/html';
 import { withRedis } from '../platform/redis';
-import { confirmAck, lookupAck, type AckDeps, type AckView } from './acknowledge';
+import { ackPostRetryAfter, confirmAck, lookupAck, type AckDeps, type AckView } from './acknowledge';
 
 const formSchema = z.object({
   csrf: z.string().max(100).optional(),
@@ -26,28 +26,44 @@ ${error ? html`<div class="error-summary" role="alert"><h2>There is a problem</h
   <dt>Alert reference</dt><dd>${view.policeReference}</dd>
   <dt>For</dt><dd>${view.organisationName}</dd>
 </dl>
-${view.acknowledgedAt ? html`<p class="panel">Receipt was already confirmed at ${new Date(view.acknowledgedAt).toUTCString()}. You can still send police a note.</p>` : ''}
+${view.answeredAt
+    ? html`<p class="panel">Your answer was received at ${new Date(view.answeredAt).toUTCString()} and passed on. To add anything, call 101 quoting the reference, or 999 if the child is in danger.</p>`
+    : view.acknowledgedAt
+      ? html`<p class="panel">Receipt was already confirmed at ${new Date(view.acknowledgedAt).toUTCString()}. You can still send police a note, once.</p>`
+      : ''}
 <p>Confirm that you have read the alert email. The details of the child are in that email; they are not shown here.</p>
 <form method="post" action="/ack/${token}">
   <input type="hidden" name="csrf" value="${view.csrfToken}">
-  <div class="checkbox"><input type="checkbox" id="inSchoolToday" name="inSchoolToday" value="yes"><label for="inSchoolToday">The child is in school today</label></div>
-  <label for="note">A short note for police (optional)</label>
-  <p class="hint" id="note-hint">At most 500 characters. For anything urgent call 999; otherwise 101 quoting the reference.</p>
-  <textarea id="note" name="note" maxlength="500" aria-describedby="note-hint"></textarea>
+  ${view.answeredAt ? '' : answerFields}
   <p><button class="button" type="submit">Confirm receipt</button></p>
 </form>`;
 }
 
+const answerFields = html`<div class="checkbox"><input type="checkbox" id="inSchoolToday" name="inSchoolToday" value="yes"><label for="inSchoolToday">The child is in school today</label></div>
+  <label for="note">A short note for police (optional)</label>
+  <p class="hint" id="note-hint">At most 500 characters. For anything urgent call 999; otherwise 101 quoting the reference.</p>
+  <textarea id="note" name="note" maxlength="500" aria-describedby="note-hint"></textarea>`;
+
+const TOO_MANY = html`<h1>Too many attempts</h1><p>This link has been used too often. Please wait a while and try again, or call 101 quoting the reference in the email.</p>`;
+const ALREADY_ANSWERED = html`<p class="panel">Your answer was already received and passed on. This one was not kept or sent again. To add anything, call 101 quoting the reference, or 999 if the child is in danger.</p>`;
+
 /** SPEC §7: GET shows and changes nothing; a plain HTML form POST confirms receipt. */
 export function ackRouter(deps: AckDeps): Router {
   const router = Router();
-  router.use('/ack', pageHeaders);
 
   router.get('/ack/:token', async (req, res) => {
     const token = String(req.params.token);
     const found = await withRedis(() => lookupAck(deps, token));
     if (!found.ok) return sendPage(res, found.status, found.status === 410 ? 'Link expired' : 'Link not recognised', found.status === 410 ? EXPIRED : NOT_FOUND);
     sendPage(res, 200, 'Confirm receipt', formPage(found.view, token));
+  });
+
+  router.post('/ack/:token', async (req, res, next) => {
+    // Counted before the body is read or the link checked: guessing and flooding cost the same.
+    const retryAfter = await withRedis(() => ackPostRetryAfter(deps, String(req.params.token), req.ip ?? req.socket.remoteAddress ?? 'unknown'));
+    if (retryAfter === 0) return next();
+    res.set('Retry-After', String(retryAfter));
+    sendPage(res, 429, 'Too many attempts', TOO_MANY);
   });
 
   router.post('/ack/:token', express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 }), async (req, res) => {
@@ -68,6 +84,7 @@ export function ackRouter(deps: AckDeps): Router {
       200,
       'Receipt confirmed',
       html`<div class="panel" role="status"><h1>Receipt confirmed</h1><p>Thank you. Reference ${result.view.policeReference}, ${result.view.organisationName}.</p></div>
+${result.answer === 'already' ? ALREADY_ANSWERED : result.answer === 'kept' ? html`<p>Your answer has been received and will be passed on.</p>` : ''}
 <p>If you learn anything that may help find the child, call 101 quoting the reference, or 999 if the child is in danger.</p>`,
     );
   });

@@ -1,20 +1,28 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { DeliveryStore } from '../delivery/delivery.store';
 import type { EpisodeStore } from '../episodes/episode.store';
 import { enqueueNotice } from '../delivery/notice.queue';
 import { moduleLogger } from '../platform/logger';
+import { noMetrics, type PipelineMetrics } from '../platform/metrics';
 import type { NotifyJob } from '../platform/queues';
+import { takeWindowToken } from '../platform/rate-limit';
 import { verifyAckToken } from './ack-token';
 
 const log = moduleLogger('ack');
 
 export type AckDeps = {
+  /** Rate-limit counters (SPEC §7), shared by every API process. */
+  redis: Redis;
+  prefix: string;
   deliveries: DeliveryStore;
   episodes: EpisodeStore;
   notify: Queue<NotifyJob>;
   secret: string;
   now: () => Date;
+  /** SPEC §12: acknowledgements and the time from sending to acknowledgement. */
+  metrics?: PipelineMetrics;
 };
 
 /** What the acknowledgement page may show: the reference and the organisation, never the child. */
@@ -23,6 +31,8 @@ export type AckView = {
   policeReference: string;
   organisationName: string;
   acknowledgedAt: string | null;
+  /** When the recipient's answer was received; it is accepted once. */
+  answeredAt: string | null;
   csrfToken: string;
 };
 
@@ -52,18 +62,39 @@ export async function lookupAck(deps: AckDeps, token: string): Promise<AckLookup
       policeReference: episode?.policeReference ?? '',
       organisationName: delivery.organisation.name,
       acknowledgedAt: delivery.acknowledgedAt,
+      answeredAt: delivery.answeredAt,
       csrfToken: csrfTokenFor(deps.secret, token),
     },
   };
 }
 
 export type AckAnswer = { inSchoolToday?: boolean; note?: string };
-export type AckResult = AckLookup | { ok: false; status: 403 };
+/** `kept`: this post's answer was kept and sent on; `already`: an earlier answer stands, nothing changed or sent. */
+export type AckResult = { ok: true; view: AckView; answer: 'kept' | 'already' | 'none' } | { ok: false; status: 403 | 404 | 410 };
+
+/** Posts to acknowledgement links (SPEC §7): per link (delivery) and per client address. */
+export const ACK_POST_LIMITS = {
+  perLink: { limit: 10, windowSeconds: 3600 },
+  perAddress: { limit: 60, windowSeconds: 600 },
+} as const;
+
+/**
+ * Counts one post to an acknowledgement link, per client address and, when the link is
+ * genuine, per delivery. Returns the seconds to wait when over either limit, else 0.
+ */
+export async function ackPostRetryAfter(deps: AckDeps, token: string, clientAddress: string): Promise<number> {
+  const nowMs = deps.now().getTime();
+  const byAddress = await takeWindowToken(deps.redis, deps.prefix, 'ack-post-address', clientAddress, ACK_POST_LIMITS.perAddress, nowMs);
+  const check = verifyAckToken(deps.secret, token, deps.now());
+  const byLink = check.ok ? await takeWindowToken(deps.redis, deps.prefix, 'ack-post-link', check.deliveryId, ACK_POST_LIMITS.perLink, nowMs) : 0;
+  return Math.max(byAddress, byLink);
+}
 
 /**
  * Records receipt once (SPEC §7): again is harmless, and so is after an escalation. A
  * follow-up's receipt also confirms the alert it threads to. An answer ("in school today",
- * a note for police) is kept on the delivery and copied to the police contact.
+ * a note for police) is kept on the delivery, once, and sent to the police contact at a police
+ * domain, else to the MASH team (notices.ts).
  */
 export async function confirmAck(deps: AckDeps, token: string, form: { csrf?: unknown } & AckAnswer): Promise<AckResult> {
   const found = await lookupAck(deps, token);
@@ -73,6 +104,11 @@ export async function confirmAck(deps: AckDeps, token: string, form: { csrf?: un
   const { deliveryId } = found.view;
   const result = await deps.deliveries.acknowledge(deliveryId, now, 'receipt confirmed by the recipient');
   const delivery = await deps.deliveries.get(deliveryId);
+  if (result.outcome === 'ok' && delivery) {
+    const metrics = deps.metrics ?? noMetrics;
+    await metrics.count('endeavor_acknowledgements_total', { audience: delivery.audience });
+    if (delivery.sentAt) await metrics.observe('endeavor_sent_to_acknowledged_seconds', {}, (now.getTime() - Date.parse(delivery.sentAt)) / 1000);
+  }
   if (delivery?.threadOf && delivery.threadOf !== deliveryId) {
     await deps.deliveries.acknowledge(delivery.threadOf, now, 'receipt confirmed on a later message of the thread');
   }
@@ -80,11 +116,16 @@ export async function confirmAck(deps: AckDeps, token: string, form: { csrf?: un
     ...(form.inSchoolToday ? { inSchoolToday: true } : {}),
     ...(form.note ? { note: form.note } : {}),
   };
+  let answered: 'kept' | 'already' | 'none' = 'none';
   if (answer.inSchoolToday !== undefined || answer.note) {
-    await deps.deliveries.recordAckAnswer(deliveryId, answer);
-    const answerId = createHmac('sha256', 'answer').update(JSON.stringify(answer)).digest('hex').slice(0, 16);
-    await enqueueNotice(deps.notify, { notice: 'ack-answer', deliveryId }, `na-${deliveryId}-${answerId}`);
+    // Once per delivery: a second answer neither replaces the first nor mails anyone again.
+    if (await deps.deliveries.recordAckAnswer(deliveryId, answer, now)) {
+      answered = 'kept';
+      await enqueueNotice(deps.notify, { notice: 'ack-answer', deliveryId }, `na-${deliveryId}`);
+    } else {
+      answered = 'already';
+    }
   }
-  log.info({ deliveryId, first: result.outcome === 'ok', answered: answer.note !== undefined || answer.inSchoolToday !== undefined }, 'receipt confirmed');
-  return { ok: true, view: { ...found.view, acknowledgedAt: result.acknowledgedAt ?? now.toISOString() } };
+  log.info({ deliveryId, first: result.outcome === 'ok', answer: answered }, 'receipt confirmed');
+  return { ok: true, answer: answered, view: { ...found.view, acknowledgedAt: result.acknowledgedAt ?? now.toISOString() } };
 }

@@ -4,6 +4,7 @@ import type { DeliveryStore } from '../delivery/delivery.store';
 import type { EpisodeStore } from '../episodes/episode.store';
 import { enqueueNotice } from '../delivery/notice.queue';
 import { moduleLogger } from '../platform/logger';
+import { noMetrics, type PipelineMetrics } from '../platform/metrics';
 import type { NotifyJob } from '../platform/queues';
 import { ackDeadline } from './deadline';
 
@@ -17,6 +18,7 @@ export type EscalateDeps = {
   schoolHours: SchoolHours;
   holidays: readonly string[];
   now: () => Date;
+  metrics?: PipelineMetrics;
 };
 
 /**
@@ -42,6 +44,7 @@ export async function escalateOverdue(deps: EscalateDeps): Promise<number> {
     await enqueueNotice(deps.notify, { notice: 'escalation', deliveryId: delivery.deliveryId }, `ne-${delivery.deliveryId}`);
     if (!(await deps.deliveries.markEscalated(delivery.deliveryId, now, `not acknowledged by ${deadline.toISOString()}`))) continue;
     escalated++;
+    await (deps.metrics ?? noMetrics).count('endeavor_escalations_total');
     log.warn({ deliveryId: delivery.deliveryId, episodeId: delivery.episodeId }, 'delivery escalated');
   }
   return escalated;

@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import { HttpProblem } from '../platform/problem';
+import { withRedis } from '../platform/redis';
 
 export type AuditEntry = { at: string; actor: string; action: string; subject: string; detail?: string };
 
@@ -26,3 +28,17 @@ export function createAuditLog(redis: Redis, prefix: string) {
 }
 
 export type AuditLog = ReturnType<typeof createAuditLog>;
+
+/**
+ * Writes the entry and only then lets the caller answer: a view or change that cannot be
+ * recorded fails with a 503 problem rather than going unrecorded (SPEC §8).
+ */
+export async function auditBeforeAnswer(audit: AuditLog, entry: AuditEntry): Promise<void> {
+  try {
+    await withRedis(() => audit.append(entry));
+  } catch {
+    throw new HttpProblem(503, 'audit-unavailable', 'Service Unavailable', 'The audit log could not be written; try again in a moment.', {
+      retryAfterSeconds: 5,
+    });
+  }
+}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import express, { Router, type CookieOptions } from 'express';
-import { pageHeaders, sendPage } from '../platform/html';
+import { sendPage } from '../platform/html';
 import { moduleLogger } from '../platform/logger';
 import { failureWindow } from '../platform/rate-limit';
 import { withRedis } from '../platform/redis';
@@ -27,7 +27,6 @@ export function loginRouter(deps: LoginRouterDeps): Router {
   const failures = failureWindow(deps.redis, deps.prefix, 'sign-in', { limit: SIGN_IN_FAILURES_PER_MINUTE, windowSeconds: 60 });
   const cookie: CookieOptions = { httpOnly: true, sameSite: 'strict', path: '/', secure: deps.secureCookies };
   const load = loadSession(deps.sessions, deps.now);
-  router.use(['/login', '/logout'], pageHeaders);
 
   router.get('/login', load, (req, res) => {
     if (req.user) return res.redirect(303, '/dashboard');

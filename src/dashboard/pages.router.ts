@@ -8,17 +8,18 @@ import { ackDeadline } from '../ack/deadline';
 import type { DeliveryWithHistory } from '../delivery/delivery.store';
 import { retryDelivery } from '../delivery/retry';
 import { ImportFormatError } from '../directory/csv-records';
+import { auditDetail, type OrganisationChange } from '../directory/directory-changes';
 import { importContacts } from '../directory/directory-import';
-import { ORGANISATION_TYPES, type OrganisationType } from '../directory/organisation';
+import { ORGANISATION_TYPES, organisationKey, type OrganisationType } from '../directory/organisation';
 import { foldEpisode } from '../episodes/episode';
 import { episodeSummary } from '../episodes/episode-view';
 import { workersAlive } from '../platform/heartbeat';
-import { pageHeaders } from '../platform/html';
 import type { MailSink } from '../platform/mail-sink';
 import { HttpProblem, notFound } from '../platform/problem';
 import { QUEUE_NAMES, type Queues } from '../platform/queues';
 import { withRedis } from '../platform/redis';
 import type { Stores } from '../stores';
+import { auditBeforeAnswer } from './audit.store';
 import { dashboardAuth } from './auth';
 import { buildBoard } from './board';
 import { loadRecentEpisodes } from '../reports/report.queries';
@@ -27,7 +28,7 @@ import { checkCsrf, pageAuth } from './page-auth';
 import { pageErrors } from './page-errors';
 import { boardView, type ReturnInterview } from './views/board';
 import { sendDashboardPage, type PageContext } from './views/common';
-import { directoryView, type DirectoryPage } from './views/directory';
+import { directoryView, type ContactToCorrect, type DirectoryPage } from './views/directory';
 import { episodeView } from './views/episode';
 import { auditView, exportView, mailView, queuesView } from './views/operations';
 import { failedView, overdueView } from './views/work-lists';
@@ -35,7 +36,7 @@ import { failedView, overdueView } from './views/work-lists';
 export type PagesRouterDeps = {
   redis: Redis;
   prefix: string;
-  stores: Pick<Stores, 'episodes' | 'events' | 'deliveries' | 'directory' | 'audit' | 'sessions'>;
+  stores: Pick<Stores, 'episodes' | 'events' | 'deliveries' | 'directory' | 'dataQuality' | 'audit' | 'sessions'>;
   queues: Queues;
   mailSink?: MailSink;
   ackDeadlineSeconds: number;
@@ -72,11 +73,10 @@ export function pagesRouter(deps: PagesRouterDeps): Router {
 
   for (const [name, body] of Object.entries(SCRIPTS)) {
     router.get(`/assets/${name}`, (_req, res) => {
-      res.type('text/javascript').set({ 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' }).send(body);
+      res.type('text/javascript').set('Cache-Control', 'public, max-age=3600').send(body);
     });
   }
   router.get('/', (_req, res) => res.redirect(303, '/dashboard'));
-  router.use('/dashboard', pageHeaders);
 
   async function loadBoard() {
     const open = await stores.episodes.list('open');
@@ -111,7 +111,7 @@ export function pagesRouter(deps: PagesRouterDeps): Router {
     if (!episode) throw notFound('There is no episode at this address.');
     const [events, deliveries] = await withRedis(() => Promise.all([stores.events.eventsOfEpisode(episodeId), stores.deliveries.ofEpisode(episodeId)]));
     // Written before the details are shown: no unaudited view, even when the audit write fails.
-    await withRedis(() => stores.audit.append({ at: now().toISOString(), actor: actor(req), action: 'child.view', subject: episodeId }));
+    await auditBeforeAnswer(stores.audit, { at: now().toISOString(), actor: actor(req), action: 'child.view', subject: episodeId });
     const facts = events.length > 0 ? foldEpisode(events).facts : episode.facts;
     sendDashboardPage(res, context(req), `Episode ${episode.policeReference}`, episodeView({ episode, facts, events, deliveries, user: req.user! }));
   });
@@ -124,13 +124,16 @@ export function pagesRouter(deps: PagesRouterDeps): Router {
       10_000,
     );
     if (!outcome.ok && outcome.reason === 'not-found') throw notFound('There is no such delivery.');
-    if (!outcome.ok) throw new HttpProblem(409, 'not-failed', 'Cannot retry', `Only a failed delivery can be retried; this one is ${outcome.current}. Go back and reload the page.`);
+    if (!outcome.ok) throw new HttpProblem(409, 'not-failed', 'Cannot retry', `Only a failed or bounced delivery can be retried; this one is ${outcome.current}. Go back and reload the page.`);
     res.redirect(303, back);
   });
 
   router.get('/dashboard/failed', ...staff, async (req, res) => {
-    const ids = await withRedis(() => stores.deliveries.withStatus('failed', { limit: 1000 }));
-    const deliveries = (await withRedis(() => stores.deliveries.load(ids.reverse().slice(0, 200)))).filter((d) => d.status === 'failed');
+    const ids = await withRedis(async () => [...(await stores.deliveries.withStatus('failed', { limit: 1000 })), ...(await stores.deliveries.withStatus('bounced', { limit: 1000 }))]);
+    const deliveries = (await withRedis(() => stores.deliveries.load(ids)))
+      .filter((d) => d.status === 'failed' || d.status === 'bounced')
+      .sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1))
+      .slice(0, 200);
     const references = await withRedis(() => referencesOf(deliveries));
     sendDashboardPage(res, context(req), 'Failed deliveries', failedView({ deliveries, references, user: req.user! }));
   });
@@ -149,7 +152,18 @@ export function pagesRouter(deps: PagesRouterDeps): Router {
     const type = (ORGANISATION_TYPES as readonly string[]).includes(queryString(req, 'type')) ? (queryString(req, 'type') as OrganisationType) : undefined;
     const locality = localityByName(queryString(req, 'locality'));
     const organisations = await withRedis(() => stores.directory.list({ type, locality }));
-    return { organisations, filter: { type, locality }, localities: LOCALITIES.map((l) => l.name), user: req.user!, ...extra };
+    const contactsToCorrect = await withRedis(() => contactsToCorrectOf());
+    return { organisations, contactsToCorrect, filter: { type, locality }, localities: LOCALITIES.map((l) => l.name), user: req.user!, ...extra };
+  }
+
+  /** The data-quality list (SPEC §13), with each contact's name as the directory has it now. */
+  async function contactsToCorrectOf(): Promise<ContactToCorrect[]> {
+    const entries = await stores.dataQuality.list(200);
+    const organisations = await stores.directory.getMany(entries.map((e) => e.organisation));
+    return entries.map((entry) => {
+      const contact = organisations.get(organisationKey(entry.organisation.type, entry.organisation.id))?.contacts.find((c) => c.contactId === entry.contactId);
+      return { ...entry, contactName: contact?.active ? contact.name : undefined };
+    });
   }
 
   router.get('/dashboard/directory', ...staff, async (req, res) => {
@@ -163,10 +177,10 @@ export function pagesRouter(deps: PagesRouterDeps): Router {
       sendDashboardPage(res, context(req), 'Directory', directoryView(await directoryPage(req, { importError, csv })), 422);
     if (csv.trim() === '') return fail('Paste the CSV into the box, or choose a file.');
     try {
-      const result = await withRedis(() => importContacts(stores.directory, csv, now()), 30_000);
-      await withRedis(() =>
-        stores.audit.append({ at: now().toISOString(), actor: actor(req), action: 'directory.import', subject: 'contacts', detail: `${result.created} created, ${result.updated} updated, ${result.rejected.length} rejected` }),
-      );
+      let changes: OrganisationChange[] = [];
+      const result = await withRedis(() => importContacts(stores.directory, csv, now(), { onChanges: (c) => (changes = c) }), 30_000);
+      const counts = { mode: 'upsert', created: result.created, updated: result.updated, rejected: result.rejected.length };
+      await auditBeforeAnswer(stores.audit, { at: now().toISOString(), actor: actor(req), action: 'directory.import', subject: 'contacts', detail: auditDetail(changes, counts) });
       sendDashboardPage(res, context(req), 'Directory', directoryView(await directoryPage(req, { result })));
     } catch (err) {
       if (err instanceof ImportFormatError) return fail(`The file cannot be imported: ${err.message}.`);

@@ -1,5 +1,4 @@
 import { Router, type Request } from 'express';
-import { pageHeaders } from '../platform/html';
 import { HttpProblem, notFound } from '../platform/problem';
 import { withRedis } from '../platform/redis';
 import { buildReport, repeatedChildrenOf } from '../reports/report';
@@ -49,7 +48,6 @@ export function reportPagesRouter(deps: ReportPagesDeps): Router {
   const actor = (req: Request) => `${req.user!.role}:${req.user!.email}`;
   const report = async (range: DateRange) => buildReport(await withRedis(() => loadReportInput(stores, range), 30_000), range, now());
 
-  router.use('/dashboard/reports', pageHeaders);
 
   router.get('/dashboard/reports', ...staff, async (req, res) => {
     const outcome = readRange(req, now());

@@ -1,14 +1,17 @@
 import { UnrecoverableError, type Queue } from 'bullmq';
 import { episodeAsOf, foldEpisode } from '../episodes/episode';
+import type { DirectoryStore } from '../directory/directory.store';
 import type { EpisodeStore } from '../episodes/episode.store';
 import type { EventStore } from '../intake/event.store';
 import { moduleLogger } from '../platform/logger';
-import type { NotifyJob } from '../platform/queues';
+import { noMetrics, type PipelineMetrics } from '../platform/metrics';
+import type { FanoutJob, NotifyJob } from '../platform/queues';
 import type { DeliveryStore, DeliveryWithHistory } from './delivery.store';
 import { MISSING_KINDS, isFinal } from './delivery-status';
 import { classifySmtpError, describeSmtpError, type MailTransport } from './mail.transport';
 import { renderMessage, type EpisodeChanges, type RenderedMessage } from './messages';
 import { enqueueNotice } from './notice.queue';
+import { contactLeft, resolveRecipient, type RecipientDecision } from './recipient';
 
 const log = moduleLogger('deliver');
 
@@ -16,12 +19,20 @@ export type DeliverDeps = {
   deliveries: DeliveryStore;
   episodes: EpisodeStore;
   events: EventStore;
+  /** Read right before each send: the contact as the directory has it now (SPEC §6). */
+  directory: DirectoryStore;
   transport: MailTransport;
   notify: Queue<NotifyJob>;
+  /** Where a refill of an organisation whose contact has left is queued. */
+  fanout: Queue<FanoutJob>;
   messageDomain: string;
   /** The personal acknowledgement link of an ackable delivery. */
   ackUrlFor: (delivery: DeliveryWithHistory) => string | undefined;
+  /** The envelope sender of a delivery: its VERP bounce address when BOUNCE_DOMAIN is set. */
+  envelopeFromFor?: (deliveryId: string) => string | undefined;
   now: () => Date;
+  /** SPEC §12 figures: deliveries by status, and POST-to-SMTP time. */
+  metrics?: PipelineMetrics;
 };
 
 export type Attempt = { attemptsMade: number; maxAttempts: number };
@@ -34,7 +45,12 @@ export class TemporaryDeliveryError extends Error {
 /** Direct messages that ask the child's own school or practice to act carry the personal acknowledgement link. */
 const CARRIES_ACK_LINK = new Set(['alert', 'update', 'reminder']);
 
-async function render(deps: DeliverDeps, delivery: DeliveryWithHistory): Promise<RenderedMessage> {
+/** The message, and when its event was POSTed (for the POST-to-SMTP figure; reminders have none). */
+async function render(
+  deps: DeliverDeps,
+  delivery: DeliveryWithHistory,
+  to: Extract<RecipientDecision, { send: true }>,
+): Promise<{ message: RenderedMessage; receivedAt?: string }> {
   const events = await deps.events.eventsOfEpisode(delivery.episodeId);
   const own = events.find((e) => e.uid === delivery.eventUid);
   // A reminder belongs to no event: it describes the episode as it stands when it is due.
@@ -42,19 +58,20 @@ async function render(deps: DeliverDeps, delivery: DeliveryWithHistory): Promise
   const view = own ? episodeAsOf(events, delivery.asOf ?? delivery.eventUid) : foldEpisode(events);
   const changes: EpisodeChanges | undefined = own?.event.type === 'missing.updated' ? own.event : undefined;
   const ackUrl = delivery.audience === 'direct' && CARRIES_ACK_LINK.has(delivery.kind) ? deps.ackUrlFor(delivery) : undefined;
-  return renderMessage({
+  const message = renderMessage({
     kind: delivery.kind,
     audience: delivery.audience,
     episode: view.facts,
     ...(changes ? { changes } : {}),
-    organisation: delivery.organisation,
-    contact: { name: delivery.contact.name, role: delivery.contact.role },
+    organisation: { ...delivery.organisation, name: to.organisationName },
+    contact: { name: to.contact.name, role: to.contact.role },
     deliveryId: delivery.deliveryId,
     messageDomain: deps.messageDomain,
     ...(delivery.threadOf ? { threadOf: `${delivery.threadOf}@${deps.messageDomain}` } : {}),
     ...(ackUrl ? { ackUrl } : {}),
     occurredAt: own?.event.occurredAt ?? delivery.createdAt,
   });
+  return own ? { message, receivedAt: own.receivedAt } : { message };
 }
 
 /**
@@ -74,10 +91,27 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
     log.info({ deliveryId, status: 'superseded' }, 'delivery skipped');
     return 'skipped';
   }
+  // The right person, at send time: the contact as the directory has it now, or nobody.
+  const recipient = resolveRecipient(delivery, await deps.directory.get(delivery.organisation.type, delivery.organisation.id));
+  if (!recipient.send) {
+    await supersede(deps, delivery, recipient);
+    return 'skipped';
+  }
+  // The record follows the directory, so the dashboard shows where the message went.
   const claimed = await deps.deliveries.transition(deliveryId, 'sending', deps.now(), {
-    detail: `attempt ${delivery.attempts + 1}`,
+    detail: `attempt ${delivery.attempts + 1}${recipient.changed.includes('email') ? ' (to the address the directory has now)' : ''}`,
     countAttempt: true,
     eventUid: delivery.eventUid,
+    ...(recipient.changed.length > 0
+      ? {
+          fields: {
+            contactName: recipient.contact.name,
+            contactEmail: recipient.contact.email,
+            contactRole: recipient.contact.role,
+            orgName: recipient.organisationName,
+          },
+        }
+      : {}),
   });
   if (!claimed.ok) {
     log.info({ deliveryId, status: claimed.current }, 'delivery skipped');
@@ -85,9 +119,12 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
   }
   const attempts = delivery.attempts + 1;
 
+  const metrics = deps.metrics ?? noMetrics;
+  const counted = { kind: delivery.kind, audience: delivery.audience };
   let message: RenderedMessage;
+  let receivedAt: string | undefined;
   try {
-    message = await render(deps, delivery);
+    ({ message, receivedAt } = await render(deps, delivery, recipient));
   } catch (err) {
     await fail(deps, { ...delivery, attempts }, 'the message could not be rendered');
     log.error({ deliveryId, error: (err as Error).name }, 'delivery could not be rendered');
@@ -95,8 +132,10 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
   }
 
   try {
+    const envelopeFrom = deps.envelopeFromFor?.(deliveryId);
     const result = await deps.transport.send({
-      to: delivery.contact.email,
+      ...(envelopeFrom ? { envelopeFrom } : {}),
+      to: recipient.contact.email,
       subject: message.subject,
       text: message.text,
       html: message.html,
@@ -108,6 +147,10 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
       fields: { sentAt: deps.now().toISOString(), lastError: null },
       eventUid: delivery.eventUid,
     });
+    await metrics.count('endeavor_deliveries_total', { status: 'sent', ...counted });
+    if (receivedAt) {
+      await metrics.observe('endeavor_post_to_smtp_accepted_seconds', { audience: delivery.audience }, (deps.now().getTime() - Date.parse(receivedAt)) / 1000);
+    }
     log.info({ deliveryId, episodeId: delivery.episodeId, kind: delivery.kind, audience: delivery.audience, attempts }, 'delivery sent');
     return 'sent';
   } catch (err) {
@@ -118,9 +161,38 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
       throw new UnrecoverableError(detail);
     }
     await deps.deliveries.transition(deliveryId, 'retrying', deps.now(), { detail, fields: { lastError: detail }, eventUid: delivery.eventUid });
+    await metrics.count('endeavor_deliveries_total', { status: 'retrying', ...counted });
     log.warn({ deliveryId, attempts }, 'delivery will be retried');
     throw new TemporaryDeliveryError(detail);
   }
+}
+
+/**
+ * SPEC §6: the contact or organisation is no longer active, so nothing is sent. For a direct
+ * delivery the MASH team is told once per episode and contact (or organisation), and when the
+ * contact left an open episode's alert goes to whoever the organisation lists now. Both are
+ * queued before the record changes, so a crash between cannot lose them.
+ */
+async function supersede(deps: DeliverDeps, delivery: DeliveryWithHistory, decision: Extract<RecipientDecision, { send: false }>): Promise<void> {
+  const { deliveryId, episodeId, organisation } = delivery;
+  if (delivery.audience === 'direct') {
+    const occasion = contactLeft(decision.reason) ? `${organisation.type}-${organisation.id}-${delivery.contact.contactId}` : `${organisation.type}-${organisation.id}`;
+    await enqueueNotice(deps.notify, { notice: 'superseded', deliveryId }, `ns-${episodeId}-${occasion}`, 250);
+    if (contactLeft(decision.reason) && MISSING_KINDS.has(delivery.kind)) {
+      await deps.fanout.add(
+        'refill',
+        { refill: { episodeId, orgType: organisation.type, orgId: organisation.id } },
+        { jobId: `refill-${deliveryId}`, attempts: 10, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } },
+      );
+    }
+  }
+  await deps.deliveries.transition(deliveryId, 'superseded', deps.now(), {
+    detail: decision.detail,
+    // `sending` too: a crashed attempt comes back in it.
+    from: ['pending', 'retrying', 'sending'],
+    eventUid: delivery.eventUid,
+  });
+  log.info({ deliveryId, episodeId, reason: decision.reason }, 'delivery superseded at send time');
 }
 
 async function fail(deps: DeliverDeps, delivery: DeliveryWithHistory, detail: string): Promise<void> {
@@ -130,5 +202,6 @@ async function fail(deps: DeliverDeps, delivery: DeliveryWithHistory, detail: st
     await enqueueNotice(deps.notify, { notice: 'failure', deliveryId: delivery.deliveryId }, `nf-${delivery.deliveryId}-${delivery.attempts}`, 250);
   }
   await deps.deliveries.transition(delivery.deliveryId, 'failed', deps.now(), { detail, fields: { lastError: detail }, eventUid: delivery.eventUid });
+  await (deps.metrics ?? noMetrics).count('endeavor_deliveries_total', { status: 'failed', kind: delivery.kind, audience: delivery.audience });
   log.warn({ deliveryId: delivery.deliveryId, episodeId: delivery.episodeId, attempts: delivery.attempts }, 'delivery failed');
 }

@@ -1,7 +1,7 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
-import type { AuditLog } from '../dashboard/audit.store';
+import { auditBeforeAnswer, type AuditLog } from '../dashboard/audit.store';
 import { actorOf } from '../dashboard/viewer';
 import { deliveryJson } from '../episodes/episode-view';
 import { HttpProblem, notFound, validationProblem } from '../platform/problem';
@@ -22,12 +22,12 @@ export type DeliveriesRouterDeps = {
   now: () => Date;
 };
 
-const listQuery = z.strictObject({
+export const listQuery = z.strictObject({
   status: z.enum(DELIVERY_STATUSES).optional(),
   unacknowledged: z.enum(['true', 'false']).optional(),
 });
 
-const csvQuery = z.strictObject({
+export const csvQuery = z.strictObject({
   from: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
   to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
 });
@@ -37,7 +37,7 @@ const staffActor = (req: Request) => actorOf({ kind: 'user', email: req.user!.em
 
 const issues = (error: z.ZodError) => error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
 
-/** SPEC §6: deliveries by status, retry of a failed one, and the audit export. */
+/** SPEC §6: deliveries by status, retry of a failed or bounced one, and the audit export. */
 export function deliveriesRouter(deps: DeliveriesRouterDeps): Router {
   const router = Router();
 
@@ -51,6 +51,14 @@ export function deliveriesRouter(deps: DeliveriesRouterDeps): Router {
       return (await Promise.all(DELIVERY_STATUSES.map((s) => deps.deliveries.withStatus(s, { limit: 1000 })))).flat();
     });
     const deliveries = (await withRedis(() => deps.deliveries.load(ids, true))).filter((d) => !status || d.status === status);
+    // The list names contacts and carries recipients' notes: each read is audited before it is sent.
+    await auditBeforeAnswer(deps.audit, {
+      at: deps.now().toISOString(),
+      actor: staffActor(req),
+      action: 'deliveries.view',
+      subject: unacknowledged === 'true' ? 'unacknowledged' : (status ?? 'all'),
+      detail: `${deliveries.length} deliveries`,
+    });
     res.json({ deliveries: deliveries.map(deliveryJson) });
   });
 
@@ -58,7 +66,7 @@ export function deliveriesRouter(deps: DeliveriesRouterDeps): Router {
     const outcome = await withRedis(() => retryDelivery(deps, String(req.params.deliveryId), req.user!), 10_000);
     if (!outcome.ok) {
       if (outcome.reason === 'not-found') throw notFound('No such delivery.');
-      throw new HttpProblem(409, 'not-failed', 'Conflict', `Only a failed delivery can be retried; this one is ${outcome.current}.`);
+      throw new HttpProblem(409, 'not-failed', 'Conflict', `Only a failed or bounced delivery can be retried; this one is ${outcome.current}.`);
     }
     res.status(202).json(deliveryJson(outcome.delivery));
   });
@@ -72,9 +80,13 @@ export function deliveriesRouter(deps: DeliveriesRouterDeps): Router {
     if (fromMs > toMs) throw validationProblem([{ path: 'from', message: 'must not be after to' }]);
     const ids = await withRedis(() => deps.deliveries.createdBetween(fromMs, toMs));
     const deliveries = await withRedis(() => deps.deliveries.load(ids));
-    await withRedis(() =>
-      deps.audit.append({ at: deps.now().toISOString(), actor: staffActor(req), action: 'deliveries.export', subject: `${ids.length} deliveries` }),
-    );
+    await auditBeforeAnswer(deps.audit, {
+      at: deps.now().toISOString(),
+      actor: staffActor(req),
+      action: 'deliveries.export',
+      subject: `${ids.length} deliveries`,
+      detail: `from ${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()}`,
+    });
     res.type('text/csv; charset=utf-8').set('Content-Disposition', 'attachment; filename="deliveries.csv"').send(deliveriesCsv(deliveries));
   });
 

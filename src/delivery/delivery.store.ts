@@ -5,7 +5,11 @@ import type { Risk } from '../intake/event.schema';
 import { DELIVERY_STATUSES, ALLOWED_FROM, type DeliveryStatus } from './delivery-status';
 import type { MessageKind } from './messages';
 
-export type HistoryEntry = { at: string; status: DeliveryStatus | 'acknowledged' | 'escalated' | 'retry-requested' | 'notice'; detail: string };
+export type HistoryEntry = {
+  at: string;
+  status: DeliveryStatus | 'acknowledged' | 'escalated' | 'retry-requested' | 'notice' | 'delivery-report';
+  detail: string;
+};
 
 /** One delivery: one message of one event to one contact (SPEC §6). */
 export type Delivery = {
@@ -37,13 +41,15 @@ export type Delivery = {
   ackable: boolean;
   /** What the recipient said on acknowledging. */
   acknowledgement: { inSchoolToday: boolean | null; note: string | null };
+  /** When that answer was received: it is accepted once (SPEC §7). */
+  answeredAt: string | null;
   risk: Risk;
   priority: number;
 };
 
 export type NewDelivery = Omit<
   Delivery,
-  'status' | 'attempts' | 'lastError' | 'createdAt' | 'updatedAt' | 'sentAt' | 'acknowledgedAt' | 'escalatedAt' | 'acknowledgement'
+  'status' | 'attempts' | 'lastError' | 'createdAt' | 'updatedAt' | 'sentAt' | 'acknowledgedAt' | 'escalatedAt' | 'acknowledgement' | 'answeredAt'
 > & {
   status: 'pending' | 'superseded';
 };
@@ -94,6 +100,10 @@ if to == 'sent' and redis.call('HGET', KEYS[1], 'ackable') == '1' and not redis.
   redis.call('ZADD', KEYS[4], ARGV[4], id)
   if not redis.call('HGET', KEYS[1], 'escalatedAt') then redis.call('ZADD', KEYS[5], ARGV[4], id) end
 end
+if to == 'bounced' then
+  redis.call('ZREM', KEYS[4], id)
+  redis.call('ZREM', KEYS[5], id)
+end
 return {'ok', current}
 `;
 
@@ -107,6 +117,15 @@ redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('ZREM', KEYS[3], redis.call('HGET', KEYS[1], 'deliveryId'))
 redis.call('ZREM', KEYS[4], redis.call('HGET', KEYS[1], 'deliveryId'))
 return {'ok', ARGV[1]}
+`;
+
+/** Keeps a recipient's answer once: a second answer changes nothing. */
+const RECORD_ANSWER = `
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'ackAnsweredAt') == 1 then return 0 end
+local fields = cjson.decode(ARGV[1])
+for k, v in pairs(fields) do redis.call('HSET', KEYS[1], k, v) end
+redis.call('RPUSH', KEYS[2], ARGV[2])
+return 1
 `;
 
 /** Sets escalatedAt once. */
@@ -169,6 +188,7 @@ const fromHash = (h: Record<string, string>, history?: string[]): (Delivery & { 
         asOf: h.asOf ?? null,
         ackable: h.ackable === '1',
         acknowledgement: { inSchoolToday: h.ackInSchoolToday ? h.ackInSchoolToday === 'yes' : null, note: h.ackNote ?? null },
+        answeredAt: h.ackAnsweredAt ?? null,
         risk: h.risk as Risk,
         priority: Number(h.priority ?? 5),
         ...(history ? { history: history.map((j) => JSON.parse(j) as HistoryEntry) } : {}),
@@ -320,6 +340,12 @@ export function createDeliveryStore(redis: Redis, prefix: string) {
       return redis.zrangebyscore(keys.byStatus(status), '-inf', options.beforeMs ?? '+inf', 'LIMIT', 0, options.limit ?? 1000);
     },
 
+    /** When the delivery longest in `status` entered it (ms), if any: the backlog's age. */
+    async oldestSince(status: DeliveryStatus): Promise<number | undefined> {
+      const [, score] = await redis.zrange(keys.byStatus(status), 0, 0, 'WITHSCORES');
+      return score === undefined ? undefined : Number(score);
+    },
+
     async load(ids: string[], withHistory = false): Promise<DeliveryWithHistory[]> {
       return loadMany(ids, withHistory);
     },
@@ -339,12 +365,24 @@ export function createDeliveryStore(redis: Redis, prefix: string) {
       await redis.zrem(keys.escalationWatch, deliveryId);
     },
 
-    /** Keeps what the recipient said on acknowledging (SPEC §7): in school today, a note for police. */
-    async recordAckAnswer(deliveryId: string, answer: { inSchoolToday?: boolean; note?: string }): Promise<void> {
-      const fields: Record<string, string> = {};
+    /**
+     * Keeps what the recipient said on acknowledging (SPEC §7): in school today, a note for
+     * police. Once per delivery, in one script: true when this call kept it, false when an
+     * answer was already there (which is left as it was).
+     */
+    async recordAckAnswer(deliveryId: string, answer: { inSchoolToday?: boolean; note?: string }, now: Date): Promise<boolean> {
+      const fields: Record<string, string> = { ackAnsweredAt: now.toISOString() };
       if (answer.inSchoolToday !== undefined) fields.ackInSchoolToday = answer.inSchoolToday ? 'yes' : 'no';
       if (answer.note) fields.ackNote = answer.note;
-      if (Object.keys(fields).length > 0) await redis.hset(keys.delivery(deliveryId), fields);
+      const kept = await redis.eval(
+        RECORD_ANSWER,
+        2,
+        keys.delivery(deliveryId),
+        keys.history(deliveryId),
+        JSON.stringify(fields),
+        JSON.stringify({ at: now.toISOString(), status: 'acknowledged', detail: 'answer received from the recipient' } satisfies HistoryEntry),
+      );
+      return kept === 1;
     },
 
     /** Deletes every delivery of an episode with its history, counts and index entries (retention). */

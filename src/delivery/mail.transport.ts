@@ -16,6 +16,8 @@ export type OutgoingMail = {
   headers: Record<string, string>;
   /** `<deliveryId@host>`; the angle brackets are added when missing. */
   messageId: string;
+  /** The envelope sender (MAIL FROM), e.g. a VERP bounce address; unset = the address of `From`. */
+  envelopeFrom?: string;
 };
 
 export type SendResult = {
@@ -93,6 +95,7 @@ export function createMailTransport(options: MailTransportOptions): MailTranspor
           html: message.html,
           headers: message.headers,
           messageId: message.messageId.startsWith('<') ? message.messageId : `<${message.messageId}>`,
+          ...(message.envelopeFrom ? { envelope: { from: message.envelopeFrom, to: message.to } } : {}),
         });
         const accepted: unknown[] = Array.isArray(info.accepted) ? info.accepted : [];
         return { accepted: accepted.length > 0, response: safeText(String(info.response ?? '')) };
@@ -255,13 +258,40 @@ export function describeSmtpError(err: unknown): string {
   return safeText(`${label}: ${detail}`);
 }
 
-const ADDRESS = /<?[^\s<>()[\],;"']+(?:@|%40)[^\s<>()[\],;"']+>?/gi;
+/**
+ * How much of a relay's reply the scrubber reads: the result is at most 200 characters, and a
+ * relay (or anyone it quotes) decides how long its reply is.
+ */
+export const SMTP_TEXT_READ_MAX = 1000;
+
+/**
+ * A run of characters that could be part of an address, with its brackets. One quantified class
+ * and no alternatives: each run is scanned once, whatever its length (a second class after an
+ * `@` made a long run without one cost its length squared).
+ */
+export const SMTP_ADDRESS_TOKEN = /<?[^\s<>()[\],;"']+>?/g;
+const SEPARATOR = /[\s<>()[\],;"']/;
 
 /** One line, no addresses, bounded length. */
 function safeText(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const line = text.replace(ADDRESS, '<address>').replace(/[\s\x00-\x1f\x7f]+/g, ' ').trim();
+  const line = boundedPrefix(text)
+    .replace(SMTP_ADDRESS_TOKEN, (token) => (token.includes('@') || /%40/i.test(token) ? '<address>' : token))
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\s\x00-\x1f\x7f]+/g, ' ')
+    .trim();
   return line.length > DESCRIPTION_MAX ? `${line.slice(0, DESCRIPTION_MAX - 1)}…` : line;
+}
+
+/**
+ * The first SMTP_TEXT_READ_MAX characters; when the text reaches that length its last token may
+ * be cut in two (half an address), so it is dropped. Decided on the prefix alone.
+ */
+function boundedPrefix(text: string): string {
+  if (text.length < SMTP_TEXT_READ_MAX) return text;
+  const prefix = text.slice(0, SMTP_TEXT_READ_MAX);
+  let end = prefix.length;
+  while (end > 0 && !SEPARATOR.test(prefix[end - 1]!)) end--;
+  return `${prefix.slice(0, end)}…`;
 }
 
 type SmtpFields = {

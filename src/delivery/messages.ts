@@ -59,102 +59,8 @@ export type RenderedMessage = {
 // ---------------------------------------------------------------------------------------------
 // Subjects
 
-const SUBJECT_WORD: Record<MessageKind, 'alert' | 'update' | 'found' | 'cancelled'> = {
-  alert: 'alert',
-  update: 'update',
-  reminder: 'update', // SPEC §7: a reminder carries the update subject
-  found: 'found',
-  cancelled: 'cancelled',
-};
-
-const WITHHELD_REFERENCE = '[withheld]';
-
-/**
- * `[Operation Endeavor] <RISK> risk: missing child <alert|update|found|cancelled>, ref <ref>`.
- * No child's name in a subject: lock screens and mail lists show it. Given the child, a
- * reference that contains any part of the child's name is withheld from the subject (the body
- * still quotes it).
- */
-export function subjectLine(
-  kind: MessageKind,
-  risk: Risk,
-  policeReference: string,
-  child?: Partial<Pick<ChildDetails, 'givenName' | 'familyName'>>,
-): string {
-  let reference = subjectReference(policeReference);
-  if (child && containsChildName(reference, child)) reference = WITHHELD_REFERENCE;
-  return `[Operation Endeavor] ${riskCapitals(risk)} risk: missing child ${SUBJECT_WORD[kind]}, ref ${reference}`;
-}
-
-/** A reference fit for a header: one line, no hidden or direction-changing characters. */
-function subjectReference(policeReference: string): string {
-  const reference = policeReference
-    .replace(/\p{Cc}/gu, ' ')
-    .replace(/\p{Cf}/gu, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return reference === '' ? WITHHELD_REFERENCE : reference;
-}
-
-const riskCapitals = (risk: Risk) => risk.replace(/_/g, ' ').toUpperCase();
-
-/** Lower-case letters and digits only, accents removed: `Zoë O'Neil` → `zoeoneil`. */
-const fold = (s: string) =>
-  s
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]/gu, '');
-
-function nameParts(child: Partial<Pick<ChildDetails, 'givenName' | 'familyName'>>): string[] {
-  const names = [child.givenName, child.familyName].filter((n): n is string => !!n);
-  const parts = names.flatMap((n) => n.split(/[^\p{L}\p{N}\p{M}]+/u));
-  return [...names, ...parts].map(fold).filter((p) => p.length > 0);
-}
-
-/**
- * Whether `text` holds any part of the child's name. Parts of three or more letters match
- * anywhere, even split by punctuation or hidden characters (`J.A.N.E`); shorter parts only
- * as whole words, so a child called "Al" does not withhold every reference with an "AL".
- */
-export function containsChildName(
-  text: string,
-  child: Partial<Pick<ChildDetails, 'givenName' | 'familyName'>>,
-): boolean {
-  const folded = fold(text);
-  const words = wordsOf(text);
-  return nameParts(child).some((part) => (part.length >= 3 ? folded.includes(part) : words.has(part)));
-}
-
-/** The folded words of a text; hidden characters do not split a word. */
-const wordsOf = (text: string) =>
-  new Set(
-    text
-      .normalize('NFKD')
-      .replace(/[\p{M}\p{Cf}]/gu, '')
-      .toLowerCase()
-      .split(/[^\p{L}\p{N}]+/u)
-      .filter(Boolean),
-  );
-
-/** The subject's fixed words: a child called "High" or "Hope" must not stop an alert. */
-const SUBJECT_VOCABULARY = new Set(
-  'operation endeavor very low medium high risk missing child alert update found cancelled ref withheld'.split(' '),
-);
-
-/**
- * Last line of defence against a later edit putting a name into a subject. The fixed words are
- * checked word by word only: "Lowri" must not trip on "LOW risk" and stop an alert.
- */
-function assertNoChildNameInSubject(subject: string, child: Partial<ChildDetails>): void {
-  const marker = ', ref ';
-  const reference = subject.slice(subject.lastIndexOf(marker) + marker.length);
-  const templateWords = wordsOf(subject.slice(0, subject.length - reference.length));
-  const templateHasName = nameParts(child).some((part) => !SUBJECT_VOCABULARY.has(part) && templateWords.has(part));
-  if (templateHasName || (reference !== WITHHELD_REFERENCE && containsChildName(reference, child))) {
-    throw new Error('refusing to render a subject that contains the child’s name');
-  }
-}
+export { containsChildName, subjectLine } from './subject';
+import { subjectFor, type ChildName } from './subject';
 
 // ---------------------------------------------------------------------------------------------
 // Blocks: one model, two renderings
@@ -179,7 +85,7 @@ export function escapeHtml(value: string): string {
 }
 
 /** Bidi overrides could make a value read differently from what it is. */
-const clean = (s: string) => s.replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu, ' ');
+const clean = (s: string) => s.replace(/[\p{Cc}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu, ' ');
 
 function renderText(blocks: Block[]): string {
   const out: string[] = [];
@@ -359,8 +265,7 @@ const telHref = (phone: string) => `tel:${phone.replace(/[^+0-9]/g, '')}`;
 /** Renders one delivery's email: subject, text and HTML parts, headers and Message-ID. */
 export function renderMessage(input: MessageInput): RenderedMessage {
   const { kind, audience, episode } = input;
-  const subject = subjectLine(kind, episode.risk, episode.policeReference, episode.child);
-  assertNoChildNameInSubject(subject, episode.child);
+  const subject = subjectFor({ message: kind, risk: episode.risk }, episode.policeReference, episode.child);
 
   const blocks: Block[] = [{ type: 'title', text: TITLE[kind] }, ...greeting(input), ...bodyFor(input), FOOTER];
   const headers: Record<string, string> = {
@@ -585,6 +490,8 @@ const FOOTER: Block = {
 
 type StaffNoticeBase = {
   policeReference: string;
+  /** The child's name facts (from the episode fold), only to keep them out of the subject; undefined = unknown, reference withheld. */
+  child: ChildName | undefined;
   organisation: Pick<Organisation, 'type' | 'id' | 'name'>;
   contact: { name: string; role: ContactRole };
   /** Where the MASH team sees the episode, e.g. `${PUBLIC_BASE_URL}/dashboard/episodes/{episodeId}`. */
@@ -609,7 +516,7 @@ export type FailureNoticeInput = StaffNoticeBase & {
 
 /** `[Operation Endeavor] Not acknowledged: ref <ref>`: a direct alert passed its deadline unacknowledged. */
 export function renderEscalationNotice(input: EscalationNoticeInput): RenderedMessage {
-  const subject = `[Operation Endeavor] Not acknowledged: ref ${subjectReference(input.policeReference)}`;
+  const subject = subjectFor({ notice: 'escalation' }, input.policeReference, input.child);
   const who = `the ${ROLE_LABEL[input.contact.role]} (${input.contact.name}) at ${input.organisation.name}`;
   const when = [
     input.sentAt ? ` was sent at ${formatLondonDateTime(input.sentAt)}` : ' was sent',
@@ -631,7 +538,7 @@ export function renderEscalationNotice(input: EscalationNoticeInput): RenderedMe
 
 /** `[Operation Endeavor] Delivery failed: ref <ref>`: a direct delivery failed for good. */
 export function renderFailureNotice(input: FailureNoticeInput): RenderedMessage {
-  const subject = `[Operation Endeavor] Delivery failed: ref ${subjectReference(input.policeReference)}`;
+  const subject = subjectFor({ notice: 'failure' }, input.policeReference, input.child);
   const who = `the ${ROLE_LABEL[input.contact.role]} (${input.contact.name}) at ${input.organisation.name}`;
   const tries = input.attempts === undefined ? '' : ` after ${input.attempts} attempt${input.attempts === 1 ? '' : 's'}`;
   const lastError = clean(input.lastError).replace(/\s+/g, ' ').trim().slice(0, 500) || 'not recorded';
@@ -647,7 +554,39 @@ export function renderFailureNotice(input: FailureNoticeInput): RenderedMessage 
       type: 'list',
       items: [
         `Reach ${input.organisation.name} another way, for example by phone.`,
-        'Correct the contact in the directory if needed, then retry the delivery from the dashboard.',
+        'A retry from the dashboard goes to the contact as the directory has it then: if the address was wrong, correct it first; if this person has left, deactivate them and add whoever replaces them, and the retry will go to the new contact instead.',
+      ],
+    },
+  ]);
+}
+
+export type SupersededNoticeInput = StaffNoticeBase & {
+  /** The kind of the delivery that was not sent. */
+  kind: MessageKind;
+  /** Why, as the delivery's history says it (`superseded: the contact has been deactivated…`). */
+  reason: string;
+};
+
+/**
+ * `[Operation Endeavor] Recipient no longer active: ref <ref>`: a direct message was not sent
+ * because its contact or organisation is no longer active in the directory (SPEC §6).
+ */
+export function renderSupersededNotice(input: SupersededNoticeInput): RenderedMessage {
+  const subject = subjectFor({ notice: 'superseded' }, input.policeReference, input.child);
+  const who = `the ${ROLE_LABEL[input.contact.role]} (${input.contact.name}) at ${input.organisation.name}`;
+  const reason = clean(input.reason).replace(/^superseded:\s*/, '').replace(/\s+/g, ' ').trim().slice(0, 200) || 'the recipient is no longer active';
+  return renderStaffNotice(input, subject, 'Recipient no longer active', [
+    {
+      type: 'paragraph',
+      text: `A direct missing-child ${input.kind}, police reference ${input.policeReference}, was not sent to ${who}: ${reason}.`,
+    },
+    ...noticeFacts(input),
+    { type: 'heading', text: 'What happens now' },
+    {
+      type: 'list',
+      items: [
+        `While the child is missing, anyone now listed as an active contact of ${input.organisation.name} who has not had the alert is sent it.`,
+        `If nobody at ${input.organisation.name} is listed any more, reach them another way and add a contact in the directory.`,
       ],
     },
   ]);
@@ -665,7 +604,7 @@ export type AckAnswerNoticeInput = StaffNoticeBase & {
  * the notice still names only the organisation, the role and what was said.
  */
 export function renderAckAnswerNotice(input: AckAnswerNoticeInput): RenderedMessage {
-  const subject = `[Operation Endeavor] Information from ${clean(input.organisation.name).replace(/\s+/g, ' ').slice(0, 80)}: ref ${subjectReference(input.policeReference)}`;
+  const subject = subjectFor({ notice: 'ack-answer', from: input.organisation.name }, input.policeReference, input.child);
   const rows: Array<[string, string]> = [];
   if (input.inSchoolToday) rows.push(['In school today', 'Yes: the child is in school today']);
   if (input.note) rows.push(['Note for police', clean(input.note).slice(0, 500)]);

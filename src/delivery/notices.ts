@@ -6,7 +6,8 @@ import type { DeliveryStore } from './delivery.store';
 import type { MailTransport } from './mail.transport';
 import { foldEpisode } from '../episodes/episode';
 import type { EventStore } from '../intake/event.store';
-import { renderAckAnswerNotice, renderEscalationNotice, renderFailureNotice } from './messages';
+import { answerRecipient } from '../ack/answer-recipient';
+import { renderAckAnswerNotice, renderEscalationNotice, renderFailureNotice, renderSupersededNotice } from './messages';
 
 const log = moduleLogger('notices');
 
@@ -19,6 +20,8 @@ export type NoticeDeps = {
   messageDomain: string;
   publicBaseUrl: string;
   mashEmail: string | undefined;
+  /** POLICE_CONTACT_DOMAINS: where recipients' answers may go (SPEC §7). */
+  policeContactDomains: readonly string[];
   /** Seconds of school time given to acknowledge, for the escalation notice's deadline line. */
   deadlineFor?: (sentAt: string, risk: string) => string | undefined;
   now: () => Date;
@@ -30,8 +33,9 @@ export class NoticeNotReadyError extends Error {
 }
 
 /**
- * Sends one staff notice (SPEC §5): a direct delivery that failed for good goes to
- * MASH_EMAIL; an unacknowledged one goes to the organisation's deputies and MASH_EMAIL.
+ * Sends one staff notice (SPEC §5): a direct delivery that failed for good, bounced, or was
+ * superseded because its contact or organisation is no longer active (§6), goes to MASH_EMAIL;
+ * an unacknowledged one goes to the organisation's deputies and MASH_EMAIL.
  * Notices name the organisation and role and link to the dashboard: never the child.
  */
 export async function sendNotice(deps: NoticeDeps, job: NotifyJob, noticeId: string): Promise<number> {
@@ -42,10 +46,23 @@ export async function sendNotice(deps: NoticeDeps, job: NotifyJob, noticeId: str
     if (['pending', 'sending', 'retrying'].includes(delivery.status)) throw new NoticeNotReadyError(delivery.deliveryId);
     return 0;
   }
+  // A bounce notice is queued just after the record says bounced; a retry since then makes it moot.
+  if (job.notice === 'bounce' && delivery.status !== 'bounced') {
+    if (delivery.status === 'sent') throw new NoticeNotReadyError(delivery.deliveryId);
+    return 0;
+  }
+  if (job.notice === 'superseded' && delivery.status !== 'superseded') {
+    if (['pending', 'sending', 'retrying'].includes(delivery.status)) throw new NoticeNotReadyError(delivery.deliveryId);
+    return 0;
+  }
   if (job.notice === 'escalation' && delivery.acknowledgedAt) return 0;
   const episode = await deps.episodes.get(delivery.episodeId);
+  // The child's name facts keep the reference out of the subject when it holds the name.
+  const events = await deps.events.eventsOfEpisode(delivery.episodeId);
+  const facts = events.length > 0 ? foldEpisode(events).facts : undefined;
   const base = {
-    policeReference: episode?.policeReference ?? 'unknown',
+    policeReference: episode?.policeReference ?? facts?.policeReference ?? 'unknown',
+    child: facts?.child,
     organisation: delivery.organisation,
     contact: { name: delivery.contact.name, role: delivery.contact.role },
     dashboardUrl: `${deps.publicBaseUrl}/dashboard/episodes/${delivery.episodeId}`,
@@ -56,14 +73,19 @@ export async function sendNotice(deps: NoticeDeps, job: NotifyJob, noticeId: str
 
   let recipients: string[];
   let message;
-  if (job.notice === 'failure') {
+  if (job.notice === 'failure' || job.notice === 'bounce') {
     recipients = deps.mashEmail ? [deps.mashEmail] : [];
-    message = renderFailureNotice({ ...base, kind: delivery.kind, lastError: delivery.lastError ?? 'unknown error', attempts: delivery.attempts });
+    // SPEC §5: one failure notice for a delivery that failed for good or bounced; a bounce's attempts say nothing.
+    const attempts = job.notice === 'failure' ? { attempts: delivery.attempts } : {};
+    message = renderFailureNotice({ ...base, kind: delivery.kind, lastError: delivery.lastError ?? 'unknown error', ...attempts });
+  } else if (job.notice === 'superseded') {
+    recipients = deps.mashEmail ? [deps.mashEmail] : [];
+    const reason = [...delivery.history].reverse().find((h) => h.status === 'superseded')?.detail ?? 'the recipient is no longer active';
+    message = renderSupersededNotice({ ...base, kind: delivery.kind, reason });
   } else if (job.notice === 'ack-answer') {
-    // The police contact of the episode; MASH when the feed gave no email, so an answer is never lost.
-    const facts = foldEpisode(await deps.events.eventsOfEpisode(delivery.episodeId)).facts;
-    const police = facts.contact?.email ?? deps.mashEmail;
-    recipients = police ? [police] : [];
+    // The police contact at a police domain; else MASH, so an answer is never lost nor sent anywhere a feed names.
+    const to = answerRecipient(facts?.contact?.email, deps.policeContactDomains, deps.mashEmail);
+    recipients = to ? [to] : [];
     message = renderAckAnswerNotice({
       ...base,
       inSchoolToday: delivery.acknowledgement.inSchoolToday,

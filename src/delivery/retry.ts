@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { AuditLog } from '../dashboard/audit.store';
 import type { DeliverJob } from '../platform/queues';
-import type { DeliveryStatus } from './delivery-status';
+import { RETRYABLE_STATUSES, type DeliveryStatus } from './delivery-status';
 import type { DeliveryStore, DeliveryWithHistory } from './delivery.store';
 import { enqueueDelivery } from './delivery.queue';
 
@@ -21,12 +21,12 @@ export type RetryOutcome =
 export const DELIVERY_ID = /^dl_[0-9a-f]{24}$/;
 
 /**
- * SPEC §6: sends a failed delivery again, for the API and the dashboard alike: failed → pending,
- * the old job cleared, the send queued under the same job id, and `delivery.retry` audited.
+ * SPEC §6: sends a failed or bounced delivery again, for the API and the dashboard alike: failed
+ * or bounced → pending, the old job cleared, the send queued under the same job id, and `delivery.retry` audited.
  */
 export async function retryDelivery(deps: RetryDeps, deliveryId: string, by: { role: string; email: string }): Promise<RetryOutcome> {
   if (!DELIVERY_ID.test(deliveryId)) return { ok: false, reason: 'not-found' };
-  const moved = await deps.deliveries.transition(deliveryId, 'pending', deps.now(), { detail: `retry requested by ${by.role}`, from: ['failed'] });
+  const moved = await deps.deliveries.transition(deliveryId, 'pending', deps.now(), { detail: `retry requested by ${by.role}`, from: RETRYABLE_STATUSES });
   if (!moved.ok) return moved.current === undefined ? { ok: false, reason: 'not-found' } : { ok: false, reason: 'not-failed', current: moved.current };
   // The failed job still holds the delivery's job id: clear it so the retry can take it. The
   // record turns failed a moment before BullMQ files the job, so wait out that moment.

@@ -10,6 +10,7 @@ import {
   type ContactRole,
   type OrganisationType,
 } from './organisation';
+import { hasUnsafeText } from '../platform/text';
 import { ImportFormatError, parseCsvRecords } from './csv-records';
 
 /**
@@ -55,8 +56,6 @@ export type OrganisationUpsert = {
   contacts: Contact[];
 };
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const AREA_ALERTS: Record<string, boolean> = { '': true, true: true, yes: true, '1': true, false: false, no: false, '0': false };
 
 /** Maps each expected column to its position; the header may list them in any order. */
@@ -88,14 +87,14 @@ function readRow(line: number, get: (c: Column) => string): ContactRow | Rejecte
   if (type === 'gp' && !ODS_PATTERN.test(id)) reasons.push('id must be an ODS code (a letter and 5 digits) for a gp');
 
   const name = get('name');
-  if (name.length < 1 || name.length > 200 || CONTROL.test(name)) reasons.push('name must be 1-200 characters on one line');
+  if (name.length < 1 || name.length > 200 || hasUnsafeText(name)) reasons.push('name must be 1-200 characters on one line');
 
   const localityGiven = get('locality');
   const locality = localityGiven === '' ? undefined : localityByName(localityGiven);
   if (localityGiven !== '' && locality === undefined) reasons.push('locality is not a known locality');
 
   const contactName = get('contact_name');
-  if (!contactSchema.shape.name.safeParse(contactName).success || CONTROL.test(contactName)) {
+  if (!contactSchema.shape.name.safeParse(contactName).success) {
     reasons.push('contact_name must be 1-100 characters on one line');
   }
   const contactEmail = get('contact_email');

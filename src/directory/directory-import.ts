@@ -2,6 +2,7 @@ import { LOCALITIES, localityOfPostcode } from '../../config/localities';
 import { moduleLogger } from '../platform/logger';
 import { withRedis } from '../platform/redis';
 import { groupContactRows, parseContactsCsv, type OrganisationUpsert, type RejectedLine } from './contacts-csv';
+import { organisationChange, type ContactRef, type OrganisationChange } from './directory-changes';
 import { normalisePostcode, sameContent } from './directory.service';
 import type { DirectoryStore } from './directory.store';
 import { ImportFormatError } from './csv-records';
@@ -20,6 +21,19 @@ import { organisationKey, type Contact, type Organisation, type OrganisationType
 const log = moduleLogger('directory-import');
 
 export type ContactsImportResult = { created: number; updated: number; rejected: RejectedLine[] };
+/** `replace` also lists the contacts it deactivated: by organisation, contact id and role. */
+export type ContactsReplaceResult = ContactsImportResult & { deactivated: ({ type: OrganisationType; id: string } & ContactRef)[] };
+
+/**
+ * `upsert` (the default) adds or replaces the contacts a file lists and keeps the others;
+ * `replace` makes the file the whole truth for each organisation it names: their contacts not
+ * in it are deactivated (kept, for history). Organisations the file does not name are untouched.
+ */
+export const CONTACTS_IMPORT_MODES = ['upsert', 'replace'] as const;
+export type ContactsImportMode = (typeof CONTACTS_IMPORT_MODES)[number];
+
+/** What an import changed, organisation by organisation, for the audit log. */
+export type ImportOptions = { onChanges?: (changes: OrganisationChange[]) => void };
 export type ReferenceImportResult = { created: number; updated: number; deactivated: number; rejected: RejectedLine[] };
 
 type Input = AsyncIterable<Buffer> | NodeJS.ReadableStream;
@@ -50,6 +64,13 @@ export function applyContactsUpsert(previous: Organisation | undefined, upsert: 
   contacts.push(...upsert.contacts.filter((c) => !known.has(c.contactId)));
   const locality = upsert.locality ?? previous.locality ?? (previous.postcode ? localityOfPostcode(previous.postcode) : undefined);
   return { ...previous, name: upsert.name, locality, receivesAreaAlerts: upsert.receivesAreaAlerts, contacts, updatedAt: now.toISOString() };
+}
+
+/** `replace`: as upsert, then every active contact the file does not list is deactivated. */
+export function applyContactsReplace(previous: Organisation | undefined, upsert: OrganisationUpsert, now: Date): Organisation {
+  const next = applyContactsUpsert(previous, upsert, now);
+  const listed = new Set(upsert.contacts.map((c) => c.contactId));
+  return { ...next, contacts: next.contacts.map((c) => (listed.has(c.contactId) || !c.active ? c : { ...c, active: false })) };
 }
 
 /** One usable row of a reference extract (GIAS or epraccur), whatever its source format. */
@@ -105,8 +126,9 @@ async function applyAll<T extends { type: OrganisationType; id: string }>(
   store: DirectoryStore,
   items: readonly T[],
   apply: (previous: Organisation | undefined, item: T) => Organisation,
-): Promise<Record<Change, number>> {
+): Promise<{ counts: Record<Change, number>; changes: OrganisationChange[] }> {
   const counts: Record<Change, number> = { created: 0, updated: 0, deactivated: 0, unchanged: 0 };
+  const changes: OrganisationChange[] = [];
   const existing = await withRedis(() => store.getMany(items), 10_000);
   for (const item of items) {
     const key = organisationKey(item.type, item.id);
@@ -115,25 +137,42 @@ async function applyAll<T extends { type: OrganisationType; id: string }>(
     const change = classify(previous, next);
     counts[change] += 1;
     if (change === 'unchanged') continue;
+    changes.push(organisationChange(previous, next));
     await withRedis(() => store.put(next));
     existing.set(key, next);
     log.info({ type: next.type, id: next.id, change }, 'organisation written');
   }
-  return counts;
+  return { counts, changes };
 }
 
 /**
  * The contacts CSV (SPEC §4). Bad rows come back in `rejected` with their line; the valid
- * rows are applied. Throws ImportFormatError for a file that is not a contacts CSV at all.
+ * rows are applied, as `mode` says. Throws ImportFormatError for a file that is not a contacts
+ * CSV at all.
  */
-export async function importContacts(store: DirectoryStore, text: string, now: Date): Promise<ContactsImportResult> {
+export async function importContacts(
+  store: DirectoryStore,
+  text: string,
+  now: Date,
+  options: ImportOptions & { mode?: ContactsImportMode } = {},
+): Promise<ContactsImportResult | ContactsReplaceResult> {
+  const mode = options.mode ?? 'upsert';
   const { rows, rejected } = parseContactsCsv(text);
+  // A rejected row may be a current contact with a typo: replacing without it would deactivate them.
+  if (mode === 'replace' && rejected.length > 0) {
+    const first = rejected[0]!;
+    const count = rejected.length === 1 ? '1 row is' : `${rejected.length} rows are, the first`;
+    throw new ImportFormatError(`with mode=replace every row must be valid; ${count} not (${first.reason}); nothing was changed`, first.line);
+  }
   const upserts = [...groupContactRows(rows).values()];
-  const counts = await applyAll(store, upserts, (previous, upsert) => applyContactsUpsert(previous, upsert, now));
-  // A contacts import never deactivates, so every change to an existing organisation is an update.
+  const apply = mode === 'replace' ? applyContactsReplace : applyContactsUpsert;
+  const { counts, changes } = await applyAll(store, upserts, (previous, upsert) => apply(previous, upsert, now));
+  options.onChanges?.(changes);
+  // A contacts import never deactivates an organisation, so every change to an existing one is an update.
   const result = { created: counts.created, updated: counts.updated + counts.deactivated, rejected };
-  log.info({ source: 'contacts', created: result.created, updated: result.updated, rejected: rejected.length }, 'directory import done');
-  return result;
+  const deactivated = changes.flatMap((c) => (c.contacts.deactivated ?? []).map((contact) => ({ type: c.type, id: c.id, ...contact })));
+  log.info({ source: 'contacts', mode, created: result.created, updated: result.updated, rejected: rejected.length, contactsDeactivated: deactivated.length }, 'directory import done');
+  return mode === 'replace' ? { ...result, deactivated } : result;
 }
 
 async function importReference(
@@ -141,6 +180,7 @@ async function importReference(
   source: 'gias' | 'epraccur',
   rows: AsyncIterable<({ kind: 'row' } & ReferenceRecord) | { kind: 'rejected'; line: number; reason: string }>,
   now: Date,
+  options: ImportOptions,
 ): Promise<ReferenceImportResult> {
   // Keyed so that a code listed twice is applied once, as its last row says.
   const records = new Map<string, ReferenceRecord>();
@@ -149,20 +189,21 @@ async function importReference(
     if (row.kind === 'rejected') rejected.push({ line: row.line, reason: row.reason });
     else records.set(organisationKey(row.type, row.id), { type: row.type, id: row.id, name: row.name, postcode: row.postcode, active: row.active });
   }
-  const counts = await applyAll(store, [...records.values()], (previous, record) => applyReferenceRecord(previous, record, now));
+  const { counts, changes } = await applyAll(store, [...records.values()], (previous, record) => applyReferenceRecord(previous, record, now));
+  options.onChanges?.(changes);
   const result = { created: counts.created, updated: counts.updated, deactivated: counts.deactivated, rejected };
   log.info({ source, ...result, rejected: rejected.length, unchanged: counts.unchanged }, 'directory import done');
   return result;
 }
 
 /** A GIAS establishments extract (cp1252), the schools of one local authority (`la`, e.g. "929"). */
-export async function importGias(store: DirectoryStore, input: Input, { la }: { la: string }, now: Date): Promise<ReferenceImportResult> {
+export async function importGias(store: DirectoryStore, input: Input, { la }: { la: string }, now: Date, options: ImportOptions = {}): Promise<ReferenceImportResult> {
   async function* rows() {
     for await (const row of readGiasEstablishments(input, { la })) {
       yield row.kind === 'row' ? { kind: 'row' as const, type: 'school' as const, id: row.urn, name: row.name, postcode: row.postcode, active: row.active } : row;
     }
   }
-  return importReference(store, 'gias', rows(), now);
+  return importReference(store, 'gias', rows(), now, options);
 }
 
 /** Every postcode district of the configured localities: the default area of an epraccur import. */
@@ -178,6 +219,7 @@ export async function importEpraccur(
   input: Input,
   { commissioner }: { commissioner?: string },
   now: Date,
+  options: ImportOptions = {},
 ): Promise<ReferenceImportResult> {
   const filter = commissioner ? { commissioner } : { postcodePrefixes: [...LOCALITY_DISTRICTS] };
   let bytes = 0;
@@ -197,5 +239,5 @@ export async function importEpraccur(
     }
     if (bytes === 0) throw new ImportFormatError('the file is empty');
   }
-  return importReference(store, 'epraccur', rows(), now);
+  return importReference(store, 'epraccur', rows(), now, options);
 }

@@ -3,7 +3,9 @@ import { localityByName, localityOfPostcode, postcodeDistrict } from '../../conf
 import { moduleLogger } from '../platform/logger';
 import type { FieldError } from '../platform/problem';
 import { withRedis } from '../platform/redis';
+import { singleLineText } from '../platform/text';
 import { contactIdFor } from './contacts-csv';
+import { organisationChange, type OrganisationChange } from './directory-changes';
 import type { DirectoryStore } from './directory.store';
 import {
   ODS_PATTERN,
@@ -24,15 +26,7 @@ import { sampleDirectory } from './sample-directory';
 
 const log = moduleLogger('directory');
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-const oneLine = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .refine((v) => !CONTROL.test(v), 'must be on one line, without control characters');
+const oneLine = (max: number) => singleLineText(max);
 
 /** The body of `PUT /api/v1/organisations/{type}/{id}` (SPEC §4). */
 export const organisationBodySchema = z
@@ -54,9 +48,6 @@ export const organisationBodySchema = z
     }
     const seen = new Set<string>();
     body.contacts.forEach((contact, i) => {
-      if (CONTROL.test(contact.name)) {
-        ctx.addIssue({ code: 'custom', path: ['contacts', i, 'name'], message: 'must be on one line, without control characters' });
-      }
       const contactId = contact.contactId ?? contactIdFor(contact.email);
       if (seen.has(contactId)) {
         const field = contact.contactId === undefined ? 'email' : 'contactId';
@@ -150,26 +141,30 @@ export function organisationBody(o: Organisation) {
   };
 }
 
-/** Creates or replaces one organisation (PUT). */
+/** Creates or replaces one organisation (PUT); `change` says what that did, for the audit log. */
 export async function putOrganisation(store: DirectoryStore, ref: OrganisationRef, body: OrganisationBody, now: Date) {
   const organisation = organisationFromBody(ref, body, now);
-  const { existed } = await withRedis(() => store.put(organisation));
+  const { existed, previous } = await withRedis(() => store.put(organisation));
   log.info({ type: ref.type, id: ref.id, change: existed ? 'replaced' : 'created', contacts: organisation.contacts.length }, 'organisation written');
-  return { organisation, created: !existed };
+  return { organisation, created: !existed, change: organisationChange(previous, organisation) };
 }
 
 /**
  * DELETE: the organisation stays, inactive, with its contacts, so past deliveries still name
  * it and it can be re-activated by a PUT. Undefined when unknown.
  */
-export async function deactivateOrganisation(store: DirectoryStore, ref: OrganisationRef, now: Date): Promise<Organisation | undefined> {
+export async function deactivateOrganisation(
+  store: DirectoryStore,
+  ref: OrganisationRef,
+  now: Date,
+): Promise<{ organisation: Organisation; change: OrganisationChange } | undefined> {
   const previous = await withRedis(() => store.get(ref.type, ref.id));
   if (!previous) return undefined;
-  if (!previous.active && previous.deactivatedBy === 'admin') return previous;
+  if (!previous.active && previous.deactivatedBy === 'admin') return { organisation: previous, change: organisationChange(previous, previous) };
   const organisation: Organisation = { ...previous, active: false, deactivatedBy: 'admin', updatedAt: now.toISOString() };
   await withRedis(() => store.put(organisation));
   log.info({ type: ref.type, id: ref.id, change: 'deactivated' }, 'organisation written');
-  return organisation;
+  return { organisation, change: organisationChange(previous, organisation) };
 }
 
 /**
@@ -183,4 +178,16 @@ export async function loadSampleIfEmpty(store: DirectoryStore, now: Date, { prod
   for (const organisation of sample) await withRedis(() => store.put(organisation));
   log.info({ organisations: sample.length }, 'sample directory loaded');
   return { loaded: sample.length };
+}
+
+/**
+ * Strict mode: an empty directory makes every event unroutable, so say so at start-up, once,
+ * with the command that loads it (nothing else: no data in the line).
+ */
+export async function warnIfDirectoryEmpty(store: DirectoryStore): Promise<boolean> {
+  if ((await withRedis(() => store.count())) > 0) return false;
+  log.warn(
+    'the directory is empty, so every event is unroutable: load it with npm run directory -- import-gias FILE --la CODE, import-epraccur FILE and import-contacts FILE',
+  );
+  return true;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { singleLineText } from '../platform/text';
 
 /** SPEC §4: a school (id = 6-digit URN) or a GP practice (id = ODS code). */
 export const ORGANISATION_TYPES = ['school', 'gp'] as const;
@@ -13,7 +14,7 @@ export const ODS_PATTERN = /^[A-Z]\d{5}$/;
 export const contactSchema = z.strictObject({
   /** Stable within the organisation; derived from the email when not given. */
   contactId: z.string().regex(/^[a-z0-9-]{1,64}$/).optional(),
-  name: z.string().trim().min(1).max(100),
+  name: singleLineText(100),
   email: z.email().max(254),
   role: z.enum(CONTACT_ROLES),
   active: z.boolean().default(true),

@@ -6,7 +6,8 @@ import { HttpProblem, notFound, validationProblem, type FieldError } from '../pl
 import { withRedis } from '../platform/redis';
 import { fieldErrors } from '../platform/validation';
 import { ImportFormatError } from './csv-records';
-import { importContacts, importEpraccur, importGias } from './directory-import';
+import { auditDetail, type OrganisationChange } from './directory-changes';
+import { CONTACTS_IMPORT_MODES, importContacts, importEpraccur, importGias, type ContactsImportMode } from './directory-import';
 import {
   deactivateOrganisation,
   organisationBody,
@@ -15,7 +16,7 @@ import {
   putOrganisation,
   type OrganisationRef,
 } from './directory.service';
-import type { AuditLog } from '../dashboard/audit.store';
+import { auditBeforeAnswer, type AuditLog } from '../dashboard/audit.store';
 import type { DirectoryStore } from './directory.store';
 import { ORGANISATION_TYPES, type OrganisationType } from './organisation';
 
@@ -102,18 +103,10 @@ export function organisationsRouter(deps: OrganisationsRouterDeps): Router {
   const json = express.json({ limit: '256kb', strict: false, type: () => true });
   const csvText = express.text({ limit: CONTACTS_LIMIT.bytes, type: () => true, defaultCharset: 'utf-8' });
 
-  // Every change to the directory is written to the audit log (SPEC §8): who, what, which organisation.
-  router.use('/api/v1/organisations', (req, res, next) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.on('finish', () => {
-        if (res.statusCode >= 400 || !req.user) return;
-        void deps.audit
-          .append({ at: deps.now().toISOString(), actor: `${req.user.role}:${req.user.email}`, action: `directory.${req.method.toLowerCase()}`, subject: req.originalUrl.split('?')[0]! })
-          .catch(() => undefined);
-      });
-    }
-    next();
-  });
+  // Every change to the directory is written to the audit log before the answer (SPEC §8): who,
+  // which organisation, and what changed (field names; contacts by id and role).
+  const audited = (req: Request, action: string, subject: string, detail: string) =>
+    auditBeforeAnswer(deps.audit, { at: deps.now().toISOString(), actor: `${req.user!.role}:${req.user!.email}`, action, subject, detail });
 
   router.get('/api/v1/organisations', ...auth('admin', 'mash'), async (req, res) => {
     const errors: FieldError[] = [];
@@ -132,10 +125,21 @@ export function organisationsRouter(deps: OrganisationsRouterDeps): Router {
 
   // The imports come before /:type/:id only for readability: their methods differ anyway.
   router.post('/api/v1/organisations/import', ...auth('admin'), async (req, res) => {
+    const errors: FieldError[] = [];
+    const mode = queryValue(req, 'mode', errors) ?? 'upsert';
+    if (errors.length === 0 && !(CONTACTS_IMPORT_MODES as readonly string[]).includes(mode)) {
+      errors.push({ path: 'mode', message: `must be one of ${CONTACTS_IMPORT_MODES.join(', ')}` });
+    }
+    if (errors.length > 0) throw validationProblem(errors, 'The query is not valid.');
     if (!req.is('text/csv')) throw unsupported('Send the contacts file as text/csv.');
     await readBody(csvText, req, res, CONTACTS_LIMIT.text);
     const text = typeof req.body === 'string' ? req.body : '';
-    res.json(await withFormatErrors(() => importContacts(deps.directory, text, deps.now())));
+    let changes: OrganisationChange[] = [];
+    const result = await withFormatErrors(() =>
+      importContacts(deps.directory, text, deps.now(), { mode: mode as ContactsImportMode, onChanges: (c) => (changes = c) }),
+    );
+    await audited(req, 'directory.import', 'contacts', auditDetail(changes, { mode, created: result.created, updated: result.updated, rejected: result.rejected.length }));
+    res.json(result);
   });
 
   router.post('/api/v1/organisations/import/gias', ...auth('admin'), async (req, res) => {
@@ -145,7 +149,11 @@ export function organisationsRouter(deps: OrganisationsRouterDeps): Router {
     else if (la !== undefined && !/^\d{3}$/.test(la)) errors.push({ path: 'la', message: 'must be a 3-digit local authority code, e.g. 929' });
     if (errors.length > 0) throw validationProblem(errors, 'The query is not valid.');
     requireReferenceFile(req);
-    const result = await withFormatErrors(() => importGias(deps.directory, limitedBody(req, REFERENCE_LIMIT.bytes), { la: la! }, deps.now()));
+    let changes: OrganisationChange[] = [];
+    const result = await withFormatErrors(() =>
+      importGias(deps.directory, limitedBody(req, REFERENCE_LIMIT.bytes), { la: la! }, deps.now(), { onChanges: (c) => (changes = c) }),
+    );
+    await audited(req, 'directory.import', 'gias', auditDetail(changes, { created: result.created, updated: result.updated, deactivated: result.deactivated, rejected: result.rejected.length }));
     res.json(result);
   });
 
@@ -157,7 +165,11 @@ export function organisationsRouter(deps: OrganisationsRouterDeps): Router {
     }
     if (errors.length > 0) throw validationProblem(errors, 'The query is not valid.');
     requireReferenceFile(req);
-    const result = await withFormatErrors(() => importEpraccur(deps.directory, limitedBody(req, REFERENCE_LIMIT.bytes), { commissioner }, deps.now()));
+    let changes: OrganisationChange[] = [];
+    const result = await withFormatErrors(() =>
+      importEpraccur(deps.directory, limitedBody(req, REFERENCE_LIMIT.bytes), { commissioner }, deps.now(), { onChanges: (c) => (changes = c) }),
+    );
+    await audited(req, 'directory.import', 'epraccur', auditDetail(changes, { created: result.created, updated: result.updated, deactivated: result.deactivated, rejected: result.rejected.length }));
     res.json(result);
   });
 
@@ -174,16 +186,18 @@ export function organisationsRouter(deps: OrganisationsRouterDeps): Router {
     await readBody(json, req, res, '256 KiB');
     const parsed = organisationBodySchema.safeParse(req.body);
     if (!parsed.success) throw validationProblem(fieldErrors(parsed.error));
-    const { organisation, created } = await putOrganisation(deps.directory, ref, parsed.data, deps.now());
+    const { organisation, created, change } = await putOrganisation(deps.directory, ref, parsed.data, deps.now());
+    await audited(req, 'directory.put', `${ref.type}:${ref.id}`, auditDetail([change]));
     if (created) res.status(201).set('Location', `/api/v1/organisations/${ref.type}/${ref.id}`);
     res.json(organisationBody(organisation));
   });
 
   router.delete('/api/v1/organisations/:type/:id', ...auth('admin'), async (req, res) => {
     const ref = refOf(req);
-    const organisation = await deactivateOrganisation(deps.directory, ref, deps.now());
-    if (!organisation) throw notFound('No organisation with this type and id.');
-    res.json(organisationBody(organisation));
+    const deactivated = await deactivateOrganisation(deps.directory, ref, deps.now());
+    if (!deactivated) throw notFound('No organisation with this type and id.');
+    await audited(req, 'directory.delete', `${ref.type}:${ref.id}`, auditDetail([deactivated.change]));
+    res.json(organisationBody(deactivated.organisation));
   });
 
   return router;

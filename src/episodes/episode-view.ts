@@ -58,7 +58,8 @@ export function episodeSummary(episode: EpisodeRecord, deliveries: DeliveryWithH
     counts: {
       deliveries: deliveries.length,
       reached: count((d) => d.status === 'sent'),
-      failed: count((d) => d.status === 'failed'),
+      // A bounced message did not reach its recipient either: it is a failure to act on.
+      failed: count((d) => d.status === 'failed' || d.status === 'bounced'),
       pending: count((d) => ['pending', 'sending', 'retrying'].includes(d.status)),
       acknowledged: count((d) => d.acknowledgedAt !== null),
       escalated: count((d) => d.escalatedAt !== null),

@@ -1,6 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import type { AuditLog } from '../dashboard/audit.store';
+import { auditBeforeAnswer, type AuditLog } from '../dashboard/audit.store';
 import { actorOf } from '../dashboard/viewer';
 import type { DeliveryStore } from '../delivery/delivery.store';
 import type { EventStore } from '../intake/event.store';
@@ -18,7 +18,7 @@ export type EpisodesRouterDeps = {
   now: () => Date;
 };
 
-const listQuery = z.strictObject({ state: z.enum(['open', 'found', 'cancelled']).optional() });
+export const listQuery = z.strictObject({ state: z.enum(['open', 'found', 'cancelled']).optional() });
 
 /** SPEC §6: episodes and their deliveries, for dashboard users and (their own) for feeds. */
 export function episodesRouter(deps: EpisodesRouterDeps): Router {
@@ -49,7 +49,7 @@ export function episodesRouter(deps: EpisodesRouterDeps): Router {
     const episode = /^ep_[0-9a-f]{24}$/.test(episodeId) ? await withRedis(() => deps.episodes.get(episodeId)) : undefined;
     if (!episode || (viewer.kind === 'feed' && episode.feedId !== viewer.feedId)) throw notFound('No such episode.');
     const [events, deliveries] = await withRedis(() => Promise.all([deps.events.eventsOfEpisode(episodeId), deps.deliveries.ofEpisode(episodeId)]));
-    await withRedis(() => deps.audit.append({ at: deps.now().toISOString(), actor: actorOf(viewer), action: 'episode.view', subject: episodeId }));
+    await auditBeforeAnswer(deps.audit, { at: deps.now().toISOString(), actor: actorOf(viewer), action: 'episode.view', subject: episodeId });
     res.json(episodeJson(episode, events, deliveries));
   });
 

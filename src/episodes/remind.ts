@@ -61,9 +61,8 @@ export async function sendDueReminders(deps: RemindDeps): Promise<number> {
       for (const recipient of await deps.episodes.recipients(episode.episodeId)) {
         const root = roots.get(recipient.threadRoot);
         if (recipient.audience !== 'direct' || root?.status !== 'sent') continue;
-        const organisation = await deps.directory.get(recipient.orgType, recipient.orgId);
-        const contact = organisation?.contacts.find((c) => c.contactId === recipient.contactId);
-        if (!organisation?.active || !contact?.active) continue;
+        // Whether this contact is still there is decided when it is sent (SPEC §6): a leaver's
+        // reminder is superseded there, the MASH team told and the organisation's new contacts alerted.
         const delivery: NewDelivery = {
           deliveryId: deliveryIdOf(uid, recipient),
           eventUid: uid,
@@ -72,8 +71,8 @@ export async function sendDueReminders(deps: RemindDeps): Promise<number> {
           feedId: episode.feedId,
           kind: 'reminder',
           audience: 'direct',
-          organisation: { type: organisation.type, id: organisation.id, name: organisation.name },
-          contact: { contactId: contact.contactId, name: contact.name, email: contact.email, role: contact.role },
+          organisation: root.organisation,
+          contact: root.contact,
           status: 'pending',
           threadOf: recipient.threadRoot,
           asOf: null,

@@ -1,21 +1,13 @@
 import { z } from 'zod';
+import { singleLineText } from '../platform/text';
 
 /**
  * The intake contract of SPEC §3: one strict zod schema per event type, joined on `type`.
  * The same schemas generate the OpenAPI document, so the two never drift.
  */
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
-/** Trimmed text of bounded length with no control characters. */
-const text = (max: number, min = 1) =>
-  z
-    .string()
-    .trim()
-    .min(min, min === 1 ? 'must not be empty' : `must be at least ${min} characters`)
-    .max(max, `must be at most ${max} characters`)
-    .refine((s) => !CONTROL.test(s), 'must not contain control characters');
+/** Trimmed text of bounded length under the shared text rule (no control or bidi characters). */
+const text = singleLineText;
 
 const dateTime = () =>
   z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a zone (Z or ±hh:mm)' });

@@ -19,7 +19,7 @@ export type EventsRouterDeps = AcceptDeps & {
   now: () => Date;
 };
 
-const FINAL = new Set(['sent', 'failed', 'superseded']);
+const FINAL = new Set(['sent', 'failed', 'superseded', 'bounced']);
 
 /** SPEC §3 event state: routed events whose deliveries are all final are done. */
 export function eventState(state: 'accepted' | 'routed', counts: Record<string, number>): EventStatus['state'] {

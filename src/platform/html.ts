@@ -1,8 +1,13 @@
-import type { RequestHandler, Response } from 'express';
+import { withoutUnsafeText } from './text';
+import type { Response } from 'express';
 
-/** Escapes text for HTML element content and quoted attribute values. */
+/**
+ * Escapes text for HTML element content and quoted attribute values, and drops control and
+ * bidirectional control characters, so that text stored before the rule that now refuses them
+ * cannot re-order what a page shows.
+ */
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return withoutUnsafeText(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 /** A tagged template that escapes every interpolated value unless it is already `Html`. */
@@ -24,21 +29,6 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
   });
   return new Html(out);
 }
-
-/**
- * Headers for every HTML page: a strict CSP (no inline script or style), no referrer (ack
- * links carry tokens), no caching of pages that may hold personal data, no framing.
- */
-export const pageHeaders: RequestHandler = (_req, res, next) => {
-  res.set({
-    'Content-Security-Policy':
-      "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    'Referrer-Policy': 'no-referrer',
-    'X-Content-Type-Options': 'nosniff',
-    'Cache-Control': 'no-store',
-  });
-  next();
-};
 
 /** The one page layout: a skip link, a header, main content (WCAG 2.1 AA basics). */
 export function layout(title: string, body: Html, options: { nav?: Html } = {}): string {

@@ -65,7 +65,9 @@ export const problemMiddleware: ErrorRequestHandler = (err, req, res, _next) => 
   let problem: HttpProblem;
   if (err instanceof HttpProblem) problem = err;
   else if (err instanceof RedisUnavailableError) {
-    log.warn({ path: req.route?.path, method: req.method }, 'redis unavailable');
+    // Full (OOM) or away, the caller's answer is the same: retry later with the same eventId.
+    res.locals.redisUnavailable = err.reason;
+    log.warn({ path: req.route?.path, method: req.method, reason: err.reason, requestId: req.requestId }, 'redis unavailable');
     problem = new HttpProblem(503, 'unavailable', 'Service Unavailable', 'Storage is unreachable; retry with the same eventId.', {
       retryAfterSeconds: 5,
     });

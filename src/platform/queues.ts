@@ -14,13 +14,18 @@ export const QUEUE_NAMES = {
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
 /** Job payloads carry ids, never personal data. */
-export type FanoutJob = { eventUid: string };
+/**
+ * Fans one event out; or (`refill`) brings an organisation's current contacts into an open
+ * episode after a contact there left (SPEC §6, the right person at send time).
+ */
+export type FanoutJob = { eventUid: string } | { refill: { episodeId: string; orgType: 'school' | 'gp'; orgId: string } };
 export type DeliverJob = { deliveryId: string };
 /**
- * A notice about one delivery: to staff when it failed for good or was not acknowledged in
- * time; to the police contact when the recipient answered on acknowledging.
+ * A notice about one delivery: to staff when it failed for good, bounced, was not acknowledged in
+ * time, or was superseded because its contact or organisation is no longer active; to the police
+ * contact when the recipient answered on acknowledging.
  */
-export type NotifyJob = { notice: 'failure' | 'escalation' | 'ack-answer'; deliveryId: string };
+export type NotifyJob = { notice: 'failure' | 'escalation' | 'ack-answer' | 'bounce' | 'superseded'; deliveryId: string };
 export type MaintenanceJob = Record<string, never>;
 
 export type Queues = {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { RedisUnavailableError } from './redis';
+import { isOutOfMemory, RedisUnavailableError } from './redis';
 
 /**
  * A fixed one-second window per subject, kept in Redis so that every API process
@@ -11,7 +11,7 @@ export async function takeRateToken(redis: Redis, prefix: string, subject: strin
   const results = await redis.multi().incr(key).expire(key, 2).exec();
   // exec() answers null, or an EXECABORT, when the connection dropped under the transaction.
   const [error, count] = results?.[0] ?? [new Error('transaction aborted'), 0];
-  if (error) throw new RedisUnavailableError(error.message);
+  if (error) throw new RedisUnavailableError(error.message, isOutOfMemory(error) ? 'oom' : 'down');
   return (count as number) > limitPerSecond ? 1 : 0;
 }
 
@@ -39,4 +39,26 @@ export function failureWindow(redis: Redis, prefix: string, name: string, { limi
       await redis.multi().incr(k).expire(k, windowSeconds * 2).exec();
     },
   };
+}
+
+/**
+ * Counts one request against a fixed window per subject, atomically (INCR and EXPIRE in one
+ * transaction, shared by every process). Returns the seconds until the window ends when this
+ * request is over `limit`, else 0.
+ */
+export async function takeWindowToken(
+  redis: Redis,
+  prefix: string,
+  name: string,
+  subject: string,
+  { limit, windowSeconds }: { limit: number; windowSeconds: number },
+  nowMs: number,
+): Promise<number> {
+  const window = Math.floor(nowMs / 1000 / windowSeconds);
+  const key = `${prefix}:rate:${name}:${subject}:${window}`;
+  const results = await redis.multi().incr(key).expire(key, windowSeconds * 2).exec();
+  const [error, count] = results?.[0] ?? [new Error('transaction aborted'), 0];
+  if (error) throw new RedisUnavailableError(error.message);
+  if ((count as number) <= limit) return 0;
+  return Math.max(1, (window + 1) * windowSeconds - Math.floor(nowMs / 1000));
 }

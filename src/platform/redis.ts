@@ -3,9 +3,18 @@ import { moduleLogger } from './logger';
 
 const log = moduleLogger('redis');
 
-/** A Redis command failed because Redis is unreachable or too slow: the caller should retry later. */
+/** Why Redis cannot take work: away (unreachable, loading, failing over) or full (maxmemory reached). */
+export type RedisUnavailableReason = 'down' | 'oom';
+
+/** A Redis command failed because Redis is unreachable, too slow or full: the caller should retry later. */
 export class RedisUnavailableError extends Error {
   override name = 'RedisUnavailableError';
+  constructor(
+    message: string,
+    readonly reason: RedisUnavailableReason = 'down',
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -24,12 +33,28 @@ export function createRedis(url: string, role: 'request' | 'worker'): Redis {
   return redis;
 }
 
+/*
+ * A full Redis (maxmemory with noeviction) refuses writes with "OOM command not allowed…",
+ * also from inside a script ("…script: …"): like an outage, it passes once memory is freed,
+ * so callers answer 503 and workers retry. Reads still work, which is why it is told apart.
+ */
+const OUT_OF_MEMORY = /OOM command not allowed/;
+
+/** True for Redis's out-of-memory refusal. */
+export const isOutOfMemory = (err: unknown): boolean =>
+  (err instanceof RedisUnavailableError && err.reason === 'oom') ||
+  (err instanceof Error &&
+    (OUT_OF_MEMORY.test(err.message) ||
+      // A MULTI whose queued command was refused fails as EXECABORT, carrying the refusals.
+      ((err as { previousErrors?: unknown[] }).previousErrors ?? []).some((e) => e instanceof Error && OUT_OF_MEMORY.test(e.message))));
+
 const UNAVAILABLE =
   /Stream isn't writeable|Connection is closed|connect ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|^LOADING|^READONLY|^MASTERDOWN|^CLUSTERDOWN|^TRYAGAIN|max retries per request/i;
 
 /** True for the errors that mean "Redis is away", as opposed to a bug in a command. */
 export const isUnavailable = (err: unknown): boolean =>
   err instanceof RedisUnavailableError ||
+  isOutOfMemory(err) ||
   (err instanceof Error && (err.name === 'MaxRetriesPerRequestError' || UNAVAILABLE.test(err.message)));
 
 /**
@@ -44,7 +69,9 @@ export async function withRedis<T>(work: () => Promise<T>, timeoutMs = 3000): Pr
   try {
     return await Promise.race([work(), timeout]);
   } catch (err) {
-    if (isUnavailable(err) && !(err instanceof RedisUnavailableError)) throw new RedisUnavailableError((err as Error).message);
+    if (isUnavailable(err) && !(err instanceof RedisUnavailableError)) {
+      throw new RedisUnavailableError((err as Error).message, isOutOfMemory(err) ? 'oom' : 'down');
+    }
     throw err;
   } finally {
     clearTimeout(timer);
@@ -57,6 +84,20 @@ export async function redisReachable(redis: Redis): Promise<boolean> {
     return (await withRedis(() => redis.ping(), 1000)) === 'PONG';
   } catch {
     return false;
+  }
+}
+
+/**
+ * Redis's state for readiness: `down` when PING fails, `oom` when it answers but refuses a
+ * write for want of memory (a tiny expiring probe key), else `ok`.
+ */
+export async function redisHealth(redis: Redis, prefix: string): Promise<'ok' | 'down' | 'oom'> {
+  if (!(await redisReachable(redis))) return 'down';
+  try {
+    await withRedis(() => redis.set(`${prefix}:readyz:probe`, '1', 'PX', 5000), 1000);
+    return 'ok';
+  } catch (err) {
+    return isOutOfMemory(err) ? 'oom' : 'down';
   }
 }
 

@@ -144,9 +144,10 @@ describe('the acknowledgement page in a browser without JavaScript', () => {
     expect(delivery?.acknowledgement).toEqual({ inSchoolToday: true, note });
     expect(logged.cspViolations()).toEqual([]);
 
-    // Opened again: it says so, and is still accessible.
+    // Opened again: it says the answer was received (it is taken once), and is still accessible.
     await page.goto(url, { waitUntil: 'load' });
-    expect(await page.locator('main .panel').innerText()).toMatch(/^Receipt was already confirmed at /);
+    expect(await page.locator('main .panel').innerText()).toMatch(/^Your answer was received at /);
+    expect(await page.locator('textarea').count()).toBe(0);
     await expectNoAxeViolations(page);
     expect(logged.cspViolations()).toEqual([]);
   }, 90_000);

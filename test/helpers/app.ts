@@ -50,7 +50,9 @@ export type TestAppOptions = {
 };
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  // Development unless a test asks for strict mode with `env: { NODE_ENV: 'production', … }`.
   const config = loadConfig({
+    NODE_ENV: 'development',
     REDIS_URL: options.redisUrl ?? inject('redisUrl'),
     QUEUE_PREFIX: uniqueId('t').replace(/[^A-Za-z0-9_-]/g, '_'),
     INTAKE_API_KEYS: `${FEED_A.feedId}:${FEED_A.key},${FEED_B.feedId}:${FEED_B.key}`,

@@ -8,11 +8,24 @@ const TSX_LOADER = pathToFileURL(resolve(ROOT, 'node_modules/tsx/dist/loader.mjs
 
 export type Spawned = { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> };
 
-/** Runs one of the project's entry points as a real process (node --import tsx), as `npm start` would. */
-export function runEntry(entry: string, env: Record<string, string>, options: { cwd?: string; args?: string[] } = {}): Spawned {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, resolve(ROOT, entry), ...(options.args ?? [])], {
+/**
+ * Runs one of the project's entry points as a real process (node --import tsx), as `npm start`
+ * would: with NODE_ENV=development unless `env` names another, or removes it with `undefined`
+ * (strict mode, as `start:api`, `start:workers` and the image run).
+ */
+export function runEntry(entry: string, env: ProcessEnv, options: { cwd?: string; args?: string[] } = {}): Spawned {
+  return runProcess(process.execPath, ['--import', TSX_LOADER, resolve(ROOT, entry), ...(options.args ?? [])], env, options);
+}
+
+/** Environment for a child process; `undefined` removes a variable. */
+export type ProcessEnv = Record<string, string | undefined>;
+
+/** Runs a command with only PATH, HOME, LOG_LEVEL=info, NODE_ENV=development and `env` in its environment. */
+export function runProcess(command: string, args: string[], env: ProcessEnv, options: { cwd?: string } = {}): Spawned {
+  const merged: ProcessEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', NODE_ENV: 'development', ...env };
+  const child = spawn(command, args, {
     cwd: options.cwd ?? ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env },
+    env: Object.fromEntries(Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined)),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -31,7 +31,7 @@ export type RedisServerHandle = {
  * A private redis-server for tests: its own port and temporary directory, AOF on
  * (fsync always) so that a kill and restart behaves like production persistence.
  */
-export async function startRedisServer(): Promise<RedisServerHandle> {
+export async function startRedisServer(extraArgs: string[] = []): Promise<RedisServerHandle> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'endeavor-redis-'));
   let child: ChildProcess | undefined;
@@ -62,7 +62,7 @@ export async function startRedisServer(): Promise<RedisServerHandle> {
     async start() {
       child = spawn(
         'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--protected-mode', 'no'],
+        ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--protected-mode', 'no', ...extraArgs],
         { stdio: 'ignore' },
       );
       await waitReady();

@@ -33,6 +33,8 @@ beforeAll(async () => {
     RETRY_BASE_MS: '50',
     PORT: String(port),
     LOG_LEVEL: 'debug',
+    NODE_ENV: 'development',
+    INTAKE_RATE_LIMIT: '5',
   });
   await waitForStatus(`${url}/readyz`, 200);
 });
@@ -41,6 +43,17 @@ afterAll(async () => {
   await run.exited;
   await smtp.close();
 });
+
+const logLines = () => (run.stdout() + run.stderr()).split('\n').filter((l) => l.startsWith('{'));
+
+/** Waits until the process has written a line that matches: logs are written after the answer. */
+async function waitForLogLine(match: (line: string) => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!logLines().some(match)) {
+    if (Date.now() > deadline) throw new Error('no such log line');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe('logs', () => {
   it('carry ids, never the child’s name, date of birth, description or any email address', async () => {
@@ -69,12 +82,63 @@ describe('logs', () => {
     expect((await post({ ...report, eventId: uniqueId('bad'), child: { ...child, dateOfBirth: '1990-01-01' } })).status).toBe(422);
     expect((await post({ ...report, risk: 'low' })).status).toBe(409);
     await smtp.waitFor((m) => m.some((x) => x.subject.includes('Delivery failed')), 15_000);
-    await new Promise((r) => setTimeout(r, 500));
+    // Reads with ids and personal data in the URL: the log keeps the route pattern only.
+    const { episodeId } = (await (await post(report)).json()) as { episodeId: string };
+    const read = (path: string, init: RequestInit = {}) =>
+      fetch(`${url}${path}`, { ...init, headers: { authorization: `Bearer ${FEED_A.key}`, ...(init.headers as Record<string, string>) } });
+    expect((await read(`/api/v1/events/${report.eventId}?who=Zebedeeloggy`)).status).toBe(200);
+    expect((await read(`/api/v1/episodes/${episodeId}`, { headers: { cookie: 'session=Quillfeatherlog' } })).status).toBe(200);
+    expect((await read('/no/such/Zebedeeloggy@endeavor.test')).status).toBe(404);
+    await waitForLogLine((l) => l.includes('"route":"(unmatched)"'));
 
-    const logs = (run.stdout() + run.stderr()).split('\n').filter((l) => l.startsWith('{'));
+    const logs = logLines();
     expect(logs.length).toBeGreaterThan(5);
     expect(logs.some((l) => l.includes('"delivery sent"'))).toBe(true);
     const forbidden = ['Zebedeeloggy', 'Quillfeatherlog', '2012-07-19', 'Distinctivedescriptionword', 'Loggingofficer', '@'];
     for (const line of logs) for (const word of forbidden) expect(line, line).not.toContain(word);
+    // Redaction is the safety net: a line that needed it had personal data in it. None may.
+    for (const line of logs) expect(line, line).not.toContain('[redacted]');
+    for (const line of logs) expect(line, line).not.toContain(FEED_A.key);
+    // Request lines name the route, never the ids or query string of the URL.
+    const requests = logs.filter((l) => l.includes('"msg":"request"'));
+    expect(requests.some((l) => l.includes('"route":"/api/v1/episodes/:episodeId"'))).toBe(true);
+    expect(requests.some((l) => l.includes('"route":"/api/v1/events/:eventId"'))).toBe(true);
+    for (const line of requests) for (const id of [episodeId, report.eventId, '?', 'session=']) expect(line, line).not.toContain(id);
+  });
+
+  it('logs every request once with method, route pattern, status, duration and request id: 401, 422 and 429 too', async () => {
+    const post = (body: unknown, key = FEED_A.key, requestId?: string) =>
+      fetch(`${url}/api/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...(requestId ? { 'x-request-id': requestId } : {}) },
+        body: JSON.stringify(body),
+      });
+    const unauthorized = await post(reportedEvent(), 'wrong-key-0123456789abcdefghij', 'req-401.test:1');
+    expect(unauthorized.status).toBe(401);
+    expect(unauthorized.headers.get('x-request-id')).toBe('req-401.test:1');
+    const invalid = await post({ ...reportedEvent(), risk: 'extreme' }, FEED_A.key, 'req-422');
+    expect(invalid.status).toBe(422);
+    // Over the rate limit (5 a second): a burst from one feed meets 429.
+    const burst = await Promise.all(Array.from({ length: 12 }, (_, i) => post({ ...reportedEvent(), risk: 'extreme' }, FEED_A.key, `req-burst-${i}`)));
+    const limited = burst.find((r) => r.status === 429)!;
+    expect(limited).toBeDefined();
+    const limitedId = limited.headers.get('x-request-id')!;
+    // An insane request id is replaced, never echoed.
+    const insane = await fetch(`${url}/healthz`, { headers: { 'x-request-id': 'bad id <script>' } });
+    expect(insane.headers.get('x-request-id')).toMatch(/^[A-Za-z0-9._:-]{1,128}$/);
+    expect(insane.headers.get('x-request-id')).not.toContain('script');
+
+    const line = async (requestId: string) => {
+      await waitForLogLine((l) => l.includes(`"requestId":"${requestId}"`) && l.includes('"msg":"request"'));
+      const found = logLines().filter((l) => l.includes(`"requestId":"${requestId}"`) && l.includes('"msg":"request"'));
+      expect(found, requestId).toHaveLength(1);
+      return JSON.parse(found[0]!) as Record<string, unknown>;
+    };
+    expect(await line('req-401.test:1')).toMatchObject({ method: 'POST', route: '/api/v1/events', status: 401 });
+    expect(await line('req-422')).toMatchObject({ method: 'POST', route: '/api/v1/events', status: 422, feedId: FEED_A.feedId });
+    const tooMany = await line(limitedId);
+    expect(tooMany).toMatchObject({ method: 'POST', route: '/api/v1/events', status: 429, feedId: FEED_A.feedId });
+    expect(typeof tooMany.durationMs).toBe('number');
+    for (const key of ['headers', 'body', 'query', 'url', 'cookie']) expect(tooMany, key).not.toHaveProperty(key);
   });
 });

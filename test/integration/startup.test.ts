@@ -13,6 +13,15 @@ const base = () => ({
   INTAKE_API_KEYS: `${FEED_A.feedId}:${FEED_A.key}`,
 });
 
+/** A strict-mode environment that passes every check (its SMTP relay is never contacted by --api). */
+const strict = () => ({
+  ...base(),
+  NODE_ENV: undefined,
+  SMTP_URL: 'smtp://relay-user:Qm4vT9xLr2@127.0.0.1:587',
+  SECRET_KEY: 'Zq7Xw2Lm9Rt4Vb8Nc3Hd6Jf1Kg5Ps0Ya',
+  PUBLIC_BASE_URL: 'https://endeavor.council.test',
+});
+
 describe('start-up', () => {
   it('stops with one line naming a bad variable, never echoing its value', async () => {
     const run = runEntry('src/main.ts', { ...base(), PORT: 'not-a-port-s3cr3t' });
@@ -27,6 +36,46 @@ describe('start-up', () => {
     const run = runEntry('src/main.ts', { ...base(), NODE_ENV: 'production', SECRET_KEY: 'x'.repeat(40) });
     expect(await run.exited).toBe(1);
     expect(run.stderr()).toMatch(/SMTP_URL/);
+  });
+
+  // The finding: anything but NODE_ENV=production ran in development, with the embedded sink
+  // catching alerts (and marking them sent) and a development admin's password on stdout.
+  it.each([
+    ['unset', undefined],
+    ['staging', 'staging'],
+    ['test', 'test'],
+  ])('is strict with NODE_ENV %s: exits 1 with one line naming SMTP_URL', async (_what, nodeEnv) => {
+    const run = runEntry('src/main.ts', { ...base(), NODE_ENV: nodeEnv });
+    expect(await run.exited).toBe(1);
+    const lines = run.stderr().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^endeavor-dispatch: invalid configuration: SMTP_URL /);
+    expect(run.stdout()).not.toMatch(/password/i);
+  });
+
+  it('refuses docker-compose\'s placeholder secret with one line naming SECRET_KEY, not its value', async () => {
+    const secret = 'change-me-to-a-long-random-secret-of-32-plus-chars';
+    const run = runEntry('workers/main.ts', { ...strict(), SECRET_KEY: secret });
+    expect(await run.exited).toBe(1);
+    const lines = run.stderr().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^endeavor-dispatch: invalid configuration: SECRET_KEY .*placeholder/);
+    expect(run.stderr()).not.toContain(secret);
+  });
+
+  it('in strict mode warns once that an empty directory leaves every event unroutable, loads no sample and prints no password', async () => {
+    const httpPort = await freePort();
+    const run = runEntry('src/main.ts', { ...strict(), PORT: String(httpPort) }, { args: ['--api'] });
+    try {
+      await waitForStatus(`http://127.0.0.1:${httpPort}/healthz`, 200);
+    } finally {
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+    }
+    const warnings = run.stdout().split('\n').filter((line) => line.includes('directory is empty'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('npm run directory -- import-gias');
+    expect(run.stdout()).not.toMatch(/DEVELOPMENT ONLY|sample directory loaded|password:/);
   });
 
   it('exits with one line saying how to get Redis when none answers and redis-server is not on the PATH', async () => {

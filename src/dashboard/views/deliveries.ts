@@ -1,3 +1,4 @@
+import { RETRYABLE_STATUSES } from '../../delivery/delivery-status';
 import type { DeliveryWithHistory } from '../../delivery/delivery.store';
 import { html, type Html } from '../../platform/html';
 import type { SessionUser } from '../auth';
@@ -45,15 +46,16 @@ function row(d: DeliveryWithHistory, options: DeliveryTableOptions): Html {
   <td><dl class="times">
     <dt>Sent</dt><dd>${time(d.sentAt)}</dd>
     ${d.status === 'failed' ? html`<dt>Failed</dt><dd>${time(d.updatedAt)}</dd>` : ''}
-    ${(d.ackable && d.sentAt) || d.acknowledgedAt ? html`<dt>Acknowledged</dt><dd>${time(d.acknowledgedAt)}</dd>` : ''}
+    ${d.status === 'bounced' ? html`<dt>Bounced</dt><dd>${time(d.updatedAt)}</dd>` : ''}
+    ${(d.ackable && d.sentAt && d.status !== 'bounced') || d.acknowledgedAt ? html`<dt>Acknowledged</dt><dd>${time(d.acknowledgedAt)}</dd>` : ''}
     ${deadline ? html`<dt>Due by</dt><dd>${time(deadline.toISOString())}</dd>` : ''}
     ${d.escalatedAt ? html`<dt>Escalated</dt><dd><strong class="alarm">${time(d.escalatedAt)}</strong></dd>` : ''}
   </dl>${acknowledgement(d)}</td>
-  <td>${d.status === 'failed' ? retryForm(d, options) : ''}</td>
+  <td>${RETRYABLE_STATUSES.includes(d.status) ? retryForm(d, options) : ''}</td>
 </tr>`;
 }
 
-/** Deliveries with organisation, contact, message, status and times, and a retry button on failed ones. */
+/** Deliveries with organisation, contact, message, status and times, and a retry button on failed and bounced ones. */
 export function deliveriesTable(deliveries: readonly DeliveryWithHistory[], options: DeliveryTableOptions, caption: string): Html {
   return html`<table class="deliveries">
   <caption class="visually-hidden">${caption}</caption>

@@ -1,12 +1,20 @@
+import type { DataQualityEntry } from '../../directory/data-quality.store';
 import type { Organisation } from '../../directory/organisation';
 import { html, type Html } from '../../platform/html';
 import type { SessionUser } from '../auth';
-import { csrfField } from './common';
+import { csrfField, time } from './common';
+
+/** A data-quality entry with the contact's name, when the directory still has them active. */
+export type ContactToCorrect = DataQualityEntry & { contactName: string | undefined };
+
+const ROLE_LABEL: Record<string, string> = { dsl: 'DSL', deputy: 'Deputy DSL', safeguarding_lead: 'Safeguarding lead', practice_manager: 'Practice manager' };
 
 export type ImportResult = { created: number; updated: number; rejected: { line: number; reason: string }[] };
 
 export type DirectoryPage = {
   organisations: readonly Organisation[];
+  /** SPEC §13's data-quality list: contacts whose mail came back. */
+  contactsToCorrect: readonly ContactToCorrect[];
   filter: { type?: string; locality?: string };
   localities: readonly string[];
   user: SessionUser;
@@ -48,6 +56,22 @@ ${
 <script src="/assets/import.js" defer></script>`;
 }
 
+function contactsToCorrect(entries: readonly ContactToCorrect[]): Html {
+  return html`<h2 id="contacts-to-correct">Contacts to correct</h2>
+<p>Contacts whose mail came back from their own mail server (bounced). Check each address with the organisation, correct it here or by import, then retry the delivery.</p>
+${
+  entries.length === 0
+    ? html`<p class="panel">No contacts to correct.</p>`
+    : html`<table class="contacts-to-correct">
+  <caption class="visually-hidden">Contacts to correct, most recent first</caption>
+  <thead><tr><th scope="col">Organisation</th><th scope="col">Contact</th><th scope="col">Last error</th><th scope="col">When</th><th scope="col">Delivery</th></tr></thead>
+  <tbody>${entries.map(
+    (e) => html`<tr><th scope="row">${e.organisation.name}<br><span class="hint-inline">${e.organisation.type} ${e.organisation.id}</span></th><td>${e.contactName ?? html`<span class="hint-inline">no longer active in the directory</span>`}<br><span class="hint-inline">${ROLE_LABEL[e.role] ?? e.role}, contact ${e.contactId}</span></td><td><span class="error-text">${e.lastError}</span></td><td>${time(e.at)}</td><td><a href="/dashboard/episodes/${e.episodeId}">Episode<span class="visually-hidden"> of delivery ${e.deliveryId}</span></a></td></tr>`,
+  )}</tbody>
+</table>`
+}`;
+}
+
 /** SPEC §8: the directory, filtered by type and locality; admins can import contacts. */
 export function directoryView(page: DirectoryPage): Html {
   return html`<h1>Directory</h1>
@@ -65,5 +89,6 @@ export function directoryView(page: DirectoryPage): Html {
     (o) => html`<tr id="org-${o.type}-${o.id}"><td>${o.type === 'gp' ? 'GP practice' : 'School'}</td><td>${o.id}</td><th scope="row">${o.name}</th><td>${o.locality ?? '–'}</td><td>${o.active ? 'Yes' : html`<strong>No</strong>`}</td><td>${o.receivesAreaAlerts ? 'Yes' : 'No'}</td><td>${o.contacts.filter((c) => c.active).length}</td></tr>`,
   )}</tbody>
 </table>
+${contactsToCorrect(page.contactsToCorrect)}
 ${page.user.role === 'admin' ? importForm(page) : ''}`;
 }

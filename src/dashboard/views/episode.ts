@@ -39,7 +39,7 @@ function childDetails(facts: EpisodeFacts, openedAt: string): Html {
 </dl>`;
 }
 
-/** SPEC §8: an episode's timeline with every delivery, its history and a retry button on failed ones. */
+/** SPEC §8: an episode's timeline with every delivery, its history and a retry button on failed and bounced ones. */
 export function episodeView(page: EpisodePage): Html {
   const { episode, events, deliveries, user } = page;
   const gaps = [...episode.inactive, ...(episode.noActiveContacts ?? [])];

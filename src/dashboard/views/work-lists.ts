@@ -5,10 +5,10 @@ import { deliveriesTable } from './deliveries';
 
 type ListPage = { deliveries: readonly DeliveryWithHistory[]; references: ReadonlyMap<string, string>; user: SessionUser };
 
-/** SPEC §8 work list: deliveries that failed for good, newest first, each with a retry button. */
+/** SPEC §8 work list: deliveries that failed for good or bounced, newest first, each with a retry button. */
 export function failedView(page: ListPage): Html {
   return html`<h1>Failed deliveries</h1>
-<p>Messages the mail server refused for good, or that ran out of attempts. Check the contact, then retry.</p>
+<p>Messages the mail server refused for good, that ran out of attempts, or that the recipient's mail server sent back (bounced). Check the contact, then retry.</p>
 ${
   page.deliveries.length === 0
     ? html`<p class="panel">No failed deliveries.</p>`

@@ -24,7 +24,7 @@ beforeAll(async () => {
     workers: true,
     smtpUrl: `${smtp.url}?requireTLS=false`,
     now: clock,
-    env: { MASH_EMAIL: MASH, SCHOOL_HOURS: 'always', ACK_DEADLINE_SECONDS: '3600', REMINDER_INTERVAL_HOURS: '24' },
+    env: { MASH_EMAIL: MASH, SCHOOL_HOURS: 'always', ACK_DEADLINE_SECONDS: '3600', REMINDER_INTERVAL_HOURS: '24', POLICE_CONTACT_DOMAINS: 'police.example.test' },
   });
   await seedDirectory(app.redis, app.config.queuePrefix, [
     school('990001', {

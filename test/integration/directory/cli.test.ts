@@ -1,8 +1,12 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createUserStore } from '../../../src/dashboard/users.store';
 import { createDirectoryStore } from '../../../src/directory/directory.store';
+import { contact, school, seedDirectory } from '../../helpers/directory';
 import { SAMPLE_GP_COUNT, SAMPLE_SCHOOL_COUNT } from '../../../src/directory/sample-directory';
 import { createRedis, redisReady } from '../../../src/platform/redis';
 import { uniqueId } from '../../helpers/factories';
@@ -102,5 +106,34 @@ describe('npm run directory', () => {
     expect(wrong.code).toBe(1);
     expect(wrong.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^directory: line 1: not a GIAS establishments extract/)]);
     expect(await createDirectoryStore(redis, prefix).count()).toBe(0);
+  });
+
+  it('import-contacts --replace deactivates the contacts a named organisation no longer lists', async () => {
+    const prefix = newPrefix();
+    const stays = contact('Avery Stays', 'dsl', 'avery@cli-replace.endeavor.test');
+    const left = contact('Bryn Left', 'deputy', 'bryn@cli-replace.endeavor.test');
+    const elsewhere = contact('Dee Elsewhere', 'dsl', 'dee@cli-other.endeavor.test');
+    await seedDirectory(redis, prefix, [school('990951', { name: 'Fictional Replace School', contacts: [stays, left] }), school('990952', { contacts: [elsewhere] })]);
+    const file = join(mkdtempSync(join(tmpdir(), 'contacts-')), 'contacts.csv');
+    writeFileSync(
+      file,
+      'type,id,name,locality,contact_name,contact_email,contact_role,area_alerts\nschool,990951,Fictional Replace School,Morpeth,Avery Stays,avery@cli-replace.endeavor.test,dsl,true\n',
+    );
+    const env = { NODE_ENV: 'development' };
+
+    const upsert = await directory(prefix, ['import-contacts', file], env);
+    expect(upsert.code, upsert.stderr).toBe(0);
+    expect(upsert.result).toEqual({ created: 0, updated: 0, rejected: [] });
+
+    const replace = await directory(prefix, ['import-contacts', file, '--replace'], env);
+    expect(replace.code, replace.stderr).toBe(0);
+    expect(replace.result).toEqual({ created: 0, updated: 1, rejected: [], deactivated: [{ type: 'school', id: '990951', contactId: left.contactId, role: 'deputy' }] });
+    const store = createDirectoryStore(redis, prefix);
+    expect((await store.get('school', '990951'))?.contacts.map((c) => c.active)).toEqual([true, false]);
+    expect((await store.get('school', '990952'))?.contacts).toEqual([elsewhere]);
+
+    const misplaced = await directory(prefix, ['load-sample', '--replace'], env);
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr).toMatch(/--replace goes with import-contacts only/);
   });
 });

@@ -9,12 +9,16 @@ const PRODUCTION = {
   SMTP_URL: 'smtp://relay-user:relay-pass@relay.example.test:587',
   SECRET_KEY: 'a-production-secret-of-at-least-32-characters',
   INTAKE_API_KEYS: `northumbria:${KEY_A}`,
+  PUBLIC_BASE_URL: 'https://endeavor.council.test',
 };
+
+/** Development unless the environment names another NODE_ENV (strict mode is the default). */
+const loadDev = (env: Record<string, string | undefined>) => loadConfig({ NODE_ENV: 'development', ...env });
 
 /** The ConfigError loadConfig throws for this environment; fails the test if it does not throw one. */
 function configError(env: Record<string, string | undefined>): ConfigError {
   try {
-    loadConfig(env);
+    loadDev(env);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return error as ConfigError;
@@ -22,9 +26,20 @@ function configError(env: Record<string, string | undefined>): ConfigError {
   throw new Error(`expected a ConfigError for ${Object.keys(env).join(', ')}`);
 }
 
+/** The ConfigError of strict mode for PRODUCTION changed by `overrides`. */
+function strictError(overrides: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig({ ...PRODUCTION, ...overrides });
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`expected a ConfigError for ${Object.keys(overrides).join(', ')}`);
+}
+
 describe('loadConfig defaults (SPEC §2)', () => {
   it('starts from the documented defaults with an empty environment', () => {
-    const config = loadConfig({});
+    const config = loadDev({});
     expect(config).toMatchObject({
       production: false,
       port: 3000,
@@ -47,20 +62,20 @@ describe('loadConfig defaults (SPEC §2)', () => {
   });
 
   it('derives PUBLIC_BASE_URL from PORT when it is unset', () => {
-    expect(loadConfig({ PORT: '8080' }).publicBaseUrl).toBe('http://localhost:8080');
+    expect(loadDev({ PORT: '8080' }).publicBaseUrl).toBe('http://localhost:8080');
   });
 
   it('takes PUBLIC_BASE_URL as given, without a trailing slash', () => {
-    expect(loadConfig({ PUBLIC_BASE_URL: 'https://endeavor.example.test/' }).publicBaseUrl).toBe('https://endeavor.example.test');
+    expect(loadDev({ PUBLIC_BASE_URL: 'https://endeavor.example.test/' }).publicBaseUrl).toBe('https://endeavor.example.test');
   });
 
   it('treats an empty variable as unset', () => {
-    const config = loadConfig({ PORT: '', QUEUE_PREFIX: '', SMTP_URL: '', RETENTION_DAYS: '' });
+    const config = loadDev({ PORT: '', QUEUE_PREFIX: '', SMTP_URL: '', RETENTION_DAYS: '' });
     expect(config).toMatchObject({ port: 3000, queuePrefix: 'endeavor', smtpUrl: undefined, retentionDays: 90 });
   });
 
   it('reads each documented variable', () => {
-    const config = loadConfig({
+    const config = loadDev({
       PORT: '4000',
       HOST: '0.0.0.0',
       REDIS_URL: 'rediss://redis.example.test:6380',
@@ -158,7 +173,7 @@ describe('loadConfig rejecting bad values', () => {
 
 describe('loadConfig INTAKE_API_KEYS', () => {
   it('reads comma-separated feedId:key pairs, trimming around them', () => {
-    const config = loadConfig({ INTAKE_API_KEYS: ` northumbria:${KEY_A} , durham:${KEY_B},` });
+    const config = loadDev({ INTAKE_API_KEYS: ` northumbria:${KEY_A} , durham:${KEY_B},` });
     expect([...config.feedKeys]).toEqual([
       ['northumbria', KEY_A],
       ['durham', KEY_B],
@@ -167,11 +182,11 @@ describe('loadConfig INTAKE_API_KEYS', () => {
 
   it('keeps a colon inside a key', () => {
     const key = 'abc:def:0123456789abcdefghijkl';
-    expect(loadConfig({ INTAKE_API_KEYS: `northumbria:${key}` }).feedKeys.get('northumbria')).toBe(key);
+    expect(loadDev({ INTAKE_API_KEYS: `northumbria:${key}` }).feedKeys.get('northumbria')).toBe(key);
   });
 
   it('accepts a key of exactly 24 characters and rejects one of 23', () => {
-    expect(loadConfig({ INTAKE_API_KEYS: `northumbria:${'k'.repeat(24)}` }).feedKeys.size).toBe(1);
+    expect(loadDev({ INTAKE_API_KEYS: `northumbria:${'k'.repeat(24)}` }).feedKeys.size).toBe(1);
     expect(configError({ INTAKE_API_KEYS: `northumbria:${'k'.repeat(23)}` }).message).toContain('INTAKE_API_KEYS');
   });
 
@@ -197,33 +212,133 @@ describe('loadConfig INTAKE_API_KEYS', () => {
   });
 });
 
-describe('loadConfig in production', () => {
-  it('starts with SMTP_URL, SECRET_KEY and feed keys set', () => {
+describe('loadConfig strict mode (SPEC §2)', () => {
+  it('starts with SMTP_URL, SECRET_KEY, feed keys and an https PUBLIC_BASE_URL set', () => {
     const config = loadConfig(PRODUCTION);
     expect(config.production).toBe(true);
     expect(config.secretKey).toBe(PRODUCTION.SECRET_KEY);
+    expect(config.publicBaseUrl).toBe('https://endeavor.council.test');
   });
 
-  it('requires SMTP_URL', () => {
-    expect(configError({ ...PRODUCTION, SMTP_URL: undefined }).message).toContain('SMTP_URL');
+  // The finding: anything but NODE_ENV=production used to run in development.
+  it.each([
+    ['unset', undefined],
+    ['empty', ''],
+    ['test', 'test'],
+    ['staging', 'staging'],
+    ['Production', 'Production'],
+    ['dev', 'dev'],
+  ])('is strict when NODE_ENV is %s', (_what, nodeEnv) => {
+    expect(loadConfig({ ...PRODUCTION, NODE_ENV: nodeEnv }).production).toBe(true);
+    expect(() => loadConfig({ NODE_ENV: nodeEnv })).toThrow(ConfigError);
   });
 
-  it('requires SECRET_KEY', () => {
-    expect(configError({ ...PRODUCTION, SECRET_KEY: undefined }).message).toContain('SECRET_KEY');
-  });
-
-  it('requires at least one intake key', () => {
-    expect(configError({ ...PRODUCTION, INTAKE_API_KEYS: undefined }).message).toContain('INTAKE_API_KEYS');
-  });
-
-  it('lets development start without SMTP_URL or SECRET_KEY', () => {
+  it('is development only when NODE_ENV=development, and then needs nothing set', () => {
     expect(loadConfig({ NODE_ENV: 'development' })).toMatchObject({ production: false, smtpUrl: undefined, secretKey: undefined });
+  });
+
+  it.each(['SMTP_URL', 'SECRET_KEY', 'INTAKE_API_KEYS', 'PUBLIC_BASE_URL'])('requires %s', (name) => {
+    const message = strictError({ [name]: undefined }).message;
+    expect(message).toMatch(new RegExp(`^invalid configuration: ${name} `));
+    expect(message).not.toContain('\n');
+  });
+
+  it.each(['http://localhost:3000', 'http://endeavor.council.test'])('refuses an http:// PUBLIC_BASE_URL (%s)', (url) => {
+    expect(strictError({ PUBLIC_BASE_URL: url }).message).toMatch(/PUBLIC_BASE_URL must be https/);
+  });
+
+  // docker-compose's and the documentation's values, and the usual lazy ones.
+  it.each([
+    ['SECRET_KEY', 'change-me-to-a-long-random-secret-of-32-plus-chars'],
+    ['SECRET_KEY', 'CHANGEME-a-long-random-secret-of-32-plus-chars-x'],
+    ['SECRET_KEY', 'an-example-secret-key-of-more-than-32-chars'],
+    ['SECRET_KEY', 'password-password-password-password-1'],
+    ['SECRET_KEY', 'a'.repeat(48)],
+    ['SECRET_KEY', 'ab'.repeat(24)],
+    ['INTAKE_API_KEYS', 'demo-feed:change-me-demo-feed-key-0123456789'],
+    ['INTAKE_API_KEYS', `northumbria:${KEY_A},durham:${'k'.repeat(30)}`],
+    ['INTAKE_API_KEYS', 'northumbria:example-feed-key-0123456789ab'],
+    ['ADMIN_PASSWORD', 'change-me-admin-password'],
+    ['ADMIN_PASSWORD', 'Password12345!'],
+    ['ADMIN_PASSWORD', 'xxxxxxxxxxxxxxxx'],
+    ['SMTP_URL', 'smtp://relay-user:change-me@relay.council.test:587'],
+    ['REDIS_URL', 'redis://:change-me-redis@redis.council.test:6379'],
+    ['METRICS_TOKEN', 'change-me-metrics-token-0123456789'],
+    ['OIDC_CLIENT_SECRET', 'example-client-secret-0123456789'],
+  ])('refuses a placeholder %s, naming it and not its value', (name, value) => {
+    const env: Record<string, string> = { [name]: value };
+    if (name === 'ADMIN_PASSWORD') env.ADMIN_EMAIL = 'admin@council.test';
+    const message = strictError(env).message;
+    expect(message).toMatch(new RegExp(`^invalid configuration: ${name} .*placeholder`));
+    expect(message).not.toContain(value);
+    expect(message).not.toContain(value.replace(/^.*:/, ''));
+  });
+
+  it('accepts the same placeholders in development', () => {
+    expect(() =>
+      loadDev({ SECRET_KEY: 'change-me-to-a-long-random-secret-of-32-plus-chars', ADMIN_EMAIL: 'a@endeavor.test', ADMIN_PASSWORD: 'change-me-admin-password' }),
+    ).not.toThrow();
+  });
+
+  it.each(['METRICS_TOKEN', 'OIDC_CLIENT_SECRET', 'ANY_OTHER_TOKEN'])('refuses a short %s present in the environment', (name) => {
+    const message = strictError({ [name]: 'k7Qz9-short-s3cr3t' }).message;
+    expect(message).toMatch(new RegExp(`^invalid configuration: ${name} must be at least 24 characters`));
+    expect(message).not.toContain('s3cr3t');
+  });
+
+  it('accepts a well-chosen *_TOKEN and *_SECRET', () => {
+    expect(() => loadConfig({ ...PRODUCTION, METRICS_TOKEN: 'r9Vq2mXw7LpK4sTz8NbY3cHd', OIDC_CLIENT_SECRET: 'Zt5uWq1eR8yLm3Nx6Bv0Kc9J' })).not.toThrow();
+  });
+
+  it.each([
+    ['plain smtp on port 25', 'smtp://relay.council.test:25'],
+    ['plain smtp on port 2525', 'smtp://relay-user:relay-pass@relay.council.test:2525'],
+    ['STARTTLS switched off', 'smtp://relay-user:relay-pass@relay.council.test:587?requireTLS=false'],
+    ['STARTTLS switched off on port 25', 'smtp://relay.council.test:25?requireTLS=false'],
+  ])('refuses an SMTP_URL that would send in plain text: %s', (_what, url) => {
+    const message = strictError({ SMTP_URL: url }).message;
+    expect(message).toMatch(/^invalid configuration: SMTP_URL /);
+    expect(message).not.toContain('relay-pass');
+  });
+
+  it.each([
+    ['STARTTLS on 587 (the default port)', 'smtp://relay-user:relay-pass@relay.council.test'],
+    ['STARTTLS on 587', 'smtp://relay-user:relay-pass@relay.council.test:587'],
+    ['STARTTLS required on port 25', 'smtp://relay.council.test:25?requireTLS=true'],
+    ['TLS from the first byte', 'smtps://relay-user:relay-pass@relay.council.test:465'],
+  ])('accepts an SMTP_URL with %s', (_what, url) => {
+    expect(loadConfig({ ...PRODUCTION, SMTP_URL: url }).smtpUrl).toBe(url);
+  });
+});
+
+describe('loadConfig TRUST_PROXY and SHUTDOWN_TIMEOUT_MS', () => {
+  it('trusts no proxy when TRUST_PROXY is unset', () => {
+    expect(loadDev({}).trustProxy).toBe(false);
+  });
+
+  it('reads a hop count', () => {
+    expect(loadDev({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadDev({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
+  });
+
+  it('reads addresses and CIDR ranges', () => {
+    expect(loadDev({ TRUST_PROXY: '10.0.0.1, 10.0.0.0/8,fd00::/8 ,loopback' }).trustProxy).toEqual(['10.0.0.1', '10.0.0.0/8', 'fd00::/8', 'loopback']);
+  });
+
+  it.each(['true', 'proxy.council.test', '10.0.0.0/33', '10.0.0/8', '1.5', ','])('rejects TRUST_PROXY %j', (value) => {
+    expect(configError({ TRUST_PROXY: value }).message).toMatch(/^invalid configuration: TRUST_PROXY /);
+  });
+
+  it('defaults SHUTDOWN_TIMEOUT_MS to 25 s, below the 30 s grace of compose and Kubernetes', () => {
+    expect(loadDev({}).shutdownTimeoutMs).toBe(25_000);
+    expect(loadDev({ SHUTDOWN_TIMEOUT_MS: '5000' }).shutdownTimeoutMs).toBe(5000);
+    expect(configError({ SHUTDOWN_TIMEOUT_MS: '10' }).message).toContain('SHUTDOWN_TIMEOUT_MS');
   });
 });
 
 describe('loadConfig QUEUE_PREFIX, REMINDER_INTERVAL_HOURS and SCHOOL_HOURS', () => {
   it('accepts a Cluster hash tag as QUEUE_PREFIX', () => {
-    expect(loadConfig({ QUEUE_PREFIX: '{endeavor}' }).queuePrefix).toBe('{endeavor}');
+    expect(loadDev({ QUEUE_PREFIX: '{endeavor}' }).queuePrefix).toBe('{endeavor}');
   });
 
   it.each(['a:b', '{a:b}', 'endeavor prod', '{endeavor', 'endeavor*'])('rejects QUEUE_PREFIX %j', (value) => {
@@ -231,15 +346,15 @@ describe('loadConfig QUEUE_PREFIX, REMINDER_INTERVAL_HOURS and SCHOOL_HOURS', ()
   });
 
   it('allows REMINDER_INTERVAL_HOURS=0 to turn reminders off', () => {
-    expect(loadConfig({ REMINDER_INTERVAL_HOURS: '0' }).reminderIntervalHours).toBe(0);
+    expect(loadDev({ REMINDER_INTERVAL_HOURS: '0' }).reminderIntervalHours).toBe(0);
   });
 
   it('allows SCHOOL_HOURS=always', () => {
-    expect(loadConfig({ SCHOOL_HOURS: 'always' }).schoolHours).toEqual({ kind: 'always' });
+    expect(loadDev({ SCHOOL_HOURS: 'always' }).schoolHours).toEqual({ kind: 'always' });
   });
 
   it('accepts another school week and time zone', () => {
-    expect(loadConfig({ SCHOOL_HOURS: 'Mon-Sat 07:30-18:00 Europe/Dublin' }).schoolHours).toEqual({
+    expect(loadDev({ SCHOOL_HOURS: 'Mon-Sat 07:30-18:00 Europe/Dublin' }).schoolHours).toEqual({
       kind: 'weekly',
       firstDay: 1,
       lastDay: 6,

@@ -19,7 +19,7 @@ function delivery(audience: 'direct' | 'area', org: { type: 'school' | 'gp'; id:
     deliveryId: `d-${n}`, eventUid: 'u', eventId: 'e', episodeId: episode.episodeId, feedId: 'feed-a', kind: 'alert', audience, organisation: org,
     contact: { contactId: `c-${n}`, name: `Contact ${n} (fictional)`, email: `c${n}@org.endeavor.test`, role: 'dsl' },
     status: 'sent', attempts: 1, lastError: null, createdAt: '2026-11-27T09:00:01Z', updatedAt: '2026-11-27T09:00:02Z', sentAt: '2026-11-27T09:00:02Z',
-    acknowledgedAt: null, escalatedAt: null, threadOf: null, asOf: null, ackable: audience === 'direct', acknowledgement: { inSchoolToday: null, note: null },
+    acknowledgedAt: null, escalatedAt: null, answeredAt: null, threadOf: null, asOf: null, ackable: audience === 'direct', acknowledgement: { inSchoolToday: null, note: null },
     risk: 'high', priority: 1, history: [], ...overrides,
   };
 }

@@ -121,54 +121,64 @@ describe('totalRetryWindowMs', () => {
 });
 
 describe('delivery statuses', () => {
-  it('are the six of SPEC §6', () => {
-    expect([...DELIVERY_STATUSES].sort()).toEqual(['failed', 'pending', 'retrying', 'sending', 'sent', 'superseded']);
+  it('are the seven of SPEC §6', () => {
+    expect([...DELIVERY_STATUSES].sort()).toEqual(['bounced', 'failed', 'pending', 'retrying', 'sending', 'sent', 'superseded']);
   });
 
-  it('treat sent, failed and superseded as final, and nothing else', () => {
-    expect([...FINAL_STATUSES].sort()).toEqual(['failed', 'sent', 'superseded']);
+  it('treat sent, failed, superseded and bounced as final, and nothing else', () => {
+    expect([...FINAL_STATUSES].sort()).toEqual(['bounced', 'failed', 'sent', 'superseded']);
     for (const status of DELIVERY_STATUSES) expect(isFinal(status), status).toBe(FINAL_STATUSES.includes(status));
   });
 });
 
 describe('canMove: every (from, to) pair', () => {
   /*
-   * The whole machine, row = from, column = to. SPEC §6: sent and superseded never move;
-   * failed moves only back to pending (an explicit retry); sending may be re-entered after a
-   * crashed attempt; a message being sent cannot be taken back (sending -/-> superseded).
+   * The whole machine, row = from, column = to. SPEC §6: superseded never moves; sent moves
+   * only to bounced (a bounce report); failed and bounced move only back to pending (an
+   * explicit retry); sending may be re-entered after a crashed attempt; a message being sent
+   * cannot be taken back (sending -/-> superseded).
    */
-  const P = 'pending', S = 'sending', OK = 'sent', R = 'retrying', F = 'failed', X = 'superseded';
+  const P = 'pending', S = 'sending', OK = 'sent', R = 'retrying', F = 'failed', X = 'superseded', B = 'bounced';
   const allowed: Record<DeliveryStatus, readonly DeliveryStatus[]> = {
     pending: [S, F, X],
     sending: [S, OK, R, F],
-    sent: [],
+    sent: [B],
     retrying: [S, F, X],
     failed: [P],
     superseded: [],
+    bounced: [P],
   };
 
   const pairs = DELIVERY_STATUSES.flatMap((from) =>
     DELIVERY_STATUSES.map((to) => [from, to, allowed[from].includes(to)] as const),
   );
 
-  it('covers all 36 pairs', () => {
-    expect(pairs).toHaveLength(36);
+  it('covers all 49 pairs', () => {
+    expect(pairs).toHaveLength(49);
   });
 
   it.each(pairs)('%s -> %s is allowed: %s', (from, to, expected) => {
     expect(canMove(from, to)).toBe(expected);
   });
 
-  it.each(['sent', 'superseded'] as const)('never moves a %s delivery anywhere', (from) => {
-    for (const to of DELIVERY_STATUSES) expect(canMove(from, to), `${from} -> ${to}`).toBe(false);
+  it('never moves a superseded delivery anywhere', () => {
+    for (const to of DELIVERY_STATUSES) expect(canMove('superseded', to), `superseded -> ${to}`).toBe(false);
   });
 
-  it('moves a failed delivery only back to pending', () => {
-    expect(DELIVERY_STATUSES.filter((to) => canMove('failed', to))).toEqual(['pending']);
+  it('moves a sent delivery only to bounced', () => {
+    expect(DELIVERY_STATUSES.filter((to) => canMove('sent', to))).toEqual(['bounced']);
   });
 
-  it('reaches pending from nowhere but failed: a sent message is never queued again', () => {
-    expect(DELIVERY_STATUSES.filter((from) => canMove(from, 'pending'))).toEqual(['failed']);
+  it('reaches bounced only from sent', () => {
+    expect(DELIVERY_STATUSES.filter((from) => canMove(from, 'bounced'))).toEqual(['sent']);
+  });
+
+  it.each(['failed', 'bounced'] as const)('moves a %s delivery only back to pending', (from) => {
+    expect(DELIVERY_STATUSES.filter((to) => canMove(from, to))).toEqual(['pending']);
+  });
+
+  it('reaches pending from nowhere but failed and bounced: a sent message is never queued again', () => {
+    expect(DELIVERY_STATUSES.filter((from) => canMove(from, 'pending'))).toEqual(['failed', 'bounced']);
   });
 
   it('reaches sent only from sending', () => {

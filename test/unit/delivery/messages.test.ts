@@ -307,6 +307,12 @@ describe('HTML part', () => {
     expect(text).toContain('<script>alert("x")</script>'); // plain text needs no escaping
   });
 
+  it('drops every bidirectional control stored before intake refused them, in both parts', () => {
+    const child = { ...episode().child, givenName: 'Mai\u200fsie', familyName: 'Quill\u061cfeather\u202e', description: '\u2067Red hair\u200e' };
+    const { html, text } = renderMessage(input({ episode: episode({ child }), contact: { name: 'Alex\u202d Example', role: 'dsl' } }));
+    for (const part of [html, text]) expect(part).not.toMatch(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
+  });
+
   it('is a simple accessible document', () => {
     const { html } = renderMessage(input());
     expect(html).toMatch(/^<!DOCTYPE html>/);
@@ -375,6 +381,7 @@ describe('times', () => {
 describe('staff notices', () => {
   const base = {
     policeReference: 'NP-2025-000123',
+    child: { givenName: 'Maisie', familyName: 'Quillfeather' },
     organisation: { type: 'school' as const, id: '999001', name: 'Hollyhock Test Primary School' },
     contact: { name: 'Alex Example', role: 'dsl' as const },
     dashboardUrl: 'https://endeavor.test/dashboard/episodes/ep_1',
@@ -411,6 +418,9 @@ describe('staff notices', () => {
     expect(notice.text).toContain('550 5.1.1 <sam@school.test>: mailbox unavailable');
     expect(notice.html).toContain('550 5.1.1 &lt;sam@school.test&gt;: mailbox unavailable');
     expect(notice.text).toContain('https://endeavor.test/dashboard/episodes/ep_1');
+    // A retry goes to the contact as the directory has it then, not to the same person again (issue 8).
+    expect(notice.text).not.toMatch(/correct the contact in the directory if needed, then retry/i);
+    expect(notice.text).toMatch(/retry from the dashboard goes to the contact as the directory has it then/i);
     for (const part of [notice.subject, notice.text, notice.html]) expect(part).not.toMatch(childFragments);
   });
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { classifySmtpError, describeSmtpError, MailSendError, parseSmtpUrl } from '../../../src/delivery/mail.transport';
+import fc from 'fast-check';
+import {
+  classifySmtpError,
+  describeSmtpError,
+  MailSendError,
+  parseSmtpUrl,
+  SMTP_ADDRESS_TOKEN,
+  SMTP_TEXT_READ_MAX,
+} from '../../../src/delivery/mail.transport';
 
 /** Shaped like the errors nodemailer hands back (see its `_formatError`). */
 function nodemailerError(fields: { code?: string; responseCode?: number; response?: string; command?: string; originalCode?: string; message?: string }) {
@@ -124,5 +132,42 @@ describe('parseSmtpUrl', () => {
     expect(() => parseSmtpUrl('smtp://relay.test?tls.rejectUnauthorized=false')).toThrow(/unsupported query parameter/);
     expect(() => parseSmtpUrl('smtp://relay.test?requireTLS=yes')).toThrow(/true or false/);
     expect(() => parseSmtpUrl('not a url with secret-password')).toThrow(/^SMTP URL is not a valid URL$/);
+  });
+});
+
+describe('the scrubber on long relay replies', () => {
+  const reply = (body: string) => nodemailerError({ code: 'EMESSAGE', responseCode: 554, response: body });
+
+  it('reads only a bounded prefix: what comes after it cannot change the result', () => {
+    // Beyond the prefix, nothing is read; a token cut at its edge is dropped, not half-shown.
+    const head = `554 ${'a'.repeat(SMTP_TEXT_READ_MAX)}`;
+    expect(describeSmtpError(reply(`${head}@school.test`))).toBe(describeSmtpError(reply(head)));
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), fc.string({ maxLength: 200 }), fc.string({ maxLength: 200 }), (start, tail1, tail2) => {
+        const prefix = (start + ' x'.repeat(SMTP_TEXT_READ_MAX)).slice(0, SMTP_TEXT_READ_MAX);
+        expect(describeSmtpError(reply(prefix + tail1))).toBe(describeSmtpError(reply(prefix + tail2)));
+      }),
+    );
+  });
+
+  it('shows no part of an address that the prefix cuts in two', () => {
+    const text = describeSmtpError(reply(`554${' '.repeat(SMTP_TEXT_READ_MAX - 10)}jo.bloggs@school.test rejected`));
+    expect(text).not.toMatch(/jo|bloggs|school/);
+  });
+
+  it('matches addresses with one quantified character class, so a long token is scanned once', () => {
+    // Two quantified classes that both accept the same characters (`[^…]+@[^…]+`) make a
+    // token without `@` cost its length squared; one class and a check on the token do not.
+    const quantifiedClasses = SMTP_ADDRESS_TOKEN.source.match(/\](?:[+*?]|\{\d)/g) ?? [];
+    expect(quantifiedClasses).toHaveLength(1);
+  });
+
+  it('still replaces every address anywhere in the prefix', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('dsl@school.test', '<a.b+c@gp.test>', 'x%40y.test', 'word', ';', ' '), { maxLength: 40 }), (parts) => {
+        const text = describeSmtpError(reply(parts.join(' ')));
+        expect(text).not.toMatch(/@|%40|school|gp\.test|y\.test/);
+      }),
+    );
   });
 });

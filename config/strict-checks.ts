@@ -1,0 +1,74 @@
+import { isIP } from 'node:net';
+
+/*
+ * SPEC §2: the checks strict mode (anything but NODE_ENV=development) makes before start-up.
+ * Each returns the reason a value is refused, never the value: the caller names the variable.
+ */
+
+/** Minimum lengths in strict mode for secrets whose names say what they are. */
+export const SECRET_SUFFIX_MIN_LENGTH = 24;
+
+/**
+ * Why a secret, key or password looks like a placeholder rather than something chosen:
+ * docker-compose's `change-me-…`, documentation's `example`, a literal `password`, or one
+ * character repeated (`aaaa…`, `abab…`). Undefined when it looks chosen.
+ */
+export function placeholderReason(value: string): string | undefined {
+  const lower = value.toLowerCase();
+  if (/change[-_ ]?me/.test(lower)) return 'is a placeholder (change-me): set a real value';
+  if (lower.includes('example')) return 'is a placeholder (contains "example"): set a real value';
+  if (lower.includes('password')) return 'is a placeholder (contains "password"): set a real value';
+  if (new Set(value).size < 6) return 'is a placeholder (too few different characters): set a real value';
+  return undefined;
+}
+
+/**
+ * Why an SMTP URL would send in plain text: `smtps://` is TLS from the first byte; `smtp://`
+ * must require STARTTLS, which the transport does on 587 (the default port) or with
+ * `?requireTLS=true`, never with `?requireTLS=false`.
+ */
+export function plainTextSmtpReason(url: string): string | undefined {
+  const parsed = new URL(url);
+  if (parsed.protocol === 'smtps:') return undefined;
+  const requireTLS = parsed.searchParams.get('requireTLS');
+  if (requireTLS === 'false') return 'must not turn STARTTLS off (requireTLS=false) in strict mode';
+  if (requireTLS === 'true') return undefined;
+  const port = parsed.port ? Number(parsed.port) : 587;
+  if (port !== 587) return 'would send in plain text: use smtps://, port 587, or ?requireTLS=true in strict mode';
+  return undefined;
+}
+
+/** The password inside a URL (`scheme://user:pass@host`), decoded; undefined when none. */
+export function urlPassword(url: string): string | undefined {
+  const password = new URL(url).password;
+  return password ? decodeURIComponent(password) : undefined;
+}
+
+/** Express's `trust proxy`: a hop count, or addresses and CIDR ranges (SPEC §2 TRUST_PROXY). */
+export type TrustProxy = false | number | string[];
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * Reads TRUST_PROXY: `1` (one proxy in front), or `10.0.0.1, 10.0.0.0/8, loopback`. `true`
+ * (trust every hop) is refused: any client could then claim any address.
+ */
+export function parseTrustProxy(raw: string): TrustProxy | { error: string } {
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    return hops > 32 ? { error: 'must be a hop count of at most 32, or addresses' } : hops === 0 ? false : hops;
+  }
+  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  if (entries.length === 0) return { error: 'must be a hop count or comma-separated addresses / CIDR ranges' };
+  for (const entry of entries) {
+    if (PROXY_NAMES.has(entry)) continue;
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const maxBits = family === 6 ? 128 : 32;
+    const bitsOk = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits);
+    if (family === 0 || !bitsOk || extra !== undefined) {
+      return { error: 'must be a hop count or comma-separated addresses / CIDR ranges (e.g. 10.0.0.0/8)' };
+    }
+  }
+  return entries;
+}

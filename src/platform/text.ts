@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/**
+ * The one rule for free text we store and show (names, areas, notes): no control characters
+ * (C0, DEL, C1; a newline included, values are single lines) and no bidirectional controls —
+ * embeddings and overrides U+202A–U+202E, isolates U+2066–U+2069, the marks U+200E, U+200F and
+ * U+061C — which make text read differently from what it is (a name shown backwards, a
+ * reference that looks like another). Letters of right-to-left scripts are fine.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+// eslint-disable-next-line no-control-regex
+const UNSAFE_FOR_DISPLAY = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+export const UNSAFE_TEXT_MESSAGE = 'must not contain control characters or bidirectional controls';
+
+/** True when the text holds a character the rule refuses. */
+export const hasUnsafeText = (text: string): boolean => UNSAFE.test(text);
+
+/** Trimmed, single-line text of 1 (or `min`) to `max` characters under the rule. */
+export const singleLineText = (max: number, min = 1) =>
+  z
+    .string()
+    .trim()
+    .min(min, min === 1 ? 'must not be empty' : `must be at least ${min} characters`)
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !hasUnsafeText(s), UNSAFE_TEXT_MESSAGE);
+
+/**
+ * For display of text stored before the rule: drops the characters it refuses (newlines and
+ * tabs are kept, markup decides what they mean).
+ */
+export const withoutUnsafeText = (text: string): string => text.replace(UNSAFE_FOR_DISPLAY, '');

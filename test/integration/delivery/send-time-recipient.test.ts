@@ -1,0 +1,249 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { DeliveryWithHistory } from '../../../src/delivery/delivery.store';
+import type { Organisation } from '../../../src/directory/organisation';
+import { signIn, startTestApp, type TestApp } from '../../helpers/app';
+import { asUser, type AsUser } from '../../helpers/dashboard';
+import { contact, practice, school, seedDirectory } from '../../helpers/directory';
+import { reportedEvent, updatedEvent } from '../../helpers/factories';
+import { startTestSmtp, type CaughtMail, type TestSmtp } from '../../helpers/smtp-server';
+
+/*
+ * SPEC §6 "The right person, at send time" and §11: a delivery goes to the contact as the
+ * directory has it when it is sent. Each test uses its own school, so tests never share a contact.
+ */
+
+const MASH = 'mash-team@endeavor.test';
+let smtp: TestSmtp;
+let app: TestApp;
+let mash: AsUser;
+/** Every RCPT TO the server saw, accepted or not. */
+let rcpts: string[] = [];
+let refuse = new Set<string>();
+let delay = new Set<string>();
+
+beforeAll(async () => {
+  smtp = await startTestSmtp();
+  app = await startTestApp({
+    workers: true,
+    smtpUrl: `${smtp.url}?requireTLS=false`,
+    env: { NODE_ENV: 'development', RETRY_ATTEMPTS: '20', RETRY_BASE_MS: '100', RETRY_MAX_DELAY_MS: '200', MASH_EMAIL: MASH, REMINDER_INTERVAL_HOURS: '0' },
+  });
+  mash = asUser(app, await signIn(app, 'mash'));
+});
+afterEach(() => {
+  smtp.clear();
+  rcpts = [];
+  refuse = new Set();
+  delay = new Set();
+});
+afterAll(async () => {
+  await app?.close();
+  await smtp?.close();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+function script() {
+  smtp.respondToRcptWith((to) => {
+    rcpts.push(to);
+    return refuse.has(to) ? 550 : delay.has(to) ? 451 : 250;
+  });
+}
+
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what} not as expected: ${JSON.stringify(value)}`);
+    await sleep(50);
+  }
+}
+
+/** A school of its own for each test: its DSL, the person who replaces them, the report about a child there. */
+async function setting(urn: string) {
+  const oldDsl = contact('Fictional Leaver', 'dsl', `leaver@school-${urn}.endeavor.test`);
+  const newDsl = contact('Fictional Successor', 'dsl', `successor@school-${urn}.endeavor.test`);
+  const org = school(urn, { locality: 'Hexham', postcode: 'NE46 1AA', receivesAreaAlerts: false, contacts: [oldDsl] });
+  await seedDirectory(app.redis, app.config.queuePrefix, [org]);
+  const report = reportedEvent({ child: { ...reportedEvent().child, schoolUrn: urn, gpOdsCode: undefined, postcodeDistrict: 'NE46' } });
+  return { org, oldDsl, newDsl, report };
+}
+
+const deliveriesOf = (episodeId: string) => app.stores.deliveries.ofEpisode(episodeId);
+const about = (ref: string, mails: CaughtMail[] = smtp.mails) => mails.filter((m) => m.subject.includes(ref) || m.text.includes(ref));
+
+async function postReport(report: ReturnType<typeof reportedEvent>) {
+  const res = await app.post('/api/v1/events', report);
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { episodeId: string }).episodeId;
+}
+
+describe('the right person at send time', () => {
+  it('sends a retried alert to the DSL who replaced a leaver, never to the deactivated address, and tells MASH once', async () => {
+    const { org, oldDsl, newDsl, report } = await setting('990101');
+    script();
+    refuse.add(oldDsl.email);
+    const episodeId = await postReport(report);
+    const failed = (await until(() => deliveriesOf(episodeId), (ds) => ds[0]?.status === 'failed', 'the alert to the leaver'))[0]!;
+    const failureNotice = (await smtp.waitFor((m) => m.some((x) => x.to.includes(MASH) && x.subject.includes('Delivery failed'))))
+      .find((x) => x.subject.includes('Delivery failed'))!;
+    // The failure notice no longer tells staff to retry to the same person.
+    expect(failureNotice.text).not.toMatch(/correct the contact.*then retry/i);
+    expect(failureNotice.text).toMatch(/as the directory has it/i);
+
+    // The admin deactivates the leaver and adds the new DSL.
+    const replaced: Organisation = { ...org, contacts: [{ ...oldDsl, active: false }, newDsl] };
+    await app.directory.put(replaced);
+    refuse.clear();
+    smtp.clear();
+    rcpts = [];
+    script();
+
+    const res = await mash.post(`/api/v1/deliveries/${failed.deliveryId}/retry`, { json: {} });
+    expect(res.status).toBe(202);
+
+    const mails = await smtp.waitFor((m) => m.some((x) => x.to.includes(newDsl.email)) && m.some((x) => x.to.includes(MASH)));
+    const toNew = mails.filter((m) => m.to.includes(newDsl.email));
+    expect(toNew).toHaveLength(1);
+    expect(toNew[0]!.subject).toMatch(/missing child alert/);
+    const notice = mails.find((m) => m.to.includes(MASH))!;
+    expect(notice.text).toContain(org.name);
+    expect(notice.text).toMatch(/designated safeguarding lead/);
+    expect(notice.text).toContain(`/dashboard/episodes/${episodeId}`);
+    expect(notice.subject).not.toContain('Testchild');
+
+    const after = await until(
+      () => deliveriesOf(episodeId),
+      (ds) => ds.find((d) => d.deliveryId === failed.deliveryId)?.status === 'superseded' && ds.some((d) => d.contact.email === newDsl.email && d.status === 'sent'),
+      'the superseded alert and the new one',
+    );
+    const superseded = after.find((d) => d.deliveryId === failed.deliveryId)!;
+    expect(superseded.history.at(-1)?.detail ?? '').toMatch(/superseded|notice/);
+    expect(superseded.history.some((h) => h.status === 'superseded' && /deactivated/.test(h.detail))).toBe(true);
+    const fresh = after.find((d) => d.contact.email === newDsl.email)!;
+    expect(fresh).toMatchObject({ kind: 'alert', audience: 'direct', ackable: true });
+
+    await sleep(500);
+    expect(rcpts).not.toContain(oldDsl.email);
+    expect(smtp.mails.filter((m) => m.to.includes(MASH))).toHaveLength(1);
+  });
+
+  it('sends an automatic retry to the address the directory has now, and records it', async () => {
+    const { org, oldDsl, report } = await setting('990102');
+    script();
+    delay.add(oldDsl.email);
+    const episodeId = await postReport(report);
+    await until(() => deliveriesOf(episodeId), (ds) => ds[0]?.status === 'retrying', 'the alert retrying');
+    const moved = { ...oldDsl, email: 'moved-dsl@school-990102.endeavor.test' };
+    await app.directory.put({ ...org, contacts: [moved] });
+
+    const mails = await smtp.waitFor((m) => m.some((x) => x.to.includes(moved.email)));
+    expect(about(report.policeReference, mails).filter((m) => m.to.includes(moved.email))).toHaveLength(1);
+    const [sent] = await until(() => deliveriesOf(episodeId), (ds) => ds[0]?.status === 'sent', 'the alert sent');
+    expect(sent!.contact.email).toBe(moved.email);
+    expect(smtp.mails.some((m) => m.to.includes(oldDsl.email))).toBe(false);
+  });
+
+  it('supersedes a pending update to a contact deactivated since it was planned, and the successor gets the alert', async () => {
+    const { org, oldDsl, newDsl, report } = await setting('990103');
+    script();
+    const episodeId = await postReport(report);
+    await smtp.waitFor((m) => m.some((x) => x.to.includes(oldDsl.email)));
+    await until(() => deliveriesOf(episodeId), (ds) => ds[0]?.status === 'sent', 'the alert sent');
+    smtp.clear();
+    script();
+    // The update is planned while the leaver is active, then held at RCPT until they have left.
+    delay.add(oldDsl.email);
+    expect((await app.post('/api/v1/events', updatedEvent(report.policeReference))).status).toBe(202);
+    await until(() => deliveriesOf(episodeId), (ds) => ds.some((d) => d.kind === 'update' && d.status === 'retrying'), 'the update retrying');
+    await app.directory.put({ ...org, contacts: [{ ...oldDsl, active: false }, newDsl] });
+
+    await smtp.waitFor((m) => m.some((x) => x.to.includes(newDsl.email)) && m.some((x) => x.to.includes(MASH)));
+    const after = await until(
+      () => deliveriesOf(episodeId),
+      (ds) => ds.some((d) => d.kind === 'update' && d.status === 'superseded') && ds.some((d) => d.contact.email === newDsl.email && d.status === 'sent'),
+      'update superseded, successor alerted',
+    );
+    const toNew = after.filter((d: DeliveryWithHistory) => d.contact.email === newDsl.email);
+    expect(toNew.map((d) => d.kind)).toEqual(['alert']);
+    expect(smtp.mails.filter((m) => m.to.includes(oldDsl.email))).toHaveLength(0);
+  });
+
+  it('supersedes an area delivery to a deactivated organisation without telling MASH', async () => {
+    const urn = '990104';
+    const areaOrg = practice('Y90104', { locality: 'Hexham', postcode: 'NE46 2BB', contacts: [contact('Fictional Area Lead', 'safeguarding_lead', 'lead@gp-y90104.endeavor.test')] });
+    const { org, report } = await setting(urn);
+    await seedDirectory(app.redis, app.config.queuePrefix, [areaOrg]);
+    script();
+    delay.add('lead@gp-y90104.endeavor.test');
+    const episodeId = await postReport(report);
+    await until(() => deliveriesOf(episodeId), (ds) => ds.some((d) => d.audience === 'area' && d.status === 'retrying'), 'the area delivery retrying');
+    await app.directory.put({ ...areaOrg, active: false, deactivatedBy: 'admin' });
+    const after = await until(
+      () => deliveriesOf(episodeId),
+      (ds) => ds.find((d) => d.audience === 'area')?.status === 'superseded',
+      'the area delivery superseded',
+    );
+    expect(after.find((d) => d.audience === 'area')!.history.some((h) => /organisation has been deactivated/.test(h.detail))).toBe(true);
+    await sleep(500);
+    expect(smtp.mails.filter((m) => m.to.includes(MASH))).toHaveLength(0);
+    expect(smtp.mails.filter((m) => m.to.includes(org.contacts[0]!.email))).toHaveLength(1);
+  });
+});
+
+describe('reminders at send time', () => {
+  it('supersedes a leaver’s reminder, tells MASH, and alerts the successor, who then gets the reminders', async () => {
+    let offsetMs = 0;
+    const clock = () => new Date(Date.now() + offsetMs);
+    const own = await startTestApp({
+      workers: true,
+      smtpUrl: `${smtp.url}?requireTLS=false`,
+      now: clock,
+      env: { NODE_ENV: 'development', MASH_EMAIL: MASH, SCHOOL_HOURS: 'always', REMINDER_INTERVAL_HOURS: '24', ACK_DEADLINE_SECONDS: String(30 * 24 * 3600) },
+    });
+    try {
+      const urn = '990110';
+      const oldDsl = contact('Fictional Leaver', 'dsl', `leaver@school-${urn}.endeavor.test`);
+      const newDsl = contact('Fictional Successor', 'dsl', `successor@school-${urn}.endeavor.test`);
+      const org = school(urn, { locality: 'Hexham', postcode: 'NE46 1AA', receivesAreaAlerts: false, contacts: [oldDsl] });
+      await seedDirectory(own.redis, own.config.queuePrefix, [org]);
+      const report = reportedEvent({ child: { ...reportedEvent().child, schoolUrn: urn, gpOdsCode: undefined, postcodeDistrict: 'NE46' } });
+      const { episodeId } = (await (await own.post('/api/v1/events', report)).json()) as { episodeId: string };
+      await smtp.waitFor((m) => m.some((x) => x.to.includes(oldDsl.email)));
+      await until(() => own.stores.deliveries.ofEpisode(episodeId), (ds) => ds[0]?.status === 'sent', 'the alert sent');
+      await own.directory.put({ ...org, contacts: [{ ...oldDsl, active: false }, newDsl] });
+      smtp.clear();
+
+      offsetMs = 24 * 3600_000 + 60_000;
+      const mails = await smtp.waitFor((m) => m.some((x) => x.to.includes(newDsl.email)) && m.some((x) => x.to.includes(MASH)), 10_000);
+      expect(mails.filter((m) => m.to.includes(newDsl.email))[0]!.subject).toMatch(/missing child alert/);
+      expect(mails.find((m) => m.to.includes(MASH))!.subject).toMatch(/^\[Operation Endeavor\] Recipient no longer active: ref /);
+      const after = await until(
+        () => own.stores.deliveries.ofEpisode(episodeId),
+        (ds) => ds.some((d) => d.kind === 'reminder' && d.status === 'superseded') && ds.some((d) => d.contact.email === newDsl.email && d.status === 'sent'),
+        'the leaver’s reminder superseded',
+      );
+      expect(after.find((d) => d.kind === 'reminder')!.contact.contactId).toBe(oldDsl.contactId);
+
+      // The next reminder goes to the successor alone; MASH is not told about the leaver again.
+      smtp.clear();
+      offsetMs = 48 * 3600_000 + 120_000;
+      await smtp.waitFor((m) => m.some((x) => x.to.includes(newDsl.email) && /missing child update/.test(x.subject)), 10_000);
+      await until(
+        () => own.stores.deliveries.ofEpisode(episodeId),
+        (ds) => ds.filter((d) => d.kind === 'reminder' && d.contact.contactId === oldDsl.contactId).every((d) => d.status === 'superseded') &&
+          ds.filter((d) => d.kind === 'reminder').length === 3,
+        'the second round of reminders',
+      );
+      await until(
+        () => own.queues.notify.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
+        (counts) => Object.values(counts).every((n) => n === 0),
+        'the notice queue drained',
+      );
+      expect(smtp.mails.filter((m) => m.to.includes(oldDsl.email))).toHaveLength(0);
+      expect(smtp.mails.filter((m) => m.to.includes(MASH))).toHaveLength(0);
+    } finally {
+      await own.close();
+    }
+  });
+});

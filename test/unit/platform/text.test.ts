@@ -1,0 +1,40 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { escapeHtml, html } from '../../../src/platform/html';
+import { hasUnsafeText, singleLineText } from '../../../src/platform/text';
+
+/** Bidirectional controls that can re-order what a reader sees (Trojan Source, CVE-2021-42574). */
+const BIDI = ['\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069', '\u200e', '\u200f', '\u061c'];
+const CONTROLS = ['\u0000', '\u0007', '\n', '\r', '\t', '\u001b', '\u007f', '\u0085', '\u009f'];
+
+describe('the shared text rule', () => {
+  it.each([...BIDI, ...CONTROLS].map((c) => [`U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`, c]))('rejects %s inside a value', (_name, c) => {
+    expect(hasUnsafeText(`Fict${c}ional`)).toBe(true);
+    const result = singleLineText(100).safeParse(`Fict${c}ional`);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toBe('must not contain control characters or bidirectional controls');
+  });
+
+  it('accepts ordinary names in any script, trimmed', () => {
+    for (const name of ['Zoë O’Brien-Smith', 'محمد', 'שרה כהן', 'Łucja Żółć', '李小龍', 'Ana 👩‍🔬']) {
+      expect(singleLineText(100).parse(` ${name} `)).toBe(name);
+    }
+  });
+
+  it('keeps length limits and non-empty', () => {
+    expect(singleLineText(5).safeParse('abcdef').success).toBe(false);
+    expect(singleLineText(5).safeParse('   ').success).toBe(false);
+  });
+});
+
+describe('HTML rendering of stored text', () => {
+  it('drops bidirectional controls and control characters, whatever was stored before the rule', () => {
+    expect(escapeHtml('Test\u202echild\u2066<b>')).toBe('Testchild&lt;b&gt;');
+    expect(html`<dd>${'\u200fFict\u0007ional\u061c'}</dd>`.value).toBe('<dd>Fictional</dd>');
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 50 }), (text) => {
+        expect(hasUnsafeText(escapeHtml(text).replace(/[\n\t]/g, ''))).toBe(false);
+      }),
+    );
+  });
+});
