@@ -5,7 +5,7 @@
  *   import-gias FILE --la 929
  *   import-epraccur FILE [--commissioner 00L]
  *   import-contacts FILE [--replace]   (--replace: contacts of the named organisations not in FILE are deactivated)
- *   load-sample
+ *   load-sample [--with-history [--until YYYY-MM]]   (a fictional year of episodes for the reports)
  *   create-user EMAIL --role admin|mash      (password from ENDEAVOR_PASSWORD, else stdin)
  */
 
@@ -24,12 +24,15 @@ const { loadSampleIfEmpty } = await import('../src/directory/directory.service')
 const { createDirectoryStore } = await import('../src/directory/directory.store');
 const { ImportFormatError } = await import('../src/directory/csv-records');
 const { createRedis, redisReady } = await import('../src/platform/redis');
+const { createStores } = await import('../src/stores');
+const { loadSampleHistory } = await import('../src/reports/load-sample-history');
+const { lastFullMonth } = await import('../src/reports/report-range');
 
 const USAGE = `usage: npm run directory -- <command>
   import-gias FILE --la 929
   import-epraccur FILE [--commissioner 00L]
   import-contacts FILE [--replace]
-  load-sample
+  load-sample [--with-history [--until YYYY-MM]]
   create-user EMAIL --role admin|mash   (password from ENDEAVOR_PASSWORD or stdin)`;
 
 /** A mistake in the command line: exit 2 with the usage. */
@@ -52,7 +55,14 @@ async function run(argv: string[]): Promise<unknown> {
   try {
     parsed = parseArgs({
       args: rest,
-      options: { la: { type: 'string' }, commissioner: { type: 'string' }, role: { type: 'string' }, replace: { type: 'boolean' } },
+      options: {
+        la: { type: 'string' },
+        commissioner: { type: 'string' },
+        role: { type: 'string' },
+        replace: { type: 'boolean' },
+        'with-history': { type: 'boolean' },
+        until: { type: 'string' },
+      },
       allowPositionals: true,
     });
   } catch (err) {
@@ -67,6 +77,10 @@ async function run(argv: string[]): Promise<unknown> {
   if (command === 'import-gias' && !/^\d{3}$/.test(values.la ?? '')) throw new UsageError('--la must be a 3-digit local authority code, e.g. 929');
   if (command === 'import-epraccur' && values.commissioner !== undefined && !/^[A-Za-z0-9]{3,5}$/.test(values.commissioner)) {
     throw new UsageError('--commissioner must be an ODS commissioner code, e.g. 00L');
+  }
+  if ((values['with-history'] || values.until !== undefined) && command !== 'load-sample') throw new UsageError('--with-history and --until go with load-sample');
+  if (values.until !== undefined && (!values['with-history'] || !/^\d{4}-(0[1-9]|1[0-2])$/.test(values.until))) {
+    throw new UsageError('--until must be a month YYYY-MM, with --with-history');
   }
 
   const config = loadConfig();
@@ -84,7 +98,12 @@ async function run(argv: string[]): Promise<unknown> {
         return await importContacts(directory, await readFile(oneFile(positionals), 'utf8'), now, { mode: values.replace ? 'replace' : 'upsert' });
       case 'load-sample':
         if (positionals.length > 0) throw new UsageError('load-sample takes no arguments');
-        return await loadSampleIfEmpty(directory, now, { production: config.production });
+        if (!values['with-history']) return await loadSampleIfEmpty(directory, now, { production: config.production });
+        if (config.production) throw new UsageError('the sample history is fictional: not in production');
+        return {
+          ...(await loadSampleIfEmpty(directory, now, { production: false })),
+          history: await loadSampleHistory(createStores(redis, config.queuePrefix), values.until ?? lastFullMonth(now).to.slice(0, 7)),
+        };
       default: {
         const email = z.email().safeParse(positionals.length === 1 ? positionals[0] : '');
         if (!email.success) throw new UsageError('give one valid EMAIL');

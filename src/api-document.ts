@@ -4,6 +4,7 @@ import { organisationsApi } from './directory/organisations.api';
 import { episodesApi } from './episodes/episodes.api';
 import { eventsApi } from './intake/events.api';
 import { mailSinkApi } from './platform/mail-sink.api';
+import { reportsApi } from './reports/reports.api';
 import { openApiDocument, type ApiOperation } from './platform/openapi';
 
 /** The document itself is an operation of the API. */
@@ -29,6 +30,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
   ...organisationsApi,
   ...sessionApi,
   ...mailSinkApi,
+  ...reportsApi,
   ...documentApi,
 ];
 
@@ -46,6 +48,7 @@ export function apiDocument(publicBaseUrl: string): Record<string, unknown> {
       { name: 'Directory', description: 'Schools, GP practices and their contacts (SPEC §4)' },
       { name: 'Session', description: 'Sign-in for scripts (SPEC §8)' },
       { name: 'Development', description: 'The embedded development mail sink (SPEC §9)' },
+      { name: 'Reports', description: 'Figures for the safeguarding partnership (SPEC §13)' },
       { name: 'Reference', description: 'This document' },
     ],
   });

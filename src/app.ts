@@ -16,6 +16,7 @@ import { apiDocument } from './api-document';
 import { dashboardAuth } from './dashboard/auth';
 import { loginRouter } from './dashboard/login.router';
 import { pagesRouter } from './dashboard/pages.router';
+import { reportPagesRouter } from './dashboard/reports.pages';
 import { sessionRouter } from './dashboard/session.router';
 import { viewerAuth } from './dashboard/viewer';
 import { deliveriesRouter } from './delivery/deliveries.router';
@@ -24,6 +25,7 @@ import { organisationsRouter } from './directory/organisations.router';
 import { episodesRouter } from './episodes/episodes.router';
 import { eventsRouter } from './intake/events.router';
 import { renderApiDocs } from './platform/api-docs';
+import { reportsRouter } from './reports/reports.router';
 import { healthRouter } from './platform/health.router';
 import { pipelineMetrics, processMetrics } from './platform/metrics';
 import { metricsRouter } from './platform/metrics.router';
@@ -149,6 +151,7 @@ export function createApp(deps: AppDeps): Express {
       now,
     }),
   );
+  app.use(reportsRouter({ stores, staff, now }));
   if (deps.mailSink) {
     const sink = deps.mailSink;
     app.get('/api/v1/dev/mail', ...staff, async (req, res) => {
@@ -191,6 +194,7 @@ export function createApp(deps: AppDeps): Express {
       now,
     }),
   );
+  app.use(reportPagesRouter({ stores, hasMail: deps.mailSink !== undefined, now }));
   app.use(
     pagesRouter({
       redis: deps.redis,

@@ -22,6 +22,8 @@ export type BoardRow = {
   /** Organisations the directory did not know: nobody there was told. */
   unroutable: number;
   escalated: number;
+  /** The child's episodes in the last 90 days when 3 or more (SPEC §13: a repeated child), else 0. */
+  repeatEpisodes: number;
 };
 
 export type Board = { generatedAt: string; episodes: BoardRow[] };
@@ -38,7 +40,7 @@ export function formatAge(ms: number): string {
   return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
-export function boardRow(summary: EpisodeSummary, now: Date): BoardRow {
+export function boardRow(summary: EpisodeSummary, now: Date, repeatEpisodes = 0): BoardRow {
   return {
     episodeId: summary.episodeId,
     policeReference: summary.policeReference,
@@ -52,15 +54,16 @@ export function boardRow(summary: EpisodeSummary, now: Date): BoardRow {
     directAlerts: summary.counts.directAlerts,
     unroutable: summary.unroutable.length,
     escalated: summary.counts.escalated,
+    repeatEpisodes,
   };
 }
 
 const RISK_ORDER: Record<string, number> = { high: 0, medium: 1, low: 2, very_low: 3 };
 
 /** Open episodes, highest risk first, then the longest open first. */
-export function buildBoard(summaries: readonly EpisodeSummary[], now: Date): Board {
+export function buildBoard(summaries: readonly EpisodeSummary[], now: Date, repeats: ReadonlyMap<string, number> = new Map()): Board {
   const episodes = summaries
-    .map((s) => boardRow(s, now))
+    .map((s) => boardRow(s, now, repeats.get(s.episodeId) ?? 0))
     .sort((a, b) => (RISK_ORDER[a.risk ?? ''] ?? 4) - (RISK_ORDER[b.risk ?? ''] ?? 4) || Date.parse(a.openedAt) - Date.parse(b.openedAt));
   return { generatedAt: now.toISOString(), episodes };
 }

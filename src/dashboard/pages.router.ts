@@ -21,6 +21,8 @@ import type { Stores } from '../stores';
 import { auditBeforeAnswer } from './audit.store';
 import { dashboardAuth } from './auth';
 import { buildBoard } from './board';
+import { loadRecentEpisodes } from '../reports/report.queries';
+import { repeatEpisodeCounts } from '../reports/report';
 import { checkCsrf, pageAuth } from './page-auth';
 import { pageErrors } from './page-errors';
 import { boardView, type ReturnInterview } from './views/board';
@@ -78,7 +80,7 @@ export function pagesRouter(deps: PagesRouterDeps): Router {
   async function loadBoard() {
     const open = await stores.episodes.list('open');
     const summaries = await Promise.all(open.map(async (e) => episodeSummary(e, await stores.deliveries.ofEpisode(e.episodeId, false))));
-    return buildBoard(summaries, now());
+    return buildBoard(summaries, now(), repeatEpisodeCounts(await loadRecentEpisodes(stores, now())));
   }
 
   /** Police references of the episodes that `deliveries` belong to. */

@@ -195,7 +195,7 @@ const MONTHS = [
 ];
 
 /** `2012-02-14` → `14 February 2012`; a calendar date, so no time zone is involved. */
-function formatDate(date: string): string {
+export function formatDate(date: string): string {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   const month = match ? MONTHS[Number(match[2]) - 1] : undefined;
   return match && month ? `${Number(match[3])} ${month} ${match[1]}` : date;
@@ -243,6 +243,13 @@ function ageOn(dateOfBirth: string | undefined, occurredAt: string): string {
 
 const concernsText = (concerns: ChildConcern[] | undefined) =>
   concerns === undefined ? NOT_KNOWN : concerns.length === 0 ? 'None recorded' : concerns.map((c) => CONCERN_LABEL[c]).join('; ');
+
+/** A date of birth as the direct alert writes it: `14 May 2013 (age 13)`, the age at `at`. For screens that show the child too. */
+export const dateOfBirthText = (dateOfBirth: string | undefined, at: string) =>
+  dateOfBirth ? `${formatDate(dateOfBirth)} (age ${ageOn(dateOfBirth, at)})` : NOT_KNOWN;
+
+/** Concerns as the direct alert writes them: `Child sexual exploitation (CSE); Self-harm`. */
+export const concernsLabel = (concerns: ChildConcern[] | undefined) => concernsText(concerns);
 
 const lookedAfterText = (lookedAfter: boolean | undefined) =>
   lookedAfter === undefined ? NOT_KNOWN : lookedAfter ? 'Yes: a looked-after child' : 'No';

@@ -71,6 +71,14 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
         .slice(0, limit);
     },
 
+    /** Episodes opened in [fromMs, toMs), read from the index by opening time (the reports' date ranges). */
+    async openedBetween(fromMs: number, toMs: number): Promise<EpisodeRecord[]> {
+      const ids = await redis.zrangebyscore(keys.all, fromMs, `(${toMs}`);
+      if (ids.length === 0) return [];
+      const docs = await redis.mget(ids.map(keys.episode));
+      return docs.map(parse).filter((r): r is EpisodeRecord => r !== undefined);
+    },
+
     /** Closed episodes, for the retention purge. */
     async closed(): Promise<string[]> {
       return [...(await redis.smembers(keys.state('found'))), ...(await redis.smembers(keys.state('cancelled')))];

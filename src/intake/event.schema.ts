@@ -44,6 +44,8 @@ const childFields = {
     .optional(),
   lookedAfter: z.boolean(),
   description: text(500).optional(),
+  /** The force's own person identifier: recognises a child's repeated episodes (SPEC §3, §13). */
+  policePersonId: text(64).optional(),
 };
 
 const childSchema = z.strictObject(childFields);

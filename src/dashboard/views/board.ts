@@ -9,7 +9,7 @@ const flag = (count: number) => (count > 0 ? html`<strong class="alarm">Yes (${c
 
 /** One row; /assets/board.js builds the same cells from board.json. */
 export const boardRowView = (row: BoardRow): Html => html`<tr>
-  <th scope="row"><a href="/dashboard/episodes/${row.episodeId}">${row.policeReference}</a></th>
+  <th scope="row"><a href="/dashboard/episodes/${row.episodeId}">${row.policeReference}</a>${row.repeatEpisodes > 0 ? html` <span class="tag repeat">Repeat: ${row.repeatEpisodes} in 90 days</span>` : ''}</th>
   <td>${riskTag(row.risk)}</td>
   <td><time datetime="${row.openedAt}">${row.age}</time></td>
   <td>${row.reached}${row.pending > 0 ? html` <span class="hint-inline">(${row.pending} pending)</span>` : ''}</td>

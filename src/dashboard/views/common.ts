@@ -14,6 +14,7 @@ const LINKS: { href: string; text: string; mailOnly?: boolean; adminOnly?: boole
   { href: '/dashboard/queues', text: 'Queues' },
   { href: '/dashboard/audit', text: 'Audit log' },
   { href: '/dashboard/export', text: 'Export' },
+  { href: '/dashboard/reports', text: 'Reports' },
   { href: '/dashboard/mail', text: 'Caught mail', mailOnly: true },
   { href: '/dashboard/users', text: 'Users', adminOnly: true },
   { href: '/account', text: 'Your account' },

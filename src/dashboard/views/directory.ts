@@ -86,7 +86,7 @@ export function directoryView(page: DirectoryPage): Html {
   <caption>${page.organisations.length} ${page.organisations.length === 1 ? 'organisation' : 'organisations'}</caption>
   <thead><tr><th scope="col">Type</th><th scope="col">Id</th><th scope="col">Name</th><th scope="col">Locality</th><th scope="col">Active</th><th scope="col">Area alerts</th><th scope="col">Contacts</th></tr></thead>
   <tbody>${page.organisations.map(
-    (o) => html`<tr><td>${o.type === 'gp' ? 'GP practice' : 'School'}</td><td>${o.id}</td><th scope="row">${o.name}</th><td>${o.locality ?? '–'}</td><td>${o.active ? 'Yes' : html`<strong>No</strong>`}</td><td>${o.receivesAreaAlerts ? 'Yes' : 'No'}</td><td>${o.contacts.filter((c) => c.active).length}</td></tr>`,
+    (o) => html`<tr id="org-${o.type}-${o.id}"><td>${o.type === 'gp' ? 'GP practice' : 'School'}</td><td>${o.id}</td><th scope="row">${o.name}</th><td>${o.locality ?? '–'}</td><td>${o.active ? 'Yes' : html`<strong>No</strong>`}</td><td>${o.receivesAreaAlerts ? 'Yes' : 'No'}</td><td>${o.contacts.filter((c) => c.active).length}</td></tr>`,
   )}</tbody>
 </table>
 ${contactsToCorrect(page.contactsToCorrect)}

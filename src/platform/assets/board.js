@@ -33,6 +33,10 @@
     var link = el('a', e.policeReference);
     link.href = '/dashboard/episodes/' + encodeURIComponent(e.episodeId);
     th.appendChild(link);
+    if (e.repeatEpisodes > 0) {
+      th.appendChild(document.createTextNode(' '));
+      th.appendChild(el('span', 'Repeat: ' + e.repeatEpisodes + ' in 90 days', 'tag repeat'));
+    }
     tr.appendChild(th);
     tr.appendChild(cell([el('span', e.risk ? RISK[e.risk] || e.risk : 'Not yet reported', 'tag risk-' + (e.risk || 'none'))]));
     var age = el('time', e.age);
@@ -63,7 +67,7 @@
     after.forEach(function (e) {
       var o = old[e.episodeId];
       if (!o) news.push(e.policeReference);
-      else if (o.reached !== e.reached || o.failed !== e.failed || o.acknowledged !== e.acknowledged || o.escalated !== e.escalated || o.risk !== e.risk || o.unroutable !== e.unroutable) changed += 1;
+      else if (o.reached !== e.reached || o.failed !== e.failed || o.acknowledged !== e.acknowledged || o.escalated !== e.escalated || o.risk !== e.risk || o.unroutable !== e.unroutable || o.repeatEpisodes !== e.repeatEpisodes) changed += 1;
     });
     var closed = before.length - after.filter(function (e) { return old[e.episodeId]; }).length;
     var parts = [];

@@ -205,7 +205,9 @@ describe('pages for the MASH team', () => {
     const before = (await app.stores.audit.recent(1000)).filter((e) => e.action === 'child.view' && e.subject === episodeId).length;
     const page = await (await get(`/dashboard/episodes/${episodeId}`, mash)).text();
     expect(page).toContain(`${report.child.givenName} ${report.child.familyName}`);
-    expect(page).toContain(report.child.dateOfBirth);
+    // As the direct alert writes it, and the concerns by their names.
+    expect(page).toMatch(/14 May 2013 \(age \d+\)/);
+    expect(page).toContain('Child sexual exploitation (CSE)');
     expect(page).toContain(report.lastSeen.area);
     await get(`/dashboard/episodes/${episodeId}`, mash);
     const views = (await app.stores.audit.recent(1000)).filter((e) => e.action === 'child.view' && e.subject === episodeId);
@@ -237,6 +239,7 @@ describe('pages for the MASH team', () => {
       directAlerts: 2,
       unroutable: 0,
       escalated: 0,
+      repeatEpisodes: 0,
     });
     expect(row.failed).toBeGreaterThanOrEqual(1);
     expect(JSON.stringify(board)).not.toContain(report.child.givenName);

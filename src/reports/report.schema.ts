@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+/**
+ * The contract of `GET /api/v1/reports` (SPEC §13): its query and its answer, one zod schema
+ * each, exported for the OpenAPI document. Aggregates only: counts and times, never a name.
+ */
+
+const DAY_MS = 24 * 3600_000;
+/** A year and a day: a leap year's whole year fits, and the work stays bounded. */
+export const MAX_RANGE_DAYS = 366;
+
+export const reportQuerySchema = z
+  .object({
+    from: z.iso.date({ message: 'must be a date YYYY-MM-DD' }),
+    to: z.iso.date({ message: 'must be a date YYYY-MM-DD' }),
+  })
+  .refine((q) => q.from <= q.to, { path: ['to'], message: 'must not be before from' })
+  .refine((q) => (Date.parse(q.to) - Date.parse(q.from)) / DAY_MS < MAX_RANGE_DAYS, {
+    path: ['to'],
+    message: `the range must be at most ${MAX_RANGE_DAYS} days`,
+  });
+export type ReportQuery = z.infer<typeof reportQuerySchema>;
+
+const organisationSchema = z.object({ type: z.enum(['school', 'gp']), id: z.string(), name: z.string() });
+const seconds = z.number().nonnegative().nullable().describe('seconds; null when there is nothing to measure');
+
+export const reportSchema = z.object({
+  from: z.iso.date().describe('first day of the range (UK local time), inclusive'),
+  to: z.iso.date().describe('last day of the range (UK local time), inclusive'),
+  generatedAt: z.iso.datetime(),
+  episodes: z.object({
+    total: z.number().int(),
+    months: z.array(z.string()).describe('every month of the range, YYYY-MM'),
+    byMonthAndLocality: z.array(z.object({ month: z.string(), locality: z.string(), count: z.number().int() })),
+    byRisk: z.array(z.object({ risk: z.enum(['very_low', 'low', 'medium', 'high', 'unknown']), count: z.number().int() })),
+    byMissingFrom: z.array(z.object({ missingFrom: z.enum(['home', 'care', 'other', 'unknown']), count: z.number().int() })),
+  }),
+  repeatedChildren: z.object({
+    children: z.number().int().describe('children with 3 or more episodes within 90 days, completed in the range'),
+    episodes: z.number().int(),
+  }),
+  timeToFirstDirect: z.object({
+    measured: z.number().int().describe('episodes whose alert reached a direct recipient'),
+    notReached: z.number().int().describe('reported episodes with direct recipients none of whom accepted the alert'),
+    p50Seconds: seconds,
+    p90Seconds: seconds,
+    maxSeconds: seconds,
+    byWeek: z.array(z.object({ weekStarting: z.iso.date(), measured: z.number().int(), p50Seconds: seconds, p90Seconds: seconds })),
+  }),
+  acknowledgements: z.object({
+    sent: z.number().int(),
+    acknowledged: z.number().int(),
+    rate: z.number().min(0).max(1).nullable(),
+    medianSeconds: seconds,
+    byOrganisation: z.array(
+      z.object({ organisation: organisationSchema, sent: z.number().int(), acknowledged: z.number().int(), rate: z.number().min(0).max(1), medianSeconds: seconds }),
+    ),
+  }),
+  escalations: z.object({
+    total: z.number().int(),
+    byOrganisation: z.array(z.object({ organisation: organisationSchema, count: z.number().int() })),
+  }),
+  deliveryProblems: z.object({
+    failed: z.number().int(),
+    bounced: z.number().int(),
+    byOrganisation: z.array(z.object({ organisation: organisationSchema, failed: z.number().int(), bounced: z.number().int() })),
+    contacts: z
+      .array(
+        z.object({
+          organisation: organisationSchema,
+          contactId: z.string(),
+          role: z.string(),
+          failed: z.number().int(),
+          bounced: z.number().int(),
+          lastError: z.string().nullable().describe('the last error, with any email address replaced by [address]'),
+          lastAt: z.iso.datetime(),
+        }),
+      )
+      .describe('the data-quality list: contacts to correct in the directory'),
+  }),
+  returnInterviews: z.object({
+    found: z.number().int().describe('episodes of the range closed as found'),
+    due: z.number().int().describe('72-hour window still open at generatedAt'),
+    overdue: z.number().int().describe('72-hour window passed at generatedAt'),
+  }),
+});
+export type Report = z.infer<typeof reportSchema>;

@@ -1,0 +1,237 @@
+import { londonDate } from '../episodes/age';
+import type { Report } from './report.schema';
+import { monthsOf, rangeBounds, weekStarting, type DateRange } from './report-range';
+import { repeatedChildren, type ChildIdentity, type RepeatedChild } from './repeat-children';
+
+/**
+ * SPEC §13: the partnership's figures, as pure aggregations over hand-made or loaded tables.
+ * No I/O and no clock: `now` is an argument. Only the repeated-children list carries names;
+ * every other figure counts.
+ */
+
+/** Delivery statuses as the reports read them: `bounced` (SPEC §6) is final like `failed`. */
+export type ReportDeliveryStatus = 'pending' | 'sending' | 'sent' | 'retrying' | 'failed' | 'superseded' | 'bounced';
+export type OrganisationRef = { type: 'school' | 'gp'; id: string; name: string };
+
+export type ReportEpisode = {
+  episodeId: string;
+  feedId: string;
+  policeReference: string;
+  /** False for an episode whose `missing.reported` has not arrived: not counted. */
+  reported: boolean;
+  state: 'open' | 'found' | 'cancelled';
+  openedAt: string;
+  risk: 'very_low' | 'low' | 'medium' | 'high' | null;
+  missingFrom: 'home' | 'care' | 'other' | null;
+  locality: string | null;
+  foundAt: string | null;
+  returnInterviewDueAt: string | null;
+  /** When intake accepted the `missing.reported` event (the POST). */
+  reportReceivedAt: string | null;
+  child: Omit<ChildIdentity, 'feedId'>;
+};
+
+export type ReportDelivery = {
+  deliveryId: string;
+  episodeId: string;
+  kind: 'alert' | 'update' | 'reminder' | 'found' | 'cancelled';
+  audience: 'direct' | 'area';
+  organisation: OrganisationRef;
+  contactId: string;
+  contactRole: string;
+  status: ReportDeliveryStatus;
+  lastError: string | null;
+  updatedAt: string;
+  sentAt: string | null;
+  acknowledgedAt: string | null;
+  escalatedAt: string | null;
+  ackable: boolean;
+};
+
+export type ReportInput = {
+  /** Episodes opened from 90 days before the range to its end: the repeats look back that far. */
+  episodes: readonly ReportEpisode[];
+  /** The deliveries of the episodes opened in the range. */
+  deliveries: readonly ReportDelivery[];
+};
+
+const RISKS = ['high', 'medium', 'low', 'very_low'] as const;
+const MISSING_FROM = ['home', 'care', 'other'] as const;
+export const UNKNOWN_LOCALITY = 'Unknown';
+
+/** Nearest-rank percentile of sorted values; null for none. */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+const sortNumbers = (values: number[]) => [...values].sort((a, b) => a - b);
+const secondsBetween = (from: string, to: string) => Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000));
+
+const EMAIL = /[^\s<>()"',;:@]+@[^\s<>()"',;:]+/g;
+/** An SMTP error as kept, without the addresses it may quote (they are contacts' personal data). */
+export const scrubAddresses = (error: string | null) => (error === null ? null : error.replace(EMAIL, '[address]'));
+
+const orgKey = (o: OrganisationRef) => `${o.type}:${o.id}`;
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+/** Episodes of the range that count: reported, opened in [from, to). */
+export function episodesInRange(episodes: readonly ReportEpisode[], range: DateRange): ReportEpisode[] {
+  const { fromMs, toMs } = rangeBounds(range);
+  return episodes.filter((e) => e.reported && Date.parse(e.openedAt) >= fromMs && Date.parse(e.openedAt) < toMs);
+}
+
+/** The children with repeated episodes that completed in the range: personal data, for the audited list only. */
+export function repeatedChildrenOf(episodes: readonly ReportEpisode[], range: DateRange): RepeatedChild<ReportEpisode & { child: ChildIdentity }>[] {
+  const { fromMs, toMs } = rangeBounds(range);
+  const withFeed = episodes.filter((e) => e.reported).map((e) => ({ ...e, child: { ...e.child, feedId: e.feedId } }));
+  return repeatedChildren(withFeed, fromMs, toMs);
+}
+
+/**
+ * For the live board: each episode of the last 90 days whose child has 3 or more episodes in
+ * that time, with the count. `recent` = the episodes opened in the 90 days up to now.
+ */
+export function repeatEpisodeCounts(recent: readonly ReportEpisode[]): Map<string, number> {
+  const withFeed = recent.filter((e) => e.reported).map((e) => ({ ...e, child: { ...e.child, feedId: e.feedId } }));
+  const counts = new Map<string, number>();
+  for (const child of repeatedChildren(withFeed, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY)) {
+    for (const e of child.episodes) counts.set(e.episodeId, child.episodes.length);
+  }
+  return counts;
+}
+
+/** Time from the POST of the report to the first direct SMTP acceptance of its alert, per episode. */
+function timesToFirstDirect(episodes: readonly ReportEpisode[], deliveries: readonly ReportDelivery[]) {
+  const directAlerts = groupBy(
+    deliveries.filter((d) => d.audience === 'direct' && d.kind === 'alert'),
+    (d) => d.episodeId,
+  );
+  const measured: { episode: ReportEpisode; seconds: number }[] = [];
+  let notReached = 0;
+  for (const episode of episodes) {
+    const direct = directAlerts.get(episode.episodeId) ?? [];
+    if (direct.length === 0 || !episode.reportReceivedAt) continue;
+    const sent = direct.flatMap((d) => (d.sentAt ? [Date.parse(d.sentAt)] : []));
+    if (sent.length === 0) {
+      notReached += 1;
+      continue;
+    }
+    measured.push({ episode, seconds: secondsBetween(episode.reportReceivedAt, new Date(Math.min(...sent)).toISOString()) });
+  }
+  return { measured, notReached };
+}
+
+/** Builds every aggregate figure of SPEC §13 for a range. */
+export function buildReport(input: ReportInput, range: DateRange, now: Date): Report {
+  const episodes = episodesInRange(input.episodes, range);
+  const ids = new Set(episodes.map((e) => e.episodeId));
+  const deliveries = input.deliveries.filter((d) => ids.has(d.episodeId));
+  const months = monthsOf(range);
+
+  const byMonthAndLocality = [...groupBy(episodes, (e) => `${londonDate(new Date(e.openedAt)).slice(0, 7)}|${e.locality ?? UNKNOWN_LOCALITY}`)]
+    .map(([k, list]) => {
+      const [month, locality] = k.split('|') as [string, string];
+      return { month, locality, count: list.length };
+    })
+    .sort((a, b) => a.month.localeCompare(b.month) || a.locality.localeCompare(b.locality));
+
+  const repeated = repeatedChildrenOf(input.episodes, range);
+
+  const times = timesToFirstDirect(episodes, deliveries);
+  const allSeconds = sortNumbers(times.measured.map((m) => m.seconds));
+  const byWeek = [...groupBy(times.measured, (m) => weekStarting(m.episode.openedAt))]
+    .map(([weekStarting, list]) => {
+      const s = sortNumbers(list.map((m) => m.seconds));
+      return { weekStarting, measured: s.length, p50Seconds: percentile(s, 50), p90Seconds: percentile(s, 90) };
+    })
+    .sort((a, b) => a.weekStarting.localeCompare(b.weekStarting));
+
+  // Acknowledgement: the first direct message to a contact that its server accepted (a bounce never arrived).
+  const ackable = deliveries.filter((d) => d.ackable && d.sentAt !== null && d.status !== 'bounced');
+  const ackSeconds = (list: readonly ReportDelivery[]) =>
+    sortNumbers(list.flatMap((d) => (d.acknowledgedAt ? [secondsBetween(d.sentAt!, d.acknowledgedAt)] : [])));
+  const byOrganisationAck = [...groupBy(ackable, (d) => orgKey(d.organisation)).values()]
+    .map((list) => {
+      const acknowledged = list.filter((d) => d.acknowledgedAt !== null).length;
+      return { organisation: list[0]!.organisation, sent: list.length, acknowledged, rate: acknowledged / list.length, medianSeconds: percentile(ackSeconds(list), 50) };
+    })
+    .sort((a, b) => a.rate - b.rate || b.sent - a.sent || a.organisation.name.localeCompare(b.organisation.name));
+  const acknowledgedCount = ackable.filter((d) => d.acknowledgedAt !== null).length;
+
+  const escalated = deliveries.filter((d) => d.escalatedAt !== null);
+  const problems = deliveries.filter((d) => d.status === 'failed' || d.status === 'bounced');
+  const countStatus = (list: readonly ReportDelivery[], status: ReportDeliveryStatus) => list.filter((d) => d.status === status).length;
+
+  const found = episodes.filter((e) => e.state === 'found' && e.returnInterviewDueAt);
+  const due = found.filter((e) => Date.parse(e.returnInterviewDueAt!) > now.getTime()).length;
+
+  return {
+    from: range.from,
+    to: range.to,
+    generatedAt: now.toISOString(),
+    episodes: {
+      total: episodes.length,
+      months,
+      byMonthAndLocality,
+      byRisk: [...RISKS, 'unknown' as const].map((risk) => ({ risk, count: episodes.filter((e) => (e.risk ?? 'unknown') === risk).length })),
+      byMissingFrom: [...MISSING_FROM, 'unknown' as const].map((missingFrom) => ({
+        missingFrom,
+        count: episodes.filter((e) => (e.missingFrom ?? 'unknown') === missingFrom).length,
+      })),
+    },
+    repeatedChildren: { children: repeated.length, episodes: repeated.reduce((n, r) => n + r.episodes.length, 0) },
+    timeToFirstDirect: {
+      measured: allSeconds.length,
+      notReached: times.notReached,
+      p50Seconds: percentile(allSeconds, 50),
+      p90Seconds: percentile(allSeconds, 90),
+      maxSeconds: allSeconds.at(-1) ?? null,
+      byWeek,
+    },
+    acknowledgements: {
+      sent: ackable.length,
+      acknowledged: acknowledgedCount,
+      rate: ackable.length === 0 ? null : acknowledgedCount / ackable.length,
+      medianSeconds: percentile(ackSeconds(ackable), 50),
+      byOrganisation: byOrganisationAck,
+    },
+    escalations: {
+      total: escalated.length,
+      byOrganisation: [...groupBy(escalated, (d) => orgKey(d.organisation)).values()]
+        .map((list) => ({ organisation: list[0]!.organisation, count: list.length }))
+        .sort((a, b) => b.count - a.count || a.organisation.name.localeCompare(b.organisation.name)),
+    },
+    deliveryProblems: {
+      failed: countStatus(problems, 'failed'),
+      bounced: countStatus(problems, 'bounced'),
+      byOrganisation: [...groupBy(problems, (d) => orgKey(d.organisation)).values()]
+        .map((list) => ({ organisation: list[0]!.organisation, failed: countStatus(list, 'failed'), bounced: countStatus(list, 'bounced') }))
+        .sort((a, b) => b.failed + b.bounced - (a.failed + a.bounced) || a.organisation.name.localeCompare(b.organisation.name)),
+      contacts: [...groupBy(problems, (d) => `${orgKey(d.organisation)}:${d.contactId}`).values()]
+        .map((list) => {
+          const last = [...list].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0]!;
+          return {
+            organisation: last.organisation,
+            contactId: last.contactId,
+            role: last.contactRole,
+            failed: countStatus(list, 'failed'),
+            bounced: countStatus(list, 'bounced'),
+            lastError: scrubAddresses(last.lastError),
+            lastAt: last.updatedAt,
+          };
+        })
+        .sort((a, b) => b.lastAt.localeCompare(a.lastAt)),
+    },
+    returnInterviews: { found: found.length, due, overdue: found.length - due },
+  };
+}

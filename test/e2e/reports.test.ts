@@ -1,0 +1,88 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadSampleIfEmpty } from '../../src/directory/directory.service';
+import { loadSampleHistory } from '../../src/reports/load-sample-history';
+import { startTestApp, type TestApp } from '../helpers/app';
+import { checkAccessibility, describeViolations, launchBrowser, watchConsole, type TestBrowser } from '../helpers/browser';
+import { uniqueId } from '../helpers/factories';
+import { ROOT } from '../helpers/process';
+
+/*
+ * SPEC §13 in a real browser: the reports page over the fictional sample year, at desktop and
+ * phone widths, without JavaScript, under the strict CSP, held to WCAG 2.1 AA.
+ */
+
+const SCREENSHOTS = join(ROOT, 'test-results');
+const PASSWORD = 'correct horse battery staple (fictional)';
+const YEAR = 'from=2025-11-01&to=2026-10-31';
+
+let app: TestApp;
+let browser: TestBrowser;
+let email: string;
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  app = await startTestApp({ env: { NODE_ENV: 'development' } });
+  await loadSampleIfEmpty(app.directory, new Date(), { production: false });
+  await loadSampleHistory(app.stores, '2026-10');
+  email = `mash-${uniqueId('u').toLowerCase()}@endeavor.test`;
+  await app.users.createUser({ email, role: 'mash', password: PASSWORD }, new Date());
+  browser = await launchBrowser();
+}, 180_000);
+
+afterEach(async () => {
+  await browser?.closeContexts();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+}, 60_000);
+
+async function signIn(page: Page) {
+  await page.goto(`${app.url}/login`, { waitUntil: 'load' });
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await Promise.all([page.waitForURL(`${app.url}/dashboard`), page.getByRole('button', { name: 'Sign in' }).click()]);
+}
+
+async function expectAccessible(page: Page) {
+  const violations = await checkAccessibility(page);
+  expect(describeViolations(violations), `WCAG 2.1 A/AA violations on ${new URL(page.url()).pathname}`).toEqual([]);
+  expect(await page.getByRole('heading', { level: 1 }).count()).toBe(1);
+}
+
+describe('/dashboard/reports in a browser', () => {
+  it.each([
+    [1280, 900],
+    [320, 640],
+  ])('reads at %i px without JavaScript, under the CSP, with no WCAG 2.1 AA violations', async (width, height) => {
+    const page = await browser.newPage({ viewport: { width, height }, javaScriptEnabled: false });
+    const watch = watchConsole(page);
+    await signIn(page);
+    await page.goto(`${app.url}/dashboard/reports?${YEAR}`, { waitUntil: 'load' });
+    await page.screenshot({ path: join(SCREENSHOTS, `reports-${width}.png`), fullPage: true });
+    await page.screenshot({ path: join(SCREENSHOTS, `reports-${width}-first-screen.png`) });
+    expect(await page.getByRole('img', { name: 'Episodes by month and locality' }).isVisible()).toBe(true);
+    expect(await page.getByRole('img', { name: /Acknowledgement rate by organisation/ }).isVisible()).toBe(true);
+    expect(await page.getByRole('table', { name: 'Episodes by risk' }).isVisible()).toBe(true);
+    // Reflow (WCAG 1.4.10): the page itself never scrolls sideways; wide tables scroll in their own region.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    expect(watch.cspViolations()).toEqual([]);
+    await expectAccessible(page);
+  }, 180_000);
+
+  it('opens the audited repeated-children list from the report, with links to each episode', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page);
+    await page.goto(`${app.url}/dashboard/reports?${YEAR}`, { waitUntil: 'load' });
+    await Promise.all([page.waitForURL(/\/dashboard\/reports\/repeated/), page.getByRole('link', { name: /See who/ }).click()]);
+    expect(await page.getByRole('heading', { level: 2, name: 'Avery Ashbrook' }).isVisible()).toBe(true);
+    expect(await page.getByRole('link', { name: /NP-SAMPLE-/ }).count()).toBe(7);
+    await page.screenshot({ path: join(SCREENSHOTS, 'reports-repeated-1280.png'), fullPage: true });
+    await expectAccessible(page);
+  }, 180_000);
+});
