@@ -1,3 +1,4 @@
+import { accessApi } from './access/access.api';
 import { sessionApi } from './dashboard/session.api';
 import { deliveriesApi } from './delivery/deliveries.api';
 import { organisationsApi } from './directory/organisations.api';
@@ -29,6 +30,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
   ...deliveriesApi,
   ...organisationsApi,
   ...sessionApi,
+  ...accessApi,
   ...mailSinkApi,
   ...reportsApi,
   ...documentApi,
@@ -47,6 +49,7 @@ export function apiDocument(publicBaseUrl: string): Record<string, unknown> {
       { name: 'Tracking', description: 'Episodes and deliveries (SPEC §6)' },
       { name: 'Directory', description: 'Schools, GP practices and their contacts (SPEC §4)' },
       { name: 'Session', description: 'Sign-in for scripts (SPEC §8)' },
+      { name: 'Access', description: 'Dashboard users, passwords and TOTP (SPEC §8)' },
       { name: 'Development', description: 'The embedded development mail sink (SPEC §9)' },
       { name: 'Reports', description: 'Figures for the safeguarding partnership (SPEC §13)' },
       { name: 'Reference', description: 'This document' },
