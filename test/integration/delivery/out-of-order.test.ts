@@ -4,6 +4,7 @@ import { asUser } from '../../helpers/dashboard';
 import { practice, school, seedDirectory } from '../../helpers/directory';
 import { foundEvent, reportedEvent, updatedEvent } from '../../helpers/factories';
 import { startTestSmtp, type CaughtMail, type TestSmtp } from '../../helpers/smtp-server';
+import { drained } from '../../helpers/drain';
 
 let smtp: TestSmtp;
 let app: TestApp;
@@ -33,7 +34,7 @@ describe('events that arrive or are fanned out out of order', () => {
     const report = blyth({ risk: 'low', occurredAt: iso(120_000) });
     const update = updatedEvent(report.policeReference, { risk: 'high', note: 'Seen boarding a bus to the coast (fictional).', occurredAt: iso(60_000) });
     expect((await app.post('/api/v1/events', update)).status).toBe(202);
-    await sleep(300);
+    await drained(app.queues);
     expect((await app.post('/api/v1/events', report)).status).toBe(202);
     const alerts = await waitAbout(report.policeReference, (m) => m.length >= 2);
     for (const alert of alerts) {
@@ -73,12 +74,12 @@ describe('events that arrive or are fanned out out of order', () => {
     smtp.respondWith(250);
     await app.post('/api/v1/events', foundEvent(report.policeReference));
     await waitAbout(report.policeReference, (m) => m.some((x) => x.subject.includes('missing child found')));
-    await sleep(500);
+    await drained(app.queues);
     const user = asUser(app, await signIn(app, 'mash'));
     expect((await user.post(`/api/v1/deliveries/${failed}/retry`, { json: {} })).status).toBe(202);
     for (let i = 0; i < 50 && (await app.stores.deliveries.get(failed!))?.status !== 'superseded'; i++) await sleep(100);
     expect((await app.stores.deliveries.get(failed!))?.status).toBe('superseded');
-    await sleep(300);
+    await drained(app.queues);
     expect(about(report.policeReference).filter((m) => m.to.includes('dsl@school-990001.endeavor.test') && m.subject.includes('alert'))).toHaveLength(0);
   });
 });

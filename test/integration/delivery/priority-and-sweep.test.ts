@@ -5,6 +5,7 @@ import { startTestApp, type TestApp } from '../../helpers/app';
 import { school, seedDirectory } from '../../helpers/directory';
 import { reportedEvent } from '../../helpers/factories';
 import { startTestSmtp, type TestSmtp } from '../../helpers/smtp-server';
+import { drained } from '../../helpers/drain';
 
 let smtp: TestSmtp;
 let app: TestApp;
@@ -67,7 +68,7 @@ describe('the delivery sweeper', () => {
     expect(await sweepDeliveries({ ...deps, now: () => new Date(Date.now() + 120_000) })).toBe(1);
     const mails = await smtp.waitFor((m) => m.length >= 1);
     expect(mails[0]!.messageId).toBe(`<${strandedId}@localhost>`);
-    await sleep(500);
+    await drained(app.queues);
     expect((await store.get(strandedId))?.status).toBe('sent');
     expect(await sweepDeliveries({ ...deps, now: () => new Date(Date.now() + 120_000) })).toBe(0);
     expect(smtp.mails).toHaveLength(1);

@@ -6,6 +6,7 @@ import { asUser, type AsUser } from '../../helpers/dashboard';
 import { contact, practice, school, seedDirectory } from '../../helpers/directory';
 import { reportedEvent, updatedEvent } from '../../helpers/factories';
 import { startTestSmtp, type CaughtMail, type TestSmtp } from '../../helpers/smtp-server';
+import { drained } from '../../helpers/drain';
 
 /*
  * SPEC §6 "The right person, at send time" and §11: a delivery goes to the contact as the
@@ -123,7 +124,7 @@ describe('the right person at send time', () => {
     const fresh = after.find((d) => d.contact.email === newDsl.email)!;
     expect(fresh).toMatchObject({ kind: 'alert', audience: 'direct', ackable: true });
 
-    await sleep(500);
+    await drained(app.queues);
     expect(rcpts).not.toContain(oldDsl.email);
     expect(smtp.mails.filter((m) => m.to.includes(MASH))).toHaveLength(1);
   });
@@ -185,7 +186,7 @@ describe('the right person at send time', () => {
       'the area delivery superseded',
     );
     expect(after.find((d) => d.audience === 'area')!.history.some((h) => /organisation has been deactivated/.test(h.detail))).toBe(true);
-    await sleep(500);
+    await drained(app.queues);
     expect(smtp.mails.filter((m) => m.to.includes(MASH))).toHaveLength(0);
     expect(smtp.mails.filter((m) => m.to.includes(org.contacts[0]!.email))).toHaveLength(1);
   });

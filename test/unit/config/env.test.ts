@@ -287,7 +287,7 @@ describe('loadConfig strict mode (SPEC §2)', () => {
   });
 
   it('accepts a well-chosen *_TOKEN and *_SECRET', () => {
-    expect(() => loadConfig({ ...PRODUCTION, METRICS_TOKEN: 'r9Vq2mXw7LpK4sTz8NbY3cHd', OIDC_CLIENT_SECRET: 'Zt5uWq1eR8yLm3Nx6Bv0Kc9J' })).not.toThrow();
+    expect(() => loadConfig({ ...PRODUCTION, METRICS_TOKEN: 'r9Vq2mXw7LpK4sTz8NbY3cHd', OIDC_ISSUER: 'https://login.council.test', OIDC_CLIENT_ID: 'endeavor', OIDC_CLIENT_SECRET: 'Zt5uWq1eR8yLm3Nx6Bv0Kc9J' })).not.toThrow();
   });
 
   it.each([
