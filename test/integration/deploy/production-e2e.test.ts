@@ -12,7 +12,7 @@ import { createRedis, type RedisClient } from '../../../src/platform/redis';
 import { loadConfig } from '../../../config/env';
 import { reportedEvent, uniqueId } from '../../helpers/factories';
 import { OIDC_CLIENT, browseSso, startOidcProvider } from '../../helpers/oidc-provider';
-import { runProcess, waitForStatus, type Spawned } from '../../helpers/process';
+import { buildDistOnce, runProcess, waitForStatus, type Spawned } from '../../helpers/process';
 import { freePort } from '../../helpers/redis-server';
 import { keysOnEveryMaster } from '../../helpers/redis-topology';
 import { startTestSmtp, type TestSmtp } from '../../helpers/smtp-server';
@@ -125,9 +125,7 @@ const lastAudit = async (action: string) => (await createAuditLog(redis, prefix)
 const logsOf = (run: Spawned) => `${run.stdout().slice(-3000)}\n${run.stderr().slice(-3000)}`;
 
 beforeAll(async () => {
-  const build = runProcess('npm', ['run', 'build'], { PATH: process.env.PATH });
-  const code = await build.exited;
-  if (code !== 0) throw new Error(`npm run build failed:\n${build.stdout()}\n${build.stderr()}`);
+  await buildDistOnce();
 
   dir = mkdtempSync(join(tmpdir(), 'endeavor-prod-e2e-'));
   const tls = makeCertificates(dir);
