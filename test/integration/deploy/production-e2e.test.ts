@@ -201,7 +201,8 @@ describe('in production: the compiled service in strict mode, with SSO, TOTP and
     expect(api.stderr()).not.toMatch(/invalid configuration/);
     // Only strict mode warns about an empty directory (development loads the sample one).
     await until(() => api.stdout().includes('the directory is empty'), 'the strict empty-directory warning');
-    expect(api.stdout()).not.toMatch(/development|mail sink/i);
+    // Strict mode never starts the development mail sink nor loads the sample directory.
+    expect(api.stdout()).not.toMatch(/development sink|sample directory loaded/);
     await until(async () => (await fetch(`${appUrl}/readyz`)).status === 200, '/readyz (a worker heart-beat)', 90_000);
     const res = await fetch(`${appUrl}/login`);
     expect(res.status).toBe(200);
