@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { startRedisServer, type RedisServerHandle } from './redis-server';
 
@@ -7,6 +8,8 @@ let redis: RedisServerHandle | undefined;
 export async function setup(project: TestProject) {
   redis = await startRedisServer();
   project.provide('redisUrl', redis.url);
+  // Names this run, e.g. for building dist/ once however many files need it (buildDistOnce).
+  project.provide('runId', randomUUID());
 }
 
 export async function teardown() {
@@ -16,5 +19,6 @@ export async function teardown() {
 declare module 'vitest' {
   export interface ProvidedContext {
     redisUrl: string;
+    runId: string;
   }
 }

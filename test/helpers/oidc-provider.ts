@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 
@@ -9,12 +10,17 @@ export const OIDC_CLIENT = { clientId: 'endeavor-dispatch-test', clientSecret: '
 /**
  * A real OpenID Connect provider (oidc-provider) on a free port of 127.0.0.1, with the
  * fictional accounts given (account id → claims). Its development login form takes an
- * account id; no password is asked. Consent is granted without asking.
+ * account id; no password is asked. Consent is granted without asking. With `tls` (a key and
+ * certificate for 127.0.0.1) it serves https, as a real provider must in strict mode.
  */
-export async function startOidcProvider(accounts: Record<string, ProviderAccount>, redirectUri: string): Promise<{ issuer: string; close(): Promise<void> }> {
-  const server: Server = createServer();
+export async function startOidcProvider(
+  accounts: Record<string, ProviderAccount>,
+  redirectUri: string,
+  options: { tls?: { key: string; cert: string } } = {},
+): Promise<{ issuer: string; close(): Promise<void> }> {
+  const server: Server = options.tls ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }) : createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const issuer = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const provider = new Provider(issuer, {
     clients: [{ client_id: OIDC_CLIENT.clientId, client_secret: OIDC_CLIENT.clientSecret, redirect_uris: [redirectUri], grant_types: ['authorization_code'], response_types: ['code'] }],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['role'] },
@@ -46,9 +52,14 @@ export async function startOidcProvider(accounts: Record<string, ProviderAccount
  * A browser in miniature: follows redirects by hand, keeps cookies per host, and answers the
  * provider's login form with `accountId`. `rewrite` maps a URL the browser is sent to (the
  * app's PUBLIC_BASE_URL) onto where the app really listens, as a reverse proxy would.
- * `beforeCallback` may tamper with the provider's answer. Answers the final response.
+ * `beforeCallback` may tamper with the provider's answer. `fetch` replaces the global one (e.g.
+ * to trust a test CA). Answers the final response.
  */
-export async function browseSso(start: string, accountId: string, options: { rewrite: (url: URL) => URL; beforeCallback?: (url: URL) => URL }): Promise<{ response: Response; body: string; cookies: Map<string, Map<string, string>> }> {
+export async function browseSso(
+  start: string,
+  accountId: string,
+  options: { rewrite: (url: URL) => URL; beforeCallback?: (url: URL) => URL; fetch?: typeof fetch },
+): Promise<{ response: Response; body: string; cookies: Map<string, Map<string, string>> }> {
   const jar = new Map<string, Map<string, string>>();
   const cookieHeader = (url: URL) => [...(jar.get(url.host) ?? new Map()).entries()].map(([k, v]) => `${k}=${v}`).join('; ');
   const keep = (url: URL, response: Response) => {
@@ -62,10 +73,11 @@ export async function browseSso(start: string, accountId: string, options: { rew
       jar.set(url.host, jarOfHost);
     }
   };
+  const request = options.fetch ?? fetch;
   let url = options.rewrite(new URL(start));
   let init: RequestInit = {};
   for (let hop = 0; hop < 20; hop++) {
-    const response = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: cookieHeader(url) } });
+    const response = await request(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: cookieHeader(url) } });
     keep(url, response);
     const location = response.headers.get('location');
     if (response.status >= 300 && response.status < 400 && location) {

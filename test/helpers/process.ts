@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { inject } from 'vitest';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 // `node --import tsx` runs the TypeScript entry in one process, so a signal reaches it directly.
@@ -44,5 +46,38 @@ export async function waitForStatus(url: string, status: number, timeoutMs = 20_
     if (res?.status === status) return;
     if (Date.now() > deadline) throw new Error(`${url} did not answer ${status} in time`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * `npm run build` once per test run, however many files want dist/: the files run in parallel
+ * forks, and a second build would delete dist/ under the first file's running processes. A lock
+ * directory serialises them; a marker naming the run (global-setup's runId) says it is done.
+ */
+export async function buildDistOnce(): Promise<void> {
+  const lock = resolve(ROOT, 'node_modules/.cache/endeavor-dist-build.lock');
+  const marker = resolve(ROOT, 'dist', `.built-${inject('runId')}`);
+  mkdirSync(resolve(lock, '..'), { recursive: true });
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // A lock left by a killed run is stale after ten minutes.
+      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 600_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error('timed out waiting for another file\'s npm run build');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    if (existsSync(marker)) return;
+    const build = runProcess('npm', ['run', 'build'], { PATH: process.env.PATH });
+    const code = await build.exited;
+    if (code !== 0) throw new Error(`npm run build failed:\n${build.stdout()}\n${build.stderr()}`);
+    writeFileSync(marker, '');
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
   }
 }

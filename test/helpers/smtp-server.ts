@@ -27,6 +27,8 @@ export type CaughtMail = {
   headers: Map<string, string>;
   raw: string;
   at: number;
+  /** The session was upgraded with STARTTLS before the mail was sent (servers started with `tls`). */
+  secure: boolean;
 };
 
 export type MailSummary = { to: string[]; subject: string };
@@ -55,6 +57,8 @@ export type TestSmtp = {
 export type TestSmtpOptions = {
   /** Wait this long before answering the end of DATA (to exercise client timeouts). */
   replyDelayMs?: number;
+  /** Offer STARTTLS with this key and certificate (PEM); without it STARTTLS is not offered. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 };
 
 const REPLY_TEXT: Record<Exclude<SmtpReply, 250>, string> = {
@@ -96,6 +100,7 @@ export async function startTestSmtp(options: TestSmtpOptions = {}): Promise<Test
       headers,
       raw: raw.toString('utf8'),
       at: Date.now(),
+      secure: session.secure === true,
     };
   };
 
@@ -133,7 +138,7 @@ export async function startTestSmtp(options: TestSmtpOptions = {}): Promise<Test
   const server = new SMTPServer({
     secure: false,
     authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
+    ...(options.tls ? { key: options.tls.key, cert: options.tls.cert, disabledCommands: ['AUTH'] } : { disabledCommands: ['STARTTLS', 'AUTH'] }),
     disableReverseLookup: true,
     size: 50 * 1024 * 1024,
     // Tests open many short sessions and some pooled ones; don't cap them.

@@ -8,7 +8,7 @@ import { FEED_A, TEST_SECRET, startTestApp, type TestApp } from '../../helpers/a
 import { execForm, readDockerfile } from '../../helpers/dockerfile';
 import { practice, school, seedDirectory } from '../../helpers/directory';
 import { reportedEvent, uniqueId } from '../../helpers/factories';
-import { ROOT, runProcess, waitForStatus, type ProcessEnv, type Spawned } from '../../helpers/process';
+import { ROOT, buildDistOnce, runProcess, waitForStatus, type ProcessEnv, type Spawned } from '../../helpers/process';
 import { freePort, startRedisServer, type RedisServerHandle } from '../../helpers/redis-server';
 import { startTestSmtp, type TestSmtp } from '../../helpers/smtp-server';
 
@@ -29,9 +29,7 @@ let smtp: TestSmtp;
 const running: Spawned[] = [];
 
 beforeAll(async () => {
-  const build = runProcess('npm', ['run', 'build'], { PATH: process.env.PATH });
-  const code = await build.exited;
-  if (code !== 0) throw new Error(`npm run build failed:\n${build.stdout()}\n${build.stderr()}`);
+  await buildDistOnce();
   redis = await startRedisServer();
   smtp = await startTestSmtp({ replyDelayMs: 1500 });
 }, 300_000);
