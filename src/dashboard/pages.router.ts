@@ -15,6 +15,7 @@ import { episodeSummary } from '../episodes/episode-view';
 import { workersAlive } from '../platform/heartbeat';
 import type { MailSink } from '../platform/mail-sink';
 import { HttpProblem, notFound } from '../platform/problem';
+import { allowFramesFromSelf, asCaughtMailPart } from '../platform/security-headers';
 import { QUEUE_NAMES, type Queues } from '../platform/queues';
 import { withRedis, type RedisClient } from '../platform/redis';
 import type { Stores } from '../stores';
@@ -23,6 +24,7 @@ import { dashboardAuth } from './auth';
 import { buildBoard } from './board';
 import { loadRecentEpisodes } from '../reports/report.queries';
 import { repeatEpisodeCounts } from '../reports/report';
+import { pageOfMail } from './mail.queries';
 import { checkCsrf, pageAuth } from './page-auth';
 import { pageErrors } from './page-errors';
 import { boardView, type ReturnInterview } from './views/board';
@@ -213,9 +215,21 @@ export function pagesRouter(deps: PagesRouterDeps): Router {
   if (deps.mailSink) {
     const sink = deps.mailSink;
     router.get('/dashboard/mail', ...staff, async (req, res) => {
+      const cursor = { after: queryString(req, 'after') || undefined, before: queryString(req, 'before') || undefined };
+      const page = pageOfMail(sink.messages(), cursor);
       // Caught alerts hold the child's details: viewing them is audited like the episode page.
-      await withRedis(() => stores.audit.append({ at: now().toISOString(), actor: actor(req), action: 'dev-mail.view', subject: 'sink' }));
-      sendDashboardPage(res, context(req), 'Caught mail', mailView(sink.messages()));
+      const shown = page.messages.length > 0 ? `messages ${page.start + 1} to ${page.start + page.messages.length} of ${page.total}` : `none of ${page.total}`;
+      await auditBeforeAnswer(stores.audit, { at: now().toISOString(), actor: actor(req), action: 'dev-mail.view', subject: 'sink', detail: shown });
+      allowFramesFromSelf(res);
+      sendDashboardPage(res, context(req), 'Caught mail', mailView(page));
+    });
+
+    // Not audited itself: a message's id is a random UUID learnt only from the audited page or API.
+    router.get('/dashboard/mail/:messageId/html', ...staff, (req, res) => {
+      const message = sink.messages().find((m) => m.id === req.params.messageId);
+      if (!message?.html) throw notFound('The sink holds no such message, or it has no HTML part.');
+      asCaughtMailPart(res);
+      res.type('html').send(message.html);
     });
   }
 

@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 
 /**
@@ -16,6 +16,38 @@ export const CONTENT_SECURITY_POLICY = {
   frameAncestors: ["'none'"],
   baseUri: ["'none'"],
 };
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const serialise = (directives: Record<string, readonly string[]>) =>
+  Object.entries(directives)
+    .map(([name, sources]) => [kebab(name), ...sources].join(' '))
+    .join(';');
+
+/**
+ * The caught-mail page (development only, SPEC §9) is the one page that widens the policy, and
+ * only by `frame-src 'self'`: it frames each message's HTML part from its own route. Not
+ * `srcdoc`: a srcdoc document inherits this page's policy, which refuses the inline styles every
+ * alert carries, so the DSL's view could not be shown. 'self' lets this page frame nothing else of
+ * ours: every other response says `frame-ancestors 'none'`.
+ */
+const MAIL_PAGE_POLICY = serialise({ ...CONTENT_SECURITY_POLICY, frameSrc: ["'self'"] });
+
+/**
+ * A caught message's HTML part is untrusted markup. `sandbox` (in the header and on the iframe)
+ * gives it an opaque origin with no script, forms, popups or top navigation; it loads nothing
+ * but its own inline styles and `data:` images (no tracking pixels); only our page may frame it.
+ */
+const CAUGHT_MAIL_POLICY = "default-src 'none';style-src 'unsafe-inline';img-src data:;base-uri 'none';form-action 'none';frame-ancestors 'self';sandbox";
+
+/** On the caught-mail page's response: see `MAIL_PAGE_POLICY`. */
+export function allowFramesFromSelf(res: Response): void {
+  res.set('Content-Security-Policy', MAIL_PAGE_POLICY);
+}
+
+/** On a caught message's HTML part, framed by the caught-mail page: see `CAUGHT_MAIL_POLICY`. */
+export function asCaughtMailPart(res: Response): void {
+  res.set({ 'Content-Security-Policy': CAUGHT_MAIL_POLICY, 'X-Frame-Options': 'SAMEORIGIN' });
+}
 
 /** HSTS for a year, subdomains included (no preload: that is a decision for the council's domain). */
 const HSTS = { maxAge: 31_536_000, includeSubDomains: true, preload: false };

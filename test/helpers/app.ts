@@ -10,6 +10,7 @@ import { createStores, type Stores } from '../../src/stores';
 import type { SessionStore } from '../../src/dashboard/sessions.store';
 import type { Role, UserStore } from '../../src/dashboard/users.store';
 import type { DirectoryStore } from '../../src/directory/directory.store';
+import type { MailSink } from '../../src/platform/mail-sink';
 import { createQueues, type Queues } from '../../src/platform/queues';
 import { createRedis, redisReady, type RedisClient } from '../../src/platform/redis';
 import { startWorkers, type RunningWorkers, type WorkerTuning } from '../../workers/start-workers';
@@ -51,6 +52,8 @@ export type TestAppOptions = {
   now?: () => Date;
   /** Single sign-on tests: let the app talk to the in-test http:// OpenID provider. */
   oidcAllowInsecureRequests?: boolean;
+  /** The development mail sink the dashboard shows (SPEC §9), e.g. from `startMailSink()`. */
+  mailSink?: MailSink;
 };
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -91,6 +94,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     secret: TEST_SECRET,
     ...(options.now ? { now: options.now } : {}),
     ...(options.oidcAllowInsecureRequests ? { oidcAllowInsecureRequests: true } : {}),
+    ...(options.mailSink ? { mailSink: options.mailSink } : {}),
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

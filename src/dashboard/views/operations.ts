@@ -1,5 +1,5 @@
 import type { AuditEntry } from '../audit.store';
-import type { SinkMessage } from '../../platform/mail-sink';
+import type { MailCursor, MailPage } from '../mail.queries';
 import { html, type Html } from '../../platform/html';
 import { alarm, time } from './common';
 
@@ -49,14 +49,42 @@ export function exportView(defaults: { from: string; to: string }): Html {
 </form>`;
 }
 
-export function mailView(messages: readonly SinkMessage[]): Html {
+const cursorQuery = (cursor: MailCursor) =>
+  cursor.after ? `?after=${encodeURIComponent(cursor.after)}` : cursor.before ? `?before=${encodeURIComponent(cursor.before)}` : '';
+
+function mailPager(page: MailPage, where: 'top' | 'bottom'): Html {
+  if (!page.newer && !page.older) return html``;
+  return html`<nav class="pager" aria-label="Caught mail pages (${where})"><ul>
+${page.newer ? html`<li><a href="/dashboard/mail">Newest</a></li><li><a href="/dashboard/mail${cursorQuery(page.newer)}" rel="prev">Newer messages</a></li>` : ''}
+${page.older ? html`<li><a href="/dashboard/mail${cursorQuery(page.older)}" rel="next">Older messages</a></li>` : ''}
+</ul></nav>`;
+}
+
+/**
+ * The caught mail as the DSL would see it: the HTML part in a sandboxed frame served by its own
+ * route under its own policy (never inline in this page), the text part beside it.
+ */
+export function mailView(page: MailPage): Html {
+  const position =
+    page.messages.length === 0
+      ? page.total === 0
+        ? 'Nothing caught yet.'
+        : 'No older caught mail is kept.'
+      : `Messages ${page.start + 1} to ${page.start + page.messages.length} of ${page.total}, newest first.`;
   return html`<h1>Caught mail</h1>
-<p>The embedded development mail sink catches every message: nothing leaves this machine. The latest ${messages.length}, newest first.</p>
-${messages.map(
-  (m) => html`<section class="mail" aria-label="${m.subject}">
-  <h2>${m.subject}</h2>
-  <dl class="summary"><dt>To</dt><dd>${m.to.join(', ')}</dd><dt>Caught</dt><dd>${time(m.at)}</dd></dl>
-  <details><summary>Text of the message</summary><pre>${m.text}</pre></details>
+<p>The embedded development mail sink catches every message: nothing leaves this machine. ${position}</p>
+${mailPager(page, 'top')}
+${page.messages.map(
+  (m) => html`<section class="mail" aria-label="${m.subject || 'No subject'}">
+  <h2>${m.subject || '(no subject)'}</h2>
+  <dl class="summary"><dt>To</dt><dd>${m.to.join(', ')}</dd><dt>From</dt><dd>${m.from}</dd><dt>Caught</dt><dd>${time(m.at)}</dd></dl>
+  ${
+    m.html
+      ? html`<iframe class="mail-html" sandbox src="/dashboard/mail/${m.id}/html" title="HTML part of: ${m.subject || 'no subject'}"></iframe>`
+      : html`<p>This message has no HTML part.</p>`
+  }
+  <details${m.html ? '' : html` open`}><summary>Text part</summary><pre>${m.text}</pre></details>
 </section>`,
-)}`;
+)}
+${mailPager(page, 'bottom')}`;
 }
