@@ -172,6 +172,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
         ...(config.bounces.domain ? { envelopeFromFor: (deliveryId: string) => bounceAddress(deliveryId, config.bounces.domain!) } : {}),
         now,
         metrics,
+        waitReplicas: config.redisWaitReplicas,
       }),
       { concurrency: tuning.deliverConcurrency, settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, config.retry) } },
     ),

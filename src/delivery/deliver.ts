@@ -33,6 +33,8 @@ export type DeliverDeps = {
   now: () => Date;
   /** SPEC §12 figures: deliveries by status, and POST-to-SMTP time. */
   metrics?: PipelineMetrics;
+  /** REDIS_WAIT_REPLICAS: a `sent` record reaches this many replicas before the job completes. */
+  waitReplicas?: number;
 };
 
 export type Attempt = { attemptsMade: number; maxAttempts: number };
@@ -146,6 +148,7 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
       detail: result.response.slice(0, 200),
       fields: { sentAt: deps.now().toISOString(), lastError: null },
       eventUid: delivery.eventUid,
+      ...(deps.waitReplicas ? { waitReplicas: deps.waitReplicas } : {}),
     });
     await metrics.count('endeavor_deliveries_total', { status: 'sent', ...counted });
     if (receivedAt) {

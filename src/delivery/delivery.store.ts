@@ -11,6 +11,9 @@ export type HistoryEntry = {
   detail: string;
 };
 
+/** How long a `sent` record waits for replicas; past it the send stands and the worker goes on. */
+const SENT_REPLICA_WAIT_MS = 1000;
+
 /** One delivery: one message of one event to one contact (SPEC §6). */
 export type Delivery = {
   deliveryId: string;
@@ -268,10 +271,15 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
         from?: readonly DeliveryStatus[];
         /** The delivery's event, when the caller has it: saves a read on the send path. */
         eventUid?: string;
+        /**
+         * REDIS_WAIT_REPLICAS: wait (Redis WAIT, bounded) until this many replicas hold the change.
+         * Used for `sent`, so a failover cannot forget a send and make it go twice.
+         */
+        waitReplicas?: number;
       },
     ): Promise<{ ok: true; from: DeliveryStatus } | { ok: false; current: DeliveryStatus | undefined }> {
       const from = change.from ?? ALLOWED_FROM[to];
-      const [outcome, status] = (await redis.eval(
+      const args = [
         TRANSITION,
         5 + DELIVERY_STATUSES.length,
         keys.delivery(deliveryId),
@@ -288,7 +296,17 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
         JSON.stringify({ at: now.toISOString(), status: to, detail: change.detail } satisfies HistoryEntry),
         change.countAttempt ? '1' : '0',
         JSON.stringify(change.fields ?? {}),
-      )) as [string, string];
+      ] as const;
+      let result: unknown;
+      if (change.waitReplicas && change.waitReplicas > 0) {
+        // One pipeline, so the WAIT runs on the connection (and, in a Cluster, the node) that wrote.
+        const rows = (await redis.pipeline().eval(...args).call('WAIT', String(change.waitReplicas), String(SENT_REPLICA_WAIT_MS)).exec()) ?? [];
+        if (rows[0]?.[0]) throw rows[0][0];
+        result = rows[0]?.[1];
+      } else {
+        result = await redis.eval(...args);
+      }
+      const [outcome, status] = result as [string, string];
       if (outcome === 'ok') return { ok: true, from: status as DeliveryStatus };
       return { ok: false, current: outcome === 'missing' ? undefined : (status as DeliveryStatus) };
     },
