@@ -6,6 +6,7 @@ import { ROLES, UserExistsError, type Role, type User, type UserStore } from '..
 import { moduleLogger } from '../platform/logger';
 import type { SignInLimits } from './sign-in-limits';
 import { userActor } from './sign-in';
+import { singleLineText } from '../platform/text';
 
 const log = moduleLogger('users');
 
@@ -15,7 +16,7 @@ export const newPasswordSchema = z.string().min(12, 'must be at least 12 charact
 /** `POST /api/v1/users`: a named person the admin lets in. Without a password they sign in only through the council's provider. */
 export const createUserSchema = z.strictObject({
   email: z.email().max(254),
-  name: z.string().trim().min(1).max(100).refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'must not contain control characters'),
+  name: singleLineText(100),
   role: z.enum(ROLES),
   password: newPasswordSchema.optional(),
 });

@@ -50,6 +50,14 @@ describe('users API (SPEC §8)', () => {
     expect((await bad.json()).errors.map((e: { path: string }) => e.path).sort()).toEqual(['email', 'extra', 'name', 'password', 'role']);
   });
 
+  it('refuses a name with a right-to-left override or another bidirectional control (422 on name)', async () => {
+    for (const name of ['Ev\u202eil Worker', 'Sample\u2066 Worker', 'Sample\u200f Worker']) {
+      const res = await asUser(app, adminCookie).post('/api/v1/users', { json: { email: newEmail(), name, role: 'mash' } });
+      expect(res.status, JSON.stringify(name)).toBe(422);
+      expect((await res.json()).errors.map((e: { path: string }) => e.path)).toEqual(['name']);
+    }
+  });
+
   it('is for admins only: mash gets 403, nobody 401', async () => {
     const mash = asUser(app, await signIn(app, 'mash'));
     expect((await mash.get('/api/v1/users')).status).toBe(403);
