@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDeliveryStore, type DeliveryWithHistory } from '../../../src/delivery/delivery.store';
 import { createEpisodeStore } from '../../../src/episodes/episode.store';
 import { startTestApp, type TestApp } from '../../helpers/app';
+import { drained } from '../../helpers/drain';
 import { contact, practice, school, seedDirectory } from '../../helpers/directory';
 import { cancelledEvent, foundEvent, reportedEvent, updatedEvent, uniqueId } from '../../helpers/factories';
 import { startTestSmtp, type CaughtMail, type TestSmtp } from '../../helpers/smtp-server';
@@ -85,7 +86,7 @@ describe('fan-out of a report', () => {
     const box = mine(report.policeReference);
     await post(report);
     const mails = await box.waitFor((m) => m.length >= 5);
-    await sleep(200);
+    await drained(app.queues);
     expect(box.mails).toHaveLength(5);
     expect(to(mails)).toEqual([...DIRECT, ...AREA].sort());
 
@@ -130,7 +131,7 @@ describe('fan-out of a report', () => {
     await post(report);
     await box.waitFor((m) => m.length >= 5);
     await post(report);
-    await sleep(1000);
+    await drained(app.queues);
     expect(box.mails).toHaveLength(5);
   });
 
@@ -139,7 +140,7 @@ describe('fan-out of a report', () => {
     const box = mine(report.policeReference);
     const { episodeId } = await post(report);
     await box.waitFor((m) => m.length >= 5);
-    await sleep(300);
+    await drained(app.queues);
     // The GP in full; the child's school is unknown, so every other school of the locality (990001 too) in brief.
     expect(to(box.mails)).toEqual(['lead@gp-y90001.endeavor.test', ...DIRECT.slice(0, 2), ...AREA].sort());
     const gp = box.mails.find((m) => m.to[0] === 'lead@gp-y90001.endeavor.test')!;
@@ -158,7 +159,7 @@ describe('follow-ups', () => {
     smtp.clear();
     await post(updatedEvent(report.policeReference, { risk: 'medium' }));
     const updates = await box.waitFor((m) => m.length >= 5);
-    await sleep(200);
+    await drained(app.queues);
     expect(box.mails).toHaveLength(5);
     expect(to(updates)).toEqual(to(alerts));
     for (const update of updates) {
@@ -202,7 +203,7 @@ describe('follow-ups', () => {
     smtp.clear();
     await post(updatedEvent(report.policeReference));
     await post(cancelledEvent(report.policeReference));
-    await sleep(800);
+    await drained(app.queues);
     expect(box.mails).toHaveLength(0);
   });
 
@@ -229,7 +230,7 @@ describe('follow-ups', () => {
       expect((await slow.post('/api/v1/events', cancelledEvent(report.policeReference))).status).toBe(202);
       const all = await until((d) => d.length === 1 && d[0]!.status === 'superseded');
       smtp.respondWith(250);
-      await sleep(800);
+      await drained(app.queues);
       expect(all.map((d) => d.kind)).toEqual(['alert']);
       expect(box.mails).toHaveLength(0);
     } finally {
@@ -241,11 +242,11 @@ describe('follow-ups', () => {
     const ref = uniqueId('NP');
     const box = mine(ref);
     const { episodeId } = await post(foundEvent(ref));
-    await sleep(300);
+    await drained(app.queues);
     await post(reportedEvent({ policeReference: ref }));
     const all = await waitForDeliveries(episodeId, (d) => d.length === 5);
     expect(all.every((d) => d.status === 'superseded')).toBe(true);
-    await sleep(500);
+    await drained(app.queues);
     expect(box.mails).toHaveLength(0);
     expect((await episodes().get(episodeId))?.state).toBe('found');
   });
@@ -291,7 +292,7 @@ describe('retries and failures', () => {
     expect(all[0]!.lastError).not.toMatch(/endeavor\.test/);
     // Five sends, each refused once, and the three notices to MASH of the direct ones: nothing retried.
     await smtp.waitFor((m) => m.filter((x) => x.to.includes(MASH)).length >= 3, 10_000);
-    await sleep(300);
+    await drained(app.queues);
     expect(smtp.attempts).toBe(5 + 3);
   });
 });

@@ -1,6 +1,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FEED_A, FEED_B, signIn, startTestApp, type TestApp } from '../../helpers/app';
+import { drained } from '../../helpers/drain';
 import { asUser, type AsUser } from '../../helpers/dashboard';
 import { contact, practice, school, seedDirectory } from '../../helpers/directory';
 import { cancelledEvent, foundEvent, reportedEvent } from '../../helpers/factories';
@@ -443,7 +444,7 @@ describe('POST /api/v1/deliveries/{deliveryId}/retry', () => {
     await expectProblem(await mash.post(path, { raw: '{}', contentType: 'text/plain' }), 415);
     await expectProblem(await mash.post(path, { raw: 'a=1', contentType: 'application/x-www-form-urlencoded' }), 415);
     await expectProblem(await mash.post(path, { raw: '--x--', contentType: 'multipart/form-data; boundary=x' }), 415);
-    await sleep(300);
+    await drained(app.queues);
     const after = await app.stores.deliveries.get(failed.deliveryId);
     expect(after?.status).toBe('failed');
     expect(after?.history.map((h) => h.status).filter((s) => s !== 'notice')).toEqual(['pending', 'sending', 'failed']);
@@ -466,7 +467,7 @@ describe('POST /api/v1/deliveries/{deliveryId}/retry', () => {
     const sent = (await settledDeliveries(episodeId, 4)).find((d) => d.contact.email === DSL)!;
     expect(sent.status).toBe('sent');
     await expectProblem(await mash.post(`/api/v1/deliveries/${sent.deliveryId}/retry`, { json: {} }), 409);
-    await sleep(500);
+    await drained(app.queues);
     expect(mine(report.policeReference).filter((m) => m.to.includes(DSL))).toHaveLength(1);
     const after = await app.stores.deliveries.get(sent.deliveryId);
     expect(after?.status).toBe('sent');
