@@ -3,6 +3,7 @@ import { startTestApp, type TestApp } from '../../helpers/app';
 import { school, seedDirectory } from '../../helpers/directory';
 import { foundEvent, reportedEvent } from '../../helpers/factories';
 import { startTestSmtp, type TestSmtp } from '../../helpers/smtp-server';
+import { drained } from '../../helpers/drain';
 
 let smtp: TestSmtp;
 let app: TestApp;
@@ -28,7 +29,7 @@ const hexham = () => reportedEvent({ child: { ...reportedEvent().child, schoolUr
 
 async function settle(ref: string, mails: number) {
   await smtp.waitFor((m) => m.filter((x) => x.subject.includes(ref)).length >= mails);
-  await sleep(300);
+  await drained(app.queues);
 }
 
 describe('retention', () => {
@@ -67,7 +68,7 @@ describe('retention', () => {
     expect(replay.status).toBe(200);
     expect(replay.headers.get('idempotent-replay')).toBe('true');
     expect((await app.post('/api/v1/events', { ...closed, risk: 'low' })).status).toBe(409);
-    await sleep(1500);
+    await drained(app.queues);
     expect(smtp.mails.filter((m) => m.subject.includes(closed.policeReference))).toHaveLength(0);
   });
 });
