@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../helpers/app';
+import { FEED_A, startTestApp, type TestApp } from '../../helpers/app';
 import { practice, school, seedDirectory } from '../../helpers/directory';
+import { eventUid } from '../../../src/intake/ids';
 import { reportedEvent, uniqueId } from '../../helpers/factories';
 import { startSentinelSet, type TestSentinelSet } from '../../helpers/redis-topology';
 import { startTestSmtp, type TestSmtp } from '../../helpers/smtp-server';
@@ -48,6 +49,32 @@ const uniqueIds = () => new Set(smtp.mails.map((m) => m.messageId)).size;
 
 function recipientsOf(policeReference: string): string[] {
   return [...new Set(smtp.mails.filter((m) => m.subject.endsWith(`ref ${policeReference}`)).flatMap((m) => m.to))].sort();
+}
+
+/** For a failure message: what the store says of each delivery that did not arrive, and of each event that has none. */
+async function unsent(events: { eventId: string; policeReference: string }[]): Promise<string> {
+  const lines: string[] = [];
+  for (const event of events) {
+    if (recipientsOf(event.policeReference).length === RECIPIENTS.length) continue;
+    const uid = eventUid(FEED_A.feedId, event.eventId);
+    const stored = await app.stores.events.get(uid);
+    const job = await app.queues.fanout.getJob(`fo-${uid}`);
+    const episode = stored ? await app.stores.deliveries.ofEpisode(stored.episodeId) : [];
+    lines.push(`${event.eventId}: event ${stored?.state ?? 'missing'}, fan-out job ${job ? await job.getState() : 'none'}, deliveries ${JSON.stringify(episode.map((d) => [d.status, d.history.map((h) => h.status)]))}`);
+  }
+  for (const status of ['pending', 'sending', 'retrying', 'superseded', 'failed', 'sent'] as const) {
+    const ids = await app.redis.zrange(`${app.config.queuePrefix}:deliveries:status:${status}`, 0, -1).catch(() => [] as string[]);
+    if (status === 'sent') {
+      const missing = [];
+      for (const id of ids) if (!smtp.mails.some((m) => m.messageId.includes(id))) missing.push(id);
+      lines.push(`sent but not arrived: ${missing.length}`);
+      for (const id of missing.slice(0, 6)) lines.push(JSON.stringify(await app.stores.deliveries.get(id)));
+    } else {
+      lines.push(`${status}: ${ids.length}`);
+      for (const id of ids.slice(0, 6)) lines.push(JSON.stringify(await app.stores.deliveries.get(id)));
+    }
+  }
+  return lines.join('\n');
 }
 
 /** Posts one event until it is accepted (202) or replayed (200), retrying 503s and lost connections with the same eventId. */
@@ -110,7 +137,7 @@ describe('on Sentinel-managed Redis', () => {
     const expected = EVENTS * RECIPIENTS.length;
     await smtp.waitFor(() => uniqueIds() >= expected, 90_000).catch(async (err: Error) => {
       const counts = await app.queues.deliver.getJobCounts();
-      throw new Error(`${err.message}: ${uniqueIds()} of ${expected} arrived; deliver jobs ${JSON.stringify(counts)}`);
+      throw new Error(`${err.message}: ${uniqueIds()} of ${expected} arrived; deliver jobs ${JSON.stringify(counts)}; ${await unsent(events)}`);
     });
     for (const event of events) expect(recipientsOf(event.policeReference), event.policeReference).toEqual(RECIPIENTS);
     const duplicates = smtp.mails.length - uniqueIds();
