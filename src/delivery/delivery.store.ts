@@ -1,4 +1,5 @@
 import type { RedisClient } from '../platform/redis';
+import { execReplicated } from '../platform/replica-wait';
 import type { ContactRole, OrganisationType } from '../directory/organisation';
 import type { Audience } from '../episodes/routing';
 import type { Risk } from '../intake/event.schema';
@@ -299,10 +300,9 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
       ] as const;
       let result: unknown;
       if (change.waitReplicas && change.waitReplicas > 0) {
-        // One pipeline, so the WAIT runs on the connection (and, in a Cluster, the node) that wrote.
-        const rows = (await redis.pipeline().eval(...args).call('WAIT', String(change.waitReplicas), String(SENT_REPLICA_WAIT_MS)).exec()) ?? [];
-        if (rows[0]?.[0]) throw rows[0][0];
-        result = rows[0]?.[1];
+        // WAIT on the connection (and, in a Cluster, the node) that wrote, for every online replica.
+        const { results } = await execReplicated(redis, redis.pipeline().eval(...args), change.waitReplicas, SENT_REPLICA_WAIT_MS, keys.delivery(deliveryId));
+        result = results[0]?.[1];
       } else {
         result = await redis.eval(...args);
       }

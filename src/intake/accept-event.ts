@@ -55,8 +55,8 @@ export async function acceptEvent(deps: AcceptDeps, feedId: string, body: unknow
    * failover now could lose the event. It stays stored and in the outbox, so if it survives the
    * sweeper routes it; the caller's retry with the same eventId is a replay that waits again.
    */
-  if (stored.replicas !== undefined && stored.replicas < (deps.waitReplicas ?? 0)) {
-    log.warn({ feedId, eventUid: uid, replicas: stored.replicas }, 'event not yet on enough replicas');
+  if (stored.replicas !== undefined && stored.replicas < (stored.replicasRequired ?? deps.waitReplicas ?? 0)) {
+    log.warn({ feedId, eventUid: uid, replicas: stored.replicas, required: stored.replicasRequired }, 'event not yet on enough replicas');
     throw new HttpProblem(503, 'not-replicated', 'Service Unavailable', 'The event is not yet safe on a replica; retry with the same eventId.', {
       retryAfterSeconds: 2,
     });

@@ -1,4 +1,5 @@
 import type { RedisClient } from '../platform/redis';
+import { execReplicated } from '../platform/replica-wait';
 import type { EventType, MissingEvent } from './event.schema';
 
 /** An accepted event as kept in Redis: the validated event plus intake facts. */
@@ -18,8 +19,12 @@ export type AcceptOutcome = (
   | { outcome: 'replay'; episodeId: string; state: StoredEvent['state'] }
   | { outcome: 'conflict' }
 ) & {
-  /** Replicas that acknowledged the write (Redis WAIT), when the caller asked to wait for any. */
+  /**
+   * When the caller asked to wait for replicas: how many acknowledged the write (Redis WAIT),
+   * and how many it needed (REDIS_WAIT_REPLICAS at least, and every replica online).
+   */
   replicas?: number;
+  replicasRequired?: number;
 };
 
 /** How long intake waits for replicas before answering 503 (the event stays stored). */
@@ -92,9 +97,9 @@ export function createEventStore(redis: RedisClient, prefix: string) {
     keys,
 
     /**
-     * Records the event with its outbox entry, once. With `waitReplicas`, a WAIT follows the
-     * script in the same pipeline (one connection, and in a Cluster the slot's master) and
-     * `replicas` says how many replicas hold the write.
+     * Records the event with its outbox entry, once. With `waitReplicas`, WAIT follows the
+     * script on the same connection (in a Cluster, the slot's master) until every online
+     * replica holds the write, and `replicas` says how many do.
      */
     async accept(input: {
       uid: string;
@@ -126,11 +131,17 @@ export function createEventStore(redis: RedisClient, prefix: string) {
         String(receivedAt.getTime()),
         waitReplicas > 0 ? '1' : '0',
       );
-      if (waitReplicas > 0) pipeline.call('WAIT', String(waitReplicas), String(REPLICA_WAIT_MS));
-      const results = (await pipeline.exec()) ?? [];
-      for (const [err] of results) if (err) throw err;
+      let results: [Error | null, unknown][];
+      let replicas = {};
+      if (waitReplicas > 0) {
+        const replicated = await execReplicated(redis, pipeline, waitReplicas, REPLICA_WAIT_MS, keys.event(uid));
+        results = replicated.results;
+        replicas = { replicas: replicated.replicas, replicasRequired: replicated.required };
+      } else {
+        results = ((await pipeline.exec()) ?? []) as [Error | null, unknown][];
+        for (const [err] of results) if (err) throw err;
+      }
       const [outcome, id, state] = results[0]![1] as [string, string, string];
-      const replicas = waitReplicas > 0 ? { replicas: results[1]![1] as number } : {};
       if (outcome === 'conflict') return { outcome, ...replicas };
       if (outcome === 'replay') return { outcome, episodeId: id, state: state as StoredEvent['state'], ...replicas };
       return { outcome: 'accepted', episodeId: id, ...replicas };

@@ -113,6 +113,9 @@ export type TestSentinelSet = {
   masterName: string;
   /** SIGKILLs the first master. */
   killMaster(): Promise<void>;
+  /** SIGSTOPs / SIGCONTs a replica: it stays connected (and `online` to its master) but acknowledges nothing meanwhile. */
+  pauseReplica(index: number): void;
+  resumeReplica(index: number): void;
   /** The port the sentinel currently names as master. */
   masterAsReported(): Promise<number>;
   /** Asks the sentinel for a failover while the master is alive: it is demoted to a replica. */
@@ -167,6 +170,8 @@ export async function startSentinelSet(options: { replicas?: number } = {}): Pro
       sentinels: `127.0.0.1:${sentinel.port}`,
       masterName: SENTINEL_MASTER_NAME,
       killMaster: () => killNode(master),
+      pauseReplica: (index) => void replicas[index]!.child.kill('SIGSTOP'),
+      resumeReplica: (index) => void replicas[index]!.child.kill('SIGCONT'),
       masterAsReported,
       async failover() {
         await ask(sentinel.port, 'SENTINEL', 'FAILOVER', SENTINEL_MASTER_NAME);
@@ -185,6 +190,7 @@ export async function startSentinelSet(options: { replicas?: number } = {}): Pro
         return promoted;
       },
       async stop() {
+        for (const replica of replicas) replica.child.kill('SIGCONT');
         for (const node of [...started].reverse()) await killNode(node);
         started.forEach(removeNode);
       },

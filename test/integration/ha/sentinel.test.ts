@@ -102,6 +102,27 @@ describe('on Sentinel-managed Redis', () => {
     console.log(`sentinel: ${statuses.length} events answered 202 after WAIT 1, ${smtp.mails.length} emails arrived`);
   }, 60_000);
 
+  it('answers 202 only once every online replica holds the event, since the sentinel may promote any of them', async () => {
+    smtp.clear();
+    const event = reportedEvent({ child: { ...reportedEvent().child, postcodeDistrict: 'NE66' } });
+    // One replica stops acknowledging but stays connected; the other holds the write at once.
+    set.pauseReplica(0);
+    let whilePaused: number;
+    try {
+      const res = await app.post('/api/v1/events', event);
+      whilePaused = res.status;
+      await res.arrayBuffer();
+    } finally {
+      set.resumeReplica(0);
+    }
+    // A 202 here would be a promise that a failover to the paused replica breaks.
+    expect(whilePaused).toBe(503);
+    const tally = new Map<number | 'network', number>();
+    expect([200, 202]).toContain(await postUntilAccepted(event, tally));
+    await smtp.waitFor(() => recipientsOf(event.policeReference).length === RECIPIENTS.length, 30_000);
+    expect(recipientsOf(event.policeReference)).toEqual(RECIPIENTS);
+  }, 60_000);
+
   it('keeps every accepted event through a failover: 503 in the gap, then every recipient reached', async () => {
     smtp.clear();
     const EVENTS = 60;
