@@ -17,14 +17,14 @@ import { sweepDeliveries } from '../src/delivery/sweep';
 import type { Risk } from '../src/intake/event.schema';
 import { beat, stopBeating } from '../src/platform/heartbeat';
 import { moduleLogger } from '../src/platform/logger';
-import { pipelineMetrics } from '../src/platform/metrics';
+import { deferredCounter, pipelineMetrics } from '../src/platform/metrics';
 import { QUEUE_NAMES, type Queues } from '../src/platform/queues';
-import { isOutOfMemory, isUnavailable } from '../src/platform/redis';
 import { messageDomainOf } from '../src/platform/secret';
 import { createStores } from '../src/stores';
 import { deliverProcessor } from './deliver.worker';
 import { fanoutProcessor } from './fanout.worker';
 import { maintenanceProcessor } from './maintenance.worker';
+import { watchRedisRefusals } from './redis-refusals';
 import { notifyProcessor } from './notify.worker';
 
 const log = moduleLogger('workers');
@@ -196,16 +196,12 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     ),
     make(QUEUE_NAMES.maintenance, (job) => maintenance.process(job), { concurrency: 1 }),
   ];
-  for (const worker of workers) {
-    worker.on('error', (err: NodeJS.ErrnoException) => log.warn({ queue: worker.name, code: err.code, error: err.message }, 'worker error'));
-    worker.on('failed', (job, err) => {
-      // A Redis that is away or full (OOM) fails the job like any temporary error: BullMQ retries it.
-      if (isUnavailable(err)) log.warn({ queue: worker.name, jobId: job?.id, reason: isOutOfMemory(err) ? 'oom' : 'down' }, 'job failed: redis unavailable');
-      else log.warn({ queue: worker.name, jobId: job?.id, error: err.name }, 'job failed');
-    });
-  }
+  // Counted in memory while Redis refuses writes (it may be full), written once it takes them.
+  const redisRefusals = deferredCounter(deps.redis, prefix, 'endeavor_worker_redis_unavailable_total');
+  const refusalWatch = watchRedisRefusals(workers, redisRefusals);
 
   const heartbeat = async () => {
+    await redisRefusals.flush();
     try {
       await beat(deps.redis, prefix, workerId, now().getTime());
     } catch {
@@ -222,6 +218,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     ...(bounces ? { bouncePort: bounces.port } : {}),
     async close() {
       clearInterval(timer);
+      refusalWatch.stop();
+      await redisRefusals.flush();
       await bounces?.close();
       await Promise.all(workers.map((w) => w.close()));
       await transport.close();

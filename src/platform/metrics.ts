@@ -25,6 +25,10 @@ export const PIPELINE_COUNTERS = {
   endeavor_escalations_total: { help: 'Direct deliveries escalated for want of an acknowledgement.', labels: [] },
   endeavor_bounces_total: { help: 'Sent deliveries later reported bounced by a delivery status notification, by audience.', labels: ['audience'] },
   endeavor_acknowledgements_total: { help: 'Deliveries acknowledged by their recipient, by audience.', labels: ['audience'] },
+  endeavor_worker_redis_unavailable_total: {
+    help: 'Worker calls to Redis refused because it was unreachable (down) or full (oom), by queue; added once Redis takes writes again.',
+    labels: ['reason', 'queue'],
+  },
 } as const satisfies Record<string, { help: string; labels: readonly string[] }>;
 
 /** Seconds; from sub-second (a quiet system) to the school-day scale of acknowledgements. */
@@ -117,6 +121,34 @@ export async function renderPipelineMetrics(redis: RedisClient, prefix: string):
     }
   }
   return out.join('\n') + '\n';
+}
+
+/**
+ * A pipeline counter for what happens while Redis cannot take writes (a worker's Redis
+ * failures): counted in memory, and added to the Redis counter by `flush` once a write
+ * succeeds again. Nothing is lost while the process lives.
+ */
+export function deferredCounter(redis: RedisClient, prefix: string, name: PipelineCounter) {
+  const pending = new Map<string, number>();
+  return {
+    add(labels: Labels): void {
+      const f = field(PIPELINE_COUNTERS[name].labels, labels);
+      pending.set(f, (pending.get(f) ?? 0) + 1);
+    },
+    /** Writes what is pending; stops at the first refusal and keeps the rest for the next call. */
+    async flush(): Promise<void> {
+      for (const [f, n] of [...pending]) {
+        try {
+          await redis.hincrby(counterKey(prefix, name), f, n);
+        } catch {
+          return;
+        }
+        const left = (pending.get(f) ?? n) - n;
+        if (left > 0) pending.set(f, left);
+        else pending.delete(f);
+      }
+    },
+  };
 }
 
 /** Prometheus text of gauges computed at scrape time, grouped by name. */

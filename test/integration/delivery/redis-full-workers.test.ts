@@ -1,0 +1,105 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../../helpers/app';
+import { practice, school, seedDirectory } from '../../helpers/directory';
+import { reportedEvent } from '../../helpers/factories';
+import { startRedisServer, type RedisServerHandle } from '../../helpers/redis-server';
+import { startTestSmtp, type TestSmtp } from '../../helpers/smtp-server';
+
+/*
+ * SPEC §3, §12 (issue 12): a full Redis (maxmemory, noeviction) seen by running workers. Two
+ * direct deliveries wait out a 451 as delayed retries; Redis fills up meanwhile, so the workers
+ * cannot take the jobs back when they fall due. Nothing is sent, nothing is lost: once memory
+ * is freed both go out, and /metrics counts the workers' refusals as `oom` (a refused worker
+ * pauses for a second instead of retrying at once).
+ */
+const TOKEN = 'metrics-token-0123456789abcdef';
+const DIRECT = ['dsl@school-990001.endeavor.test', 'lead@gp-y90001.endeavor.test'];
+let server: RedisServerHandle;
+let filler: Redis;
+let smtp: TestSmtp;
+let app: TestApp;
+
+beforeAll(async () => {
+  server = await startRedisServer(['--maxmemory', '8mb', '--maxmemory-policy', 'noeviction']);
+  filler = new Redis(server.url);
+  smtp = await startTestSmtp();
+  app = await startTestApp({
+    redisUrl: server.url,
+    workers: true,
+    smtpUrl: `${smtp.url}?requireTLS=false`,
+    env: { NODE_ENV: 'development', METRICS_TOKEN: TOKEN, RETRY_BASE_MS: '2500', RETRY_MAX_DELAY_MS: '2500' },
+  });
+  await seedDirectory(app.redis, app.config.queuePrefix, [school('990001', { receivesAreaAlerts: false }), practice('Y90001', { receivesAreaAlerts: false })]);
+});
+afterAll(async () => {
+  await app?.close().catch(() => undefined);
+  filler?.disconnect();
+  await smtp?.close();
+  await server?.stop();
+});
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const refusedForMemory = async () => Number(/errorstat_OOM:count=(\d+)/.exec(await filler.info('errorstats'))?.[1] ?? 0);
+const withStatus = (status: string) => app.redis.zcard(`${app.config.queuePrefix}:deliveries:status:${status}`);
+
+async function fillRedis(): Promise<string[]> {
+  const keys: string[] = [];
+  const chunk = 'x'.repeat(64 * 1024);
+  for (let i = 0; i < 10_000; i++) {
+    try {
+      await filler.set(`filler:${i}`, chunk);
+      keys.push(`filler:${i}`);
+    } catch (err) {
+      expect((err as Error).message).toMatch(/^OOM command not allowed/);
+      return keys;
+    }
+  }
+  throw new Error('Redis never filled up');
+}
+
+describe('running workers, when Redis is full', () => {
+  it('hold the due retries while Redis refuses writes, send them once memory is freed, and count the refusals in /metrics', async () => {
+    smtp.respondWith(451);
+    const event = reportedEvent();
+    expect((await app.post('/api/v1/events', event)).status).toBe(202);
+    await until('both direct deliveries waiting to retry', async () => ((await withStatus('retrying')) === DIRECT.length ? true : undefined));
+    smtp.respondWith(250);
+    const retryingSince = Date.now();
+
+    const fillers = await fillRedis();
+    // Full stays full: at the limit, a freed client buffer would let a small write through now and then.
+    await filler.config('SET', 'maxmemory', '1mb');
+    const refusedByFill = await refusedForMemory();
+    // The retries fall due after RETRY_BASE_MS; from then on the workers' attempts to take them are refused.
+    await until('the workers refused for memory after the retries fell due', async () =>
+      Date.now() > retryingSince + 2500 && (await refusedForMemory()) >= refusedByFill + 3 ? true : undefined,
+    );
+    expect(smtp.mails).toHaveLength(0);
+
+    await filler.del(...fillers);
+    await filler.config('SET', 'maxmemory', '8mb');
+    await smtp.waitFor((mails) => mails.length === DIRECT.length, 20_000);
+    expect(smtp.mails.flatMap((m) => m.to).sort()).toEqual(DIRECT);
+    await until('both deliveries sent', async () => ((await withStatus('sent')) === DIRECT.length ? true : undefined));
+
+    const metrics = await until('the workers refusals in /metrics', async () => {
+      const text = await (await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+      return /endeavor_worker_redis_unavailable_total\{reason="oom",queue="deliver"\} [1-9]/.test(text) ? text : undefined;
+    });
+    expect(metrics).not.toMatch(/endeavor_worker_redis_unavailable_total\{reason="down"/);
+    // Each refused worker pauses a second; BullMQ alone retried a refused fetch thousands of times a second.
+    const refused = [...metrics.matchAll(/^endeavor_worker_redis_unavailable_total\{[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    expect(refused).toBeLessThan(200);
+    console.log(`redis full: ${fillers.length} × 64 KiB to fill; ${refused} worker refusals counted; ${smtp.mails.length} sent after the thaw`);
+  }, 60_000);
+});
