@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { ChainableCommander } from 'ioredis';
+import { pageOfIndexes, type IndexPage, type Order, type Position } from '../platform/pagination';
 import type { RedisClient } from '../platform/redis';
 import type { OrganisationType } from '../directory/organisation';
 import type { EpisodeState, EpisodeView } from './episode';
@@ -27,6 +29,14 @@ export type RecipientEntry = { orgType: OrganisationType; orgId: string; contact
 
 export const recipientKey = (r: { orgType: OrganisationType; orgId: string; contactId: string }) => `${r.orgType}:${r.orgId}:${r.contactId}`;
 
+const STATES = ['open', 'found', 'cancelled'] as const;
+
+/** Bumped when an index is added: `upgradeIndexes` then fills it from the records once. */
+const INDEX_VERSION = '2';
+
+/** Which episodes a list shows: SPEC §6 filters by state, and a feed sees only its own. */
+export type EpisodeFilter = { state?: EpisodeState; feedId?: string };
+
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /** The episodes stage's Redis keys: the folded record, its recipients, indexes and a lock. */
@@ -37,8 +47,37 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
     lock: (id: string) => `${prefix}:lock:episode:${id}`,
     all: `${prefix}:episodes`,
     state: (state: EpisodeState) => `${prefix}:episodes:state:${state}`,
+    /** The list indexes (SPEC §6), by opening time: per state, per feed, per feed and state. */
+    openedInState: (state: EpisodeState) => `${prefix}:episodes:opened:${state}`,
+    ofFeed: (feedId: string) => `${prefix}:episodes:feed:${feedId}`,
+    ofFeedInState: (feedId: string, state: EpisodeState) => `${prefix}:episodes:feed:${feedId}:${state}`,
+    /** Closed episodes by closing time: the retention purge reads only those due. */
+    closedAt: `${prefix}:episodes:closed-at`,
+    /** Found episodes by when their return home interview is due (the board's list). */
+    returnInterviews: `${prefix}:episodes:return-interviews`,
+    indexVersion: `${prefix}:episodes:index-version`,
   };
   const parse = (json: string | null) => (json ? (JSON.parse(json) as EpisodeRecord) : undefined);
+
+  /** Puts the episode in (and out of) every index, in the caller's transaction. */
+  function index(tx: ChainableCommander, record: EpisodeRecord): void {
+    const { episodeId, feedId } = record;
+    const opened = Date.parse(record.openedAt);
+    tx.zadd(keys.all, opened, episodeId).zadd(keys.ofFeed(feedId), opened, episodeId);
+    for (const state of STATES) {
+      if (state === record.state) tx.sadd(keys.state(state), episodeId).zadd(keys.openedInState(state), opened, episodeId).zadd(keys.ofFeedInState(feedId, state), opened, episodeId);
+      else tx.srem(keys.state(state), episodeId).zrem(keys.openedInState(state), episodeId).zrem(keys.ofFeedInState(feedId, state), episodeId);
+    }
+    if (record.state !== 'open' && record.closedAt) tx.zadd(keys.closedAt, Date.parse(record.closedAt), episodeId);
+    else tx.zrem(keys.closedAt, episodeId);
+    if (record.state === 'found' && record.returnInterviewDueAt) tx.zadd(keys.returnInterviews, Date.parse(record.returnInterviewDueAt), episodeId);
+    else tx.zrem(keys.returnInterviews, episodeId);
+  }
+
+  async function getMany(ids: string[]): Promise<EpisodeRecord[]> {
+    if (ids.length === 0) return [];
+    return (await redis.mget(ids.map(keys.episode))).map(parse).filter((r): r is EpisodeRecord => r !== undefined);
+  }
 
   return {
     keys,
@@ -48,15 +87,51 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
     },
 
     async save(record: EpisodeRecord): Promise<void> {
-      const tx = redis
-        .multi()
-        .set(keys.episode(record.episodeId), JSON.stringify(record))
-        .zadd(keys.all, Date.parse(record.openedAt), record.episodeId);
-      for (const state of ['open', 'found', 'cancelled'] as const) {
-        if (state === record.state) tx.sadd(keys.state(state), record.episodeId);
-        else tx.srem(keys.state(state), record.episodeId);
-      }
+      const tx = redis.multi().set(keys.episode(record.episodeId), JSON.stringify(record));
+      index(tx, record);
       await tx.exec();
+    },
+
+    /** The records of `ids` that exist, in the order asked. */
+    getMany,
+
+    /**
+     * One page of episode ids, newest opened first, from the index that holds exactly the
+     * filter's episodes: the page costs its own size whatever the number of episodes.
+     */
+    async page(filter: EpisodeFilter, page: { limit: number; after?: Position; order?: Order }): Promise<IndexPage> {
+      const { state, feedId } = filter;
+      const key = feedId ? (state ? keys.ofFeedInState(feedId, state) : keys.ofFeed(feedId)) : state ? keys.openedInState(state) : keys.all;
+      return pageOfIndexes(redis, [key], { order: page.order ?? 'newest', limit: page.limit, ...(page.after ? { after: page.after } : {}) });
+    },
+
+    /** Closed episodes whose closing time is at or before `cutoffMs`, oldest closed first (retention). */
+    async closedBefore(cutoffMs: number, limit = 500): Promise<string[]> {
+      return redis.zrangebyscore(keys.closedAt, '-inf', cutoffMs, 'LIMIT', 0, limit);
+    },
+
+    /** Found episodes whose return home interview falls due at or after `fromMs`, soonest first. */
+    async returnInterviewsDueFrom(fromMs: number, limit = 200): Promise<EpisodeRecord[]> {
+      return getMany(await redis.zrangebyscore(keys.returnInterviews, `(${fromMs}`, '+inf', 'LIMIT', 0, limit));
+    },
+
+    /**
+     * Fills indexes added since the records were written, once per INDEX_VERSION: an upgraded
+     * service lists, and purges, the episodes it already held. Re-running it changes nothing.
+     */
+    async upgradeIndexes(chunk = 500): Promise<number> {
+      if ((await redis.get(keys.indexVersion)) === INDEX_VERSION) return 0;
+      let done = 0;
+      for (let start = 0; ; start += chunk) {
+        const records = await getMany(await redis.zrange(keys.all, start, start + chunk - 1));
+        if (records.length === 0) break;
+        const tx = redis.multi();
+        for (const record of records) index(tx, record);
+        await tx.exec();
+        done += records.length;
+      }
+      await redis.set(keys.indexVersion, INDEX_VERSION);
+      return done;
     },
 
     /** Episodes newest first, optionally in one state (read from that state's own index). */
@@ -79,15 +154,15 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
       return docs.map(parse).filter((r): r is EpisodeRecord => r !== undefined);
     },
 
-    /** Closed episodes, for the retention purge. */
-    async closed(): Promise<string[]> {
-      return [...(await redis.smembers(keys.state('found'))), ...(await redis.smembers(keys.state('cancelled')))];
-    },
-
     /** Deletes the episode record, its recipients and its place in the indexes (retention). */
     async purge(episodeId: string): Promise<void> {
-      const tx = redis.multi().del(keys.episode(episodeId), keys.recipients(episodeId)).zrem(keys.all, episodeId);
-      for (const state of ['open', 'found', 'cancelled'] as const) tx.srem(keys.state(state), episodeId);
+      const feedId = parse(await redis.get(keys.episode(episodeId)))?.feedId;
+      const tx = redis.multi().del(keys.episode(episodeId), keys.recipients(episodeId)).zrem(keys.all, episodeId).zrem(keys.closedAt, episodeId).zrem(keys.returnInterviews, episodeId);
+      if (feedId) tx.zrem(keys.ofFeed(feedId), episodeId);
+      for (const state of STATES) {
+        tx.srem(keys.state(state), episodeId).zrem(keys.openedInState(state), episodeId);
+        if (feedId) tx.zrem(keys.ofFeedInState(feedId, state), episodeId);
+      }
       await tx.exec();
     },
 
