@@ -436,11 +436,6 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
     async countCreatedBetween(fromMs: number, toMs: number): Promise<number> {
       return redis.zcount(keys.log, fromMs, toMs);
     },
-
-    /** Ids of deliveries created in [fromMs, toMs], for the audit export. */
-    async createdBetween(fromMs: number, toMs: number, limit = 100_000): Promise<string[]> {
-      return redis.zrangebyscore(keys.log, fromMs, toMs, 'LIMIT', 0, limit);
-    },
   };
   return store;
 }
