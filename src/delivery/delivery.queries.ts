@@ -23,6 +23,8 @@ const indexOf = (filter: DeliveryFilter): DeliveryIndex =>
  * since the index was read is left out rather than shown under the wrong status.
  */
 export async function listDeliveries(store: DeliveryStore, filter: DeliveryFilter, page: { limit: number; after?: Position }): Promise<DeliveryPage> {
+  // The unacknowledged index holds sent deliveries only: under any other status it has none to page through.
+  if (filter.unacknowledged && filter.status && filter.status !== 'sent') return { deliveries: [], next: undefined };
   const { ids, next } = await store.page(indexOf(filter), { order: 'newest', ...page });
   const deliveries = (await store.load(ids, true)).filter((d) => !filter.status || d.status === filter.status);
   return { deliveries, next };

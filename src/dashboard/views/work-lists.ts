@@ -23,7 +23,7 @@ ${nextPage(page.older, 'Older failed deliveries')}`;
 export function overdueView(page: ListPage & { deadlines: ReadonlyMap<string, Date>; now: Date; newer?: string | undefined }): Html {
   const late = page.deliveries.filter((d) => d.escalatedAt || (page.deadlines.get(d.deliveryId)?.getTime() ?? Infinity) <= page.now.getTime());
   return html`<h1>Not acknowledged</h1>
-<p>Direct alerts sent and not yet acknowledged, oldest first. ${late.length} ${late.length === 1 ? 'is' : 'are'} past the deadline or escalated.</p>
+<p>Direct alerts sent and not yet acknowledged, oldest first. ${late.length} ${page.newer ? 'on this page ' : ''}${late.length === 1 ? 'is' : 'are'} past the deadline or escalated.</p>
 ${
   page.deliveries.length === 0
     ? html`<p class="panel">Every direct alert sent has been acknowledged.</p>`
