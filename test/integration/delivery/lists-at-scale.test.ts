@@ -230,6 +230,25 @@ describe('GET /api/v1/deliveries with 100,000 deliveries', () => {
   });
 });
 
+describe('GET /api/v1/deliveries.csv with 100,000 deliveries', () => {
+  it('streams the period’s deliveries oldest first, page by page, reading only those in the period', async () => {
+    const fromMs = openedMs(10_000) + 1_000;
+    const toMs = openedMs(10_299) + 1_000;
+    const inPeriod = allDeliveries.filter((d) => d.score >= fromMs && d.score <= toMs).reverse();
+    expect(inPeriod).toHaveLength(300 * PER_EPISODE);
+    const before = await commandCalls();
+    const res = await mash.get(`/api/v1/deliveries.csv?from=${new Date(fromMs).toISOString()}&to=${new Date(toMs).toISOString()}`);
+    const rows = (await res.text()).split('\r\n').filter((line) => line !== '');
+    const after = await commandCalls();
+    expect(res.status).toBe(200);
+    expect(rows[0]).toMatch(/^deliveryId,episodeId,/);
+    expect(rows.slice(1).map((row) => row.split(',')[0])).toEqual(inPeriod.map((d) => d.id));
+    // The period's 1,200 records and three pages of the index (500 + 500 + 200), not the 100,000.
+    expect((after.get('hgetall') ?? 0) - (before.get('hgetall') ?? 0)).toBe(inPeriod.length);
+    expect((after.get('zrange') ?? 0) - (before.get('zrange') ?? 0)).toBeLessThanOrEqual(6);
+  });
+});
+
 describe('GET /api/v1/episodes with 25,000 episodes and their 100,000 deliveries', () => {
   it('answers the first page and a page 20,000 deep with the right episodes, for the same bounded work', async () => {
     const first = await measured<EpisodePage>('/api/v1/episodes?limit=20');
