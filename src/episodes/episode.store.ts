@@ -3,6 +3,7 @@ import type { ChainableCommander } from 'ioredis';
 import { pageOfIndexes, type IndexPage, type Order, type Position } from '../platform/pagination';
 import type { RedisClient } from '../platform/redis';
 import type { OrganisationType } from '../directory/organisation';
+import { RISKS } from '../intake/event.schema';
 import type { EpisodeState, EpisodeView } from './episode';
 import type { Audience, OrganisationRef } from './routing';
 
@@ -34,6 +35,15 @@ const STATES = ['open', 'found', 'cancelled'] as const;
 /** Bumped when an index is added: `upgradeIndexes` then fills it from the records once. */
 const INDEX_VERSION = '2';
 
+/**
+ * An open episode's place on the live board: highest risk first (RISKS runs lowest first; no
+ * risk yet goes last), then the longest open. Opening times in ms stay below 1e13.
+ */
+const boardScore = (record: EpisodeRecord) => {
+  const rank = record.risk ? RISKS.length - 1 - RISKS.indexOf(record.risk) : RISKS.length;
+  return rank * 1e13 + Date.parse(record.openedAt);
+};
+
 /** Which episodes a list shows: SPEC §6 filters by state, and a feed sees only its own. */
 export type EpisodeFilter = { state?: EpisodeState; feedId?: string };
 
@@ -53,6 +63,8 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
     ofFeedInState: (feedId: string, state: EpisodeState) => `${prefix}:episodes:feed:${feedId}:${state}`,
     /** Closed episodes by closing time: the retention purge reads only those due. */
     closedAt: `${prefix}:episodes:closed-at`,
+    /** Open episodes in the board's order (boardScore). */
+    board: `${prefix}:episodes:board`,
     /** Found episodes by when their return home interview is due (the board's list). */
     returnInterviews: `${prefix}:episodes:return-interviews`,
     indexVersion: `${prefix}:episodes:index-version`,
@@ -68,6 +80,8 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
       if (state === record.state) tx.sadd(keys.state(state), episodeId).zadd(keys.openedInState(state), opened, episodeId).zadd(keys.ofFeedInState(feedId, state), opened, episodeId);
       else tx.srem(keys.state(state), episodeId).zrem(keys.openedInState(state), episodeId).zrem(keys.ofFeedInState(feedId, state), episodeId);
     }
+    if (record.state === 'open') tx.zadd(keys.board, boardScore(record), episodeId);
+    else tx.zrem(keys.board, episodeId);
     if (record.state !== 'open' && record.closedAt) tx.zadd(keys.closedAt, Date.parse(record.closedAt), episodeId);
     else tx.zrem(keys.closedAt, episodeId);
     if (record.state === 'found' && record.returnInterviewDueAt) tx.zadd(keys.returnInterviews, Date.parse(record.returnInterviewDueAt), episodeId);
@@ -108,6 +122,12 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
     /** Closed episodes whose closing time is at or before `cutoffMs`, oldest closed first (retention). */
     async closedBefore(cutoffMs: number, limit = 500): Promise<string[]> {
       return redis.zrangebyscore(keys.closedAt, '-inf', cutoffMs, 'LIMIT', 0, limit);
+    },
+
+    /** The `limit` most urgent open episodes in the board's order, and how many are open in all. */
+    async mostUrgentOpen(limit: number): Promise<{ records: EpisodeRecord[]; open: number }> {
+      const [ids, open] = await Promise.all([redis.zrange(keys.board, 0, limit - 1), redis.zcard(keys.board)]);
+      return { records: await getMany(ids), open };
     },
 
     /** Found episodes whose return home interview falls due at or after `fromMs`, soonest first. */
@@ -157,7 +177,7 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
     /** Deletes the episode record, its recipients and its place in the indexes (retention). */
     async purge(episodeId: string): Promise<void> {
       const feedId = parse(await redis.get(keys.episode(episodeId)))?.feedId;
-      const tx = redis.multi().del(keys.episode(episodeId), keys.recipients(episodeId)).zrem(keys.all, episodeId).zrem(keys.closedAt, episodeId).zrem(keys.returnInterviews, episodeId);
+      const tx = redis.multi().del(keys.episode(episodeId), keys.recipients(episodeId)).zrem(keys.all, episodeId).zrem(keys.closedAt, episodeId).zrem(keys.returnInterviews, episodeId).zrem(keys.board, episodeId);
       if (feedId) tx.zrem(keys.ofFeed(feedId), episodeId);
       for (const state of STATES) {
         tx.srem(keys.state(state), episodeId).zrem(keys.openedInState(state), episodeId);
