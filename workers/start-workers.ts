@@ -81,7 +81,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
 
   const { events, episodes, deliveries, directory, dataQuality } = createStores(deps.redis, prefix);
   // Indexes added since the records were written (the lists, the board, the purge) are filled once.
-  await episodes.upgradeIndexes();
+  await episodes.upgradeIndexes(tuning.lockDurationMs);
 
   const metrics = pipelineMetrics(deps.redis, prefix);
 

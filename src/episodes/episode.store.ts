@@ -88,6 +88,15 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
     else tx.zrem(keys.returnInterviews, episodeId);
   }
 
+  async function lock(episodeId: string, ttlMs = 30_000): Promise<(() => Promise<void>) | undefined> {
+    const token = randomUUID();
+    const got = await redis.set(keys.lock(episodeId), token, 'PX', ttlMs, 'NX');
+    if (got !== 'OK') return undefined;
+    return async () => {
+      await redis.eval(RELEASE, 1, keys.lock(episodeId), token);
+    };
+  }
+
   async function getMany(ids: string[]): Promise<EpisodeRecord[]> {
     if (ids.length === 0) return [];
     return (await redis.mget(ids.map(keys.episode))).map(parse).filter((r): r is EpisodeRecord => r !== undefined);
@@ -137,21 +146,41 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
 
     /**
      * Fills indexes added since the records were written, once per INDEX_VERSION: an upgraded
-     * service lists, and purges, the episodes it already held. Re-running it changes nothing.
+     * service lists, shows and purges the episodes it already held. Each episode is indexed
+     * under its lock, as every save is, so a save meanwhile is never undone by a stale read; one
+     * locked by a worker is left to that worker's save, and the version is set only when none
+     * was left, so a later run finishes the job. Re-running it changes nothing.
      */
-    async upgradeIndexes(chunk = 500): Promise<number> {
+    async upgradeIndexes(lockMs = 30_000, chunk = 200): Promise<number> {
       if ((await redis.get(keys.indexVersion)) === INDEX_VERSION) return 0;
-      let done = 0;
-      for (let start = 0; ; start += chunk) {
-        const records = await getMany(await redis.zrange(keys.all, start, start + chunk - 1));
-        if (records.length === 0) break;
-        const tx = redis.multi();
-        for (const record of records) index(tx, record);
-        await tx.exec();
-        done += records.length;
-      }
-      await redis.set(keys.indexVersion, INDEX_VERSION);
-      return done;
+      let indexed = 0;
+      let left = 0;
+      let after: Position | undefined;
+      do {
+        // By position in the index, not by rank: a purge meanwhile shifts no episode past the walk.
+        const page: IndexPage = await pageOfIndexes(redis, [keys.all], { order: 'oldest', limit: chunk, ...(after ? { after } : {}) });
+        const outcomes = await Promise.all(
+          page.ids.map(async (episodeId) => {
+            const release = await lock(episodeId, lockMs);
+            if (!release) return 'left';
+            try {
+              const record = parse(await redis.get(keys.episode(episodeId)));
+              if (!record) return 'gone';
+              const tx = redis.multi();
+              index(tx, record);
+              await tx.exec();
+              return 'indexed';
+            } finally {
+              await release();
+            }
+          }),
+        );
+        indexed += outcomes.filter((o) => o === 'indexed').length;
+        left += outcomes.filter((o) => o === 'left').length;
+        after = page.next;
+      } while (after);
+      if (left === 0) await redis.set(keys.indexVersion, INDEX_VERSION);
+      return indexed;
     },
 
     /** Episodes newest first, optionally in one state (read from that state's own index). */
@@ -201,14 +230,7 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
      * depend on the report's having been recorded. Returns a release function, or undefined
      * when another worker holds the episode.
      */
-    async lock(episodeId: string, ttlMs = 30_000): Promise<(() => Promise<void>) | undefined> {
-      const token = randomUUID();
-      const got = await redis.set(keys.lock(episodeId), token, 'PX', ttlMs, 'NX');
-      if (got !== 'OK') return undefined;
-      return async () => {
-        await redis.eval(RELEASE, 1, keys.lock(episodeId), token);
-      };
-    },
+    lock,
   };
 }
 

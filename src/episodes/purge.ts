@@ -26,7 +26,7 @@ export async function purgeExpired(deps: PurgeDeps): Promise<number> {
   const cutoff = deps.now().getTime() - deps.retentionDays * 24 * 3600_000;
   // Episodes closed before the closing-time index existed get their place in it first (once;
   // the workers do it at start-up too, so this is a single GET).
-  await deps.episodes.upgradeIndexes();
+  await deps.episodes.upgradeIndexes(deps.lockMs);
   let purged = 0;
   for (const episodeId of await deps.episodes.closedBefore(cutoff, BATCH)) {
     const episode = await deps.episodes.get(episodeId);

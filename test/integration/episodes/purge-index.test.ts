@@ -93,4 +93,24 @@ describe('retention purge', () => {
     expect(await purgeExpired({ events: stores.events, episodes, deliveries: stores.deliveries, retentionDays: 2, lockMs: 5_000, now: () => NOW })).toBe(0);
     expect(read).toEqual([]);
   });
+
+  it('leaves an episode a worker holds locked to that worker, and indexes it on a later run', async () => {
+    const fresh = createStores(redis, `${prefix}-upgrade`);
+    const held = episode('cancelled', 5);
+    await fresh.episodes.save(held);
+    const k = fresh.episodes.keys;
+    await redis.del(k.closedAt, k.indexVersion);
+
+    const release = (await fresh.episodes.lock(held.episodeId, 5_000))!;
+    expect(await fresh.episodes.upgradeIndexes(5_000)).toBe(0);
+    expect(await fresh.episodes.closedBefore(NOW.getTime())).toEqual([]);
+    await release();
+
+    expect(await fresh.episodes.upgradeIndexes(5_000)).toBe(1);
+    expect(await fresh.episodes.closedBefore(NOW.getTime())).toEqual([held.episodeId]);
+    // Done: the next run is one GET.
+    expect(await fresh.episodes.upgradeIndexes(5_000)).toBe(0);
+    const keys = await redis.keys(`${prefix}-upgrade:*`);
+    await redis.del(...keys);
+  });
 });
