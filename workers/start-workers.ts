@@ -80,6 +80,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const connection = deps.redis as unknown as ConnectionOptions;
 
   const { events, episodes, deliveries, directory, dataQuality } = createStores(deps.redis, prefix);
+  // Indexes added since the records were written (the lists, the board, the purge) are filled once.
+  await episodes.upgradeIndexes(tuning.lockDurationMs);
 
   const metrics = pipelineMetrics(deps.redis, prefix);
 

@@ -26,7 +26,12 @@ export type BoardRow = {
   repeatEpisodes: number;
 };
 
-export type Board = { generatedAt: string; episodes: BoardRow[] };
+export type Board = {
+  generatedAt: string;
+  episodes: BoardRow[];
+  /** Open episodes in all: more than `episodes` when the board shows only the most urgent. */
+  openEpisodes: number;
+};
 
 const MINUTE = 60_000;
 
@@ -61,11 +66,11 @@ export function boardRow(summary: EpisodeSummary, now: Date, repeatEpisodes = 0)
 const RISK_ORDER: Record<string, number> = { high: 0, medium: 1, low: 2, very_low: 3 };
 
 /** Open episodes, highest risk first, then the longest open first. */
-export function buildBoard(summaries: readonly EpisodeSummary[], now: Date, repeats: ReadonlyMap<string, number> = new Map()): Board {
+export function buildBoard(summaries: readonly EpisodeSummary[], now: Date, repeats: ReadonlyMap<string, number> = new Map(), openEpisodes = summaries.length): Board {
   const episodes = summaries
     .map((s) => boardRow(s, now, repeats.get(s.episodeId) ?? 0))
     .sort((a, b) => (RISK_ORDER[a.risk ?? ''] ?? 4) - (RISK_ORDER[b.risk ?? ''] ?? 4) || Date.parse(a.openedAt) - Date.parse(b.openedAt));
-  return { generatedAt: now.toISOString(), episodes };
+  return { generatedAt: now.toISOString(), episodes, openEpisodes };
 }
 
 /** "very_low" → "Very low". */

@@ -12,13 +12,25 @@ export function csvCell(value: string | number | null): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** The delivery log for audit (SPEC §6): one row per delivery, no details of the child. */
+/** The export's first line. */
+export const CSV_HEADER = COLUMNS.join(',') + '\r\n';
+
+/** Rows of the delivery log for audit (SPEC §6): one per delivery, no details of the child. */
+export function deliveryRows(deliveries: Delivery[]): string {
+  return deliveries
+    .map(
+      (d) =>
+        [
+          d.deliveryId, d.episodeId, d.eventId, d.kind, d.audience, d.organisation.type, d.organisation.id, d.organisation.name,
+          d.contact.name, d.contact.email, d.contact.role, d.status, d.attempts, d.createdAt, d.sentAt, d.acknowledgedAt, d.escalatedAt, d.lastError,
+        ]
+          .map(csvCell)
+          .join(',') + '\r\n',
+    )
+    .join('');
+}
+
+/** The whole delivery log for audit, header first. */
 export function deliveriesCsv(deliveries: Delivery[]): string {
-  const rows = deliveries.map((d) =>
-    [
-      d.deliveryId, d.episodeId, d.eventId, d.kind, d.audience, d.organisation.type, d.organisation.id, d.organisation.name,
-      d.contact.name, d.contact.email, d.contact.role, d.status, d.attempts, d.createdAt, d.sentAt, d.acknowledgedAt, d.escalatedAt, d.lastError,
-    ].map(csvCell).join(','),
-  );
-  return [COLUMNS.join(','), ...rows].join('\r\n') + '\r\n';
+  return CSV_HEADER + deliveryRows(deliveries);
 }

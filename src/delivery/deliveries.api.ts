@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { named, type ApiOperation } from '../platform/openapi';
+import { pageLinks } from '../platform/pagination';
 import { csvQuery, listQuery } from './deliveries.router';
 import { DELIVERY_STATUSES } from './delivery-status';
 
@@ -31,11 +32,14 @@ export const deliveriesApi: ApiOperation[] = [
     method: 'get',
     path: '/api/v1/deliveries',
     tag: 'Tracking',
-    summary: 'Deliveries by status, or those not yet acknowledged',
+    summary: 'Deliveries by status, or those not yet acknowledged, newest first, a page at a time',
+    description:
+      'Newest first: all by creation time, one status by when they entered it, `unacknowledged=true` by time sent. ' +
+      'Follow `next` (or send `nextCursor` as `cursor` with the same filters) for the next page; both are null on the last page.',
     auth: ['session'],
     query: listQuery,
-    responses: { 200: { schema: z.object({ deliveries: z.array(Delivery.schema as z.ZodType) }) } },
-    problems: { 403: 'Role may not read deliveries', 422: 'Bad query' },
+    responses: { 200: { schema: z.object({ deliveries: z.array(Delivery.schema as z.ZodType), ...pageLinks }) } },
+    problems: { 403: 'Role may not read deliveries', 422: 'Bad query, limit or cursor' },
   },
   {
     method: 'post',
@@ -54,6 +58,7 @@ export const deliveriesApi: ApiOperation[] = [
     path: '/api/v1/deliveries.csv',
     tag: 'Tracking',
     summary: 'Deliveries created in a period, as CSV (default: the last 30 days)',
+    description: 'Oldest first; streamed a page at a time, so a long period costs no more memory than a short one.',
     auth: ['session'],
     query: csvQuery,
     responses: { 200: { contentType: 'text/csv', schema: { type: 'string' }, description: 'One row a delivery' } },

@@ -4,10 +4,13 @@ import { z } from 'zod';
 import { auditBeforeAnswer, type AuditLog } from '../dashboard/audit.store';
 import { actorOf } from '../dashboard/viewer';
 import { deliveryJson } from '../episodes/episode-view';
+import { moduleLogger } from '../platform/logger';
+import { nextPage, pageQuery, readCursor } from '../platform/pagination';
 import { HttpProblem, notFound, validationProblem } from '../platform/problem';
 import type { DeliverJob } from '../platform/queues';
 import { withRedis } from '../platform/redis';
-import { deliveriesCsv } from './deliveries-csv';
+import { CSV_HEADER, deliveryRows } from './deliveries-csv';
+import { deliveriesCreatedBetween, deliveryListName, listDeliveries } from './delivery.queries';
 import type { DeliveryStore } from './delivery.store';
 import { DELIVERY_STATUSES } from './delivery-status';
 import { retryDelivery } from './retry';
@@ -22,9 +25,16 @@ export type DeliveriesRouterDeps = {
   now: () => Date;
 };
 
+const log = moduleLogger('deliveries');
+
+/** A page of deliveries carries each one's history: 500 is the most one answer holds. */
+export const MAX_DELIVERIES_PAGE = 500;
+const DEFAULT_PAGE = 50;
+
 export const listQuery = z.strictObject({
   status: z.enum(DELIVERY_STATUSES).optional(),
   unacknowledged: z.enum(['true', 'false']).optional(),
+  ...pageQuery(MAX_DELIVERIES_PAGE, DEFAULT_PAGE),
 });
 
 export const csvQuery = z.strictObject({
@@ -45,12 +55,11 @@ export function deliveriesRouter(deps: DeliveriesRouterDeps): Router {
     const query = listQuery.safeParse(req.query);
     if (!query.success) throw validationProblem(issues(query.error));
     const { status, unacknowledged } = query.data;
-    const ids = await withRedis(async () => {
-      if (unacknowledged === 'true') return deps.deliveries.unacknowledged({ limit: 1000 });
-      if (status) return deps.deliveries.withStatus(status, { limit: 1000 });
-      return (await Promise.all(DELIVERY_STATUSES.map((s) => deps.deliveries.withStatus(s, { limit: 1000 })))).flat();
-    });
-    const deliveries = (await withRedis(() => deps.deliveries.load(ids, true))).filter((d) => !status || d.status === status);
+    const filter = { ...(status ? { status } : {}), unacknowledged: unacknowledged === 'true' };
+    const list = deliveryListName(filter);
+    const after = readCursor(list, query.data.cursor);
+    const page = await withRedis(() => listDeliveries(deps.deliveries, filter, { limit: query.data.limit ?? DEFAULT_PAGE, ...(after ? { after } : {}) }));
+    const { deliveries } = page;
     // The list names contacts and carries recipients' notes: each read is audited before it is sent.
     await auditBeforeAnswer(deps.audit, {
       at: deps.now().toISOString(),
@@ -59,7 +68,7 @@ export function deliveriesRouter(deps: DeliveriesRouterDeps): Router {
       subject: unacknowledged === 'true' ? 'unacknowledged' : (status ?? 'all'),
       detail: `${deliveries.length} deliveries`,
     });
-    res.json({ deliveries: deliveries.map(deliveryJson) });
+    res.json({ deliveries: deliveries.map(deliveryJson), ...nextPage(list, '/api/v1/deliveries', req.query as Record<string, string>, page.next) });
   });
 
   router.post('/api/v1/deliveries/:deliveryId/retry', ...deps.staff, async (req, res) => {
@@ -78,16 +87,28 @@ export function deliveriesRouter(deps: DeliveriesRouterDeps): Router {
     const fromMs = query.data.from ? Date.parse(query.data.from) : now - 30 * 24 * 3600_000;
     const toMs = query.data.to ? Date.parse(query.data.to) + (query.data.to.length === 10 ? 24 * 3600_000 - 1 : 0) : now;
     if (fromMs > toMs) throw validationProblem([{ path: 'from', message: 'must not be after to' }]);
-    const ids = await withRedis(() => deps.deliveries.createdBetween(fromMs, toMs));
-    const deliveries = await withRedis(() => deps.deliveries.load(ids));
+    const count = await withRedis(() => deps.deliveries.countCreatedBetween(fromMs, toMs));
     await auditBeforeAnswer(deps.audit, {
       at: deps.now().toISOString(),
       actor: staffActor(req),
       action: 'deliveries.export',
-      subject: `${ids.length} deliveries`,
+      subject: `${count} deliveries`,
       detail: `from ${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()}`,
     });
-    res.type('text/csv; charset=utf-8').set('Content-Disposition', 'attachment; filename="deliveries.csv"').send(deliveriesCsv(deliveries));
+    res.type('text/csv; charset=utf-8').set('Content-Disposition', 'attachment; filename="deliveries.csv"');
+    res.write(CSV_HEADER);
+    try {
+      for await (const page of deliveriesCreatedBetween(deps.deliveries, fromMs, toMs)) {
+        // Wait for the client to take a page before reading the next: a slow download holds one page.
+        if (res.destroyed) return;
+        if (!res.write(deliveryRows(page))) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+      }
+      res.end();
+    } catch (err) {
+      // The 200 is already on its way: cut the download short so it cannot pass for a whole export.
+      log.error({ err: { name: (err as Error).name, message: (err as Error).message } }, 'delivery export failed while streaming');
+      res.destroy();
+    }
   });
 
   return router;

@@ -1,3 +1,4 @@
+import { pageOfIndexes, type IndexPage, type Order, type Position } from '../platform/pagination';
 import type { RedisClient } from '../platform/redis';
 import { execReplicated } from '../platform/replica-wait';
 import type { ContactRole, OrganisationType } from '../directory/organisation';
@@ -200,6 +201,12 @@ const fromHash = (h: Record<string, string>, history?: string[]): (Delivery & { 
     : undefined;
 
 export type DeliveryWithHistory = Delivery & { history: HistoryEntry[] };
+
+/**
+ * The indexes a list of deliveries is read from: every delivery by creation time, those in
+ * some statuses by when they entered it, or direct alerts sent and unacknowledged by time sent.
+ */
+export type DeliveryIndex = { by: 'created' } | { by: 'status'; statuses: readonly DeliveryStatus[] } | { by: 'unacknowledged' };
 
 /** The delivery stage's Redis keys: records, histories, per-event counts and status indexes. */
 export function createDeliveryStore(redis: RedisClient, prefix: string) {
@@ -416,9 +423,18 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
       return ids.length;
     },
 
-    /** Ids of deliveries created in [fromMs, toMs], for the audit export. */
-    async createdBetween(fromMs: number, toMs: number, limit = 100_000): Promise<string[]> {
-      return redis.zrangebyscore(keys.log, fromMs, toMs, 'LIMIT', 0, limit);
+    /**
+     * One page of delivery ids from an index (several statuses merge into one order), after
+     * `after`, within [min, max] of the index's time: the page's cost is its own size.
+     */
+    async page(index: DeliveryIndex, page: { order: Order; limit: number; after?: Position; min?: number; max?: number }): Promise<IndexPage> {
+      const indexKeys = index.by === 'created' ? [keys.log] : index.by === 'unacknowledged' ? [keys.unacknowledged] : index.statuses.map(keys.byStatus);
+      return pageOfIndexes(redis, indexKeys, page);
+    },
+
+    /** How many deliveries were created in [fromMs, toMs]: the export's size, before it streams. */
+    async countCreatedBetween(fromMs: number, toMs: number): Promise<number> {
+      return redis.zcount(keys.log, fromMs, toMs);
     },
   };
   return store;

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { ChainableCommander } from 'ioredis';
+import { pageOfIndexes, type IndexPage, type Order, type Position } from '../platform/pagination';
 import type { RedisClient } from '../platform/redis';
 import type { OrganisationType } from '../directory/organisation';
+import { RISKS } from '../intake/event.schema';
 import type { EpisodeState, EpisodeView } from './episode';
 import type { Audience, OrganisationRef } from './routing';
 
@@ -27,6 +30,23 @@ export type RecipientEntry = { orgType: OrganisationType; orgId: string; contact
 
 export const recipientKey = (r: { orgType: OrganisationType; orgId: string; contactId: string }) => `${r.orgType}:${r.orgId}:${r.contactId}`;
 
+const STATES = ['open', 'found', 'cancelled'] as const;
+
+/** Bumped when an index is added: `upgradeIndexes` then fills it from the records once. */
+const INDEX_VERSION = '2';
+
+/**
+ * An open episode's place on the live board: highest risk first (RISKS runs lowest first; no
+ * risk yet goes last), then the longest open. Opening times in ms stay below 1e13.
+ */
+const boardScore = (record: EpisodeRecord) => {
+  const rank = record.risk ? RISKS.length - 1 - RISKS.indexOf(record.risk) : RISKS.length;
+  return rank * 1e13 + Date.parse(record.openedAt);
+};
+
+/** Which episodes a list shows: SPEC §6 filters by state, and a feed sees only its own. */
+export type EpisodeFilter = { state?: EpisodeState; feedId?: string };
+
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /** The episodes stage's Redis keys: the folded record, its recipients, indexes and a lock. */
@@ -37,8 +57,50 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
     lock: (id: string) => `${prefix}:lock:episode:${id}`,
     all: `${prefix}:episodes`,
     state: (state: EpisodeState) => `${prefix}:episodes:state:${state}`,
+    /** The list indexes (SPEC §6), by opening time: per state, per feed, per feed and state. */
+    openedInState: (state: EpisodeState) => `${prefix}:episodes:opened:${state}`,
+    ofFeed: (feedId: string) => `${prefix}:episodes:feed:${feedId}`,
+    ofFeedInState: (feedId: string, state: EpisodeState) => `${prefix}:episodes:feed:${feedId}:${state}`,
+    /** Closed episodes by closing time: the retention purge reads only those due. */
+    closedAt: `${prefix}:episodes:closed-at`,
+    /** Open episodes in the board's order (boardScore). */
+    board: `${prefix}:episodes:board`,
+    /** Found episodes by when their return home interview is due (the board's list). */
+    returnInterviews: `${prefix}:episodes:return-interviews`,
+    indexVersion: `${prefix}:episodes:index-version`,
   };
   const parse = (json: string | null) => (json ? (JSON.parse(json) as EpisodeRecord) : undefined);
+
+  /** Puts the episode in (and out of) every index, in the caller's transaction. */
+  function index(tx: ChainableCommander, record: EpisodeRecord): void {
+    const { episodeId, feedId } = record;
+    const opened = Date.parse(record.openedAt);
+    tx.zadd(keys.all, opened, episodeId).zadd(keys.ofFeed(feedId), opened, episodeId);
+    for (const state of STATES) {
+      if (state === record.state) tx.sadd(keys.state(state), episodeId).zadd(keys.openedInState(state), opened, episodeId).zadd(keys.ofFeedInState(feedId, state), opened, episodeId);
+      else tx.srem(keys.state(state), episodeId).zrem(keys.openedInState(state), episodeId).zrem(keys.ofFeedInState(feedId, state), episodeId);
+    }
+    if (record.state === 'open') tx.zadd(keys.board, boardScore(record), episodeId);
+    else tx.zrem(keys.board, episodeId);
+    if (record.state !== 'open' && record.closedAt) tx.zadd(keys.closedAt, Date.parse(record.closedAt), episodeId);
+    else tx.zrem(keys.closedAt, episodeId);
+    if (record.state === 'found' && record.returnInterviewDueAt) tx.zadd(keys.returnInterviews, Date.parse(record.returnInterviewDueAt), episodeId);
+    else tx.zrem(keys.returnInterviews, episodeId);
+  }
+
+  async function lock(episodeId: string, ttlMs = 30_000): Promise<(() => Promise<void>) | undefined> {
+    const token = randomUUID();
+    const got = await redis.set(keys.lock(episodeId), token, 'PX', ttlMs, 'NX');
+    if (got !== 'OK') return undefined;
+    return async () => {
+      await redis.eval(RELEASE, 1, keys.lock(episodeId), token);
+    };
+  }
+
+  async function getMany(ids: string[]): Promise<EpisodeRecord[]> {
+    if (ids.length === 0) return [];
+    return (await redis.mget(ids.map(keys.episode))).map(parse).filter((r): r is EpisodeRecord => r !== undefined);
+  }
 
   return {
     keys,
@@ -48,15 +110,77 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
     },
 
     async save(record: EpisodeRecord): Promise<void> {
-      const tx = redis
-        .multi()
-        .set(keys.episode(record.episodeId), JSON.stringify(record))
-        .zadd(keys.all, Date.parse(record.openedAt), record.episodeId);
-      for (const state of ['open', 'found', 'cancelled'] as const) {
-        if (state === record.state) tx.sadd(keys.state(state), record.episodeId);
-        else tx.srem(keys.state(state), record.episodeId);
-      }
+      const tx = redis.multi().set(keys.episode(record.episodeId), JSON.stringify(record));
+      index(tx, record);
       await tx.exec();
+    },
+
+    /** The records of `ids` that exist, in the order asked. */
+    getMany,
+
+    /**
+     * One page of episode ids, newest opened first, from the index that holds exactly the
+     * filter's episodes: the page costs its own size whatever the number of episodes.
+     */
+    async page(filter: EpisodeFilter, page: { limit: number; after?: Position; order?: Order }): Promise<IndexPage> {
+      const { state, feedId } = filter;
+      const key = feedId ? (state ? keys.ofFeedInState(feedId, state) : keys.ofFeed(feedId)) : state ? keys.openedInState(state) : keys.all;
+      return pageOfIndexes(redis, [key], { order: page.order ?? 'newest', limit: page.limit, ...(page.after ? { after: page.after } : {}) });
+    },
+
+    /** Closed episodes whose closing time is at or before `cutoffMs`, oldest closed first (retention). */
+    async closedBefore(cutoffMs: number, limit = 500): Promise<string[]> {
+      return redis.zrangebyscore(keys.closedAt, '-inf', cutoffMs, 'LIMIT', 0, limit);
+    },
+
+    /** The `limit` most urgent open episodes in the board's order, and how many are open in all. */
+    async mostUrgentOpen(limit: number): Promise<{ records: EpisodeRecord[]; open: number }> {
+      const [ids, open] = await Promise.all([redis.zrange(keys.board, 0, limit - 1), redis.zcard(keys.board)]);
+      return { records: await getMany(ids), open };
+    },
+
+    /** Found episodes whose return home interview falls due at or after `fromMs`, soonest first. */
+    async returnInterviewsDueFrom(fromMs: number, limit = 200): Promise<EpisodeRecord[]> {
+      return getMany(await redis.zrangebyscore(keys.returnInterviews, `(${fromMs}`, '+inf', 'LIMIT', 0, limit));
+    },
+
+    /**
+     * Fills indexes added since the records were written, once per INDEX_VERSION: an upgraded
+     * service lists, shows and purges the episodes it already held. Each episode is indexed
+     * under its lock, as every save is, so a save meanwhile is never undone by a stale read; one
+     * locked by a worker is left to that worker's save, and the version is set only when none
+     * was left, so a later run finishes the job. Re-running it changes nothing.
+     */
+    async upgradeIndexes(lockMs = 30_000, chunk = 200): Promise<number> {
+      if ((await redis.get(keys.indexVersion)) === INDEX_VERSION) return 0;
+      let indexed = 0;
+      let left = 0;
+      let after: Position | undefined;
+      do {
+        // By position in the index, not by rank: a purge meanwhile shifts no episode past the walk.
+        const page: IndexPage = await pageOfIndexes(redis, [keys.all], { order: 'oldest', limit: chunk, ...(after ? { after } : {}) });
+        const outcomes = await Promise.all(
+          page.ids.map(async (episodeId) => {
+            const release = await lock(episodeId, lockMs);
+            if (!release) return 'left';
+            try {
+              const record = parse(await redis.get(keys.episode(episodeId)));
+              if (!record) return 'gone';
+              const tx = redis.multi();
+              index(tx, record);
+              await tx.exec();
+              return 'indexed';
+            } finally {
+              await release();
+            }
+          }),
+        );
+        indexed += outcomes.filter((o) => o === 'indexed').length;
+        left += outcomes.filter((o) => o === 'left').length;
+        after = page.next;
+      } while (after);
+      if (left === 0) await redis.set(keys.indexVersion, INDEX_VERSION);
+      return indexed;
     },
 
     /** Episodes newest first, optionally in one state (read from that state's own index). */
@@ -79,15 +203,15 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
       return docs.map(parse).filter((r): r is EpisodeRecord => r !== undefined);
     },
 
-    /** Closed episodes, for the retention purge. */
-    async closed(): Promise<string[]> {
-      return [...(await redis.smembers(keys.state('found'))), ...(await redis.smembers(keys.state('cancelled')))];
-    },
-
     /** Deletes the episode record, its recipients and its place in the indexes (retention). */
     async purge(episodeId: string): Promise<void> {
-      const tx = redis.multi().del(keys.episode(episodeId), keys.recipients(episodeId)).zrem(keys.all, episodeId);
-      for (const state of ['open', 'found', 'cancelled'] as const) tx.srem(keys.state(state), episodeId);
+      const feedId = parse(await redis.get(keys.episode(episodeId)))?.feedId;
+      const tx = redis.multi().del(keys.episode(episodeId), keys.recipients(episodeId)).zrem(keys.all, episodeId).zrem(keys.closedAt, episodeId).zrem(keys.returnInterviews, episodeId).zrem(keys.board, episodeId);
+      if (feedId) tx.zrem(keys.ofFeed(feedId), episodeId);
+      for (const state of STATES) {
+        tx.srem(keys.state(state), episodeId).zrem(keys.openedInState(state), episodeId);
+        if (feedId) tx.zrem(keys.ofFeedInState(feedId, state), episodeId);
+      }
       await tx.exec();
     },
 
@@ -106,14 +230,7 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
      * depend on the report's having been recorded. Returns a release function, or undefined
      * when another worker holds the episode.
      */
-    async lock(episodeId: string, ttlMs = 30_000): Promise<(() => Promise<void>) | undefined> {
-      const token = randomUUID();
-      const got = await redis.set(keys.lock(episodeId), token, 'PX', ttlMs, 'NX');
-      if (got !== 'OK') return undefined;
-      return async () => {
-        await redis.eval(RELEASE, 1, keys.lock(episodeId), token);
-      };
-    },
+    lock,
   };
 }
 

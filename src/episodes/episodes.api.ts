@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Delivery } from '../delivery/deliveries.api';
 import { EVENT_TYPES, RISKS } from '../intake/event.schema';
 import { named, type ApiOperation } from '../platform/openapi';
+import { pageLinks } from '../platform/pagination';
 import { listQuery } from './episodes.router';
 
 const organisationRef = z.object({ type: z.enum(['school', 'gp']), id: z.string() });
@@ -30,11 +31,12 @@ export const episodesApi: ApiOperation[] = [
     method: 'get',
     path: '/api/v1/episodes',
     tag: 'Tracking',
-    summary: 'Episodes, optionally by state',
+    summary: 'Episodes, optionally by state, newest opened first, a page at a time',
+    description: 'Follow `next` (or send `nextCursor` as `cursor` with the same filters) for the next page; both are null on the last page.',
     auth: ['session', 'feedKey'],
     query: listQuery,
-    responses: { 200: { schema: z.object({ episodes: z.array(z.object({ ...episodeFields, counts }).loose()) }) } },
-    problems: { 422: 'Bad query' },
+    responses: { 200: { schema: z.object({ episodes: z.array(z.object({ ...episodeFields, counts }).loose()), ...pageLinks }) } },
+    problems: { 422: 'Bad query, limit or cursor' },
   },
   {
     method: 'get',

@@ -4,9 +4,10 @@ import { auditBeforeAnswer, type AuditLog } from '../dashboard/audit.store';
 import { actorOf } from '../dashboard/viewer';
 import type { DeliveryStore } from '../delivery/delivery.store';
 import type { EventStore } from '../intake/event.store';
+import { nextPage, pageQuery, readCursor } from '../platform/pagination';
 import { notFound, validationProblem } from '../platform/problem';
 import { withRedis } from '../platform/redis';
-import { episodeJson, episodeSummary } from './episode-view';
+import { episodeDetail, episodeListName, listEpisodes } from './episode.queries';
 import type { EpisodeStore } from './episode.store';
 
 export type EpisodesRouterDeps = {
@@ -18,7 +19,13 @@ export type EpisodesRouterDeps = {
   now: () => Date;
 };
 
-export const listQuery = z.strictObject({ state: z.enum(['open', 'found', 'cancelled']).optional() });
+/** Each episode on a page carries all its events and deliveries: 100 is the most one answer holds. */
+export const MAX_EPISODES_PAGE = 100;
+const DEFAULT_PAGE = 50;
+
+export const listQuery = z.strictObject({ state: z.enum(['open', 'found', 'cancelled']).optional(), ...pageQuery(MAX_EPISODES_PAGE, DEFAULT_PAGE) });
+
+const EPISODE_ID = /^ep_[0-9a-f]{24}$/;
 
 /** SPEC §6: episodes and their deliveries, for dashboard users and (their own) for feeds. */
 export function episodesRouter(deps: EpisodesRouterDeps): Router {
@@ -28,29 +35,21 @@ export function episodesRouter(deps: EpisodesRouterDeps): Router {
     const query = listQuery.safeParse(req.query);
     if (!query.success) throw validationProblem(query.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
     const viewer = req.viewer!;
-    const episodes = (await withRedis(() => deps.episodes.list(query.data.state))).filter(
-      (e) => viewer.kind === 'user' || e.feedId === viewer.feedId,
-    );
-    // Each with its events and every delivery, as SPEC §6 describes both endpoints, plus summary counts.
-    const items = await withRedis(() =>
-      Promise.all(
-        episodes.map(async (e) => {
-          const [events, deliveries] = await Promise.all([deps.events.eventsOfEpisode(e.episodeId), deps.deliveries.ofEpisode(e.episodeId)]);
-          return { ...episodeJson(e, events, deliveries), counts: episodeSummary(e, deliveries).counts };
-        }),
-      ),
-    );
-    res.json({ episodes: items });
+    // A feed key sees its own episodes only: read from that feed's index, not filtered after.
+    const filter = { ...(query.data.state ? { state: query.data.state } : {}), ...(viewer.kind === 'feed' ? { feedId: viewer.feedId } : {}) };
+    const list = episodeListName(filter);
+    const after = readCursor(list, query.data.cursor);
+    const page = await withRedis(() => listEpisodes(deps, filter, { limit: query.data.limit ?? DEFAULT_PAGE, ...(after ? { after } : {}) }));
+    res.json({ episodes: page.episodes, ...nextPage(list, '/api/v1/episodes', req.query as Record<string, string>, page.next) });
   });
 
   router.get('/api/v1/episodes/:episodeId', ...deps.viewer, async (req, res) => {
     const viewer = req.viewer!;
     const episodeId = String(req.params.episodeId);
-    const episode = /^ep_[0-9a-f]{24}$/.test(episodeId) ? await withRedis(() => deps.episodes.get(episodeId)) : undefined;
-    if (!episode || (viewer.kind === 'feed' && episode.feedId !== viewer.feedId)) throw notFound('No such episode.');
-    const [events, deliveries] = await withRedis(() => Promise.all([deps.events.eventsOfEpisode(episodeId), deps.deliveries.ofEpisode(episodeId)]));
+    const detail = EPISODE_ID.test(episodeId) ? await withRedis(() => episodeDetail(deps, episodeId)) : undefined;
+    if (!detail || (viewer.kind === 'feed' && detail.feedId !== viewer.feedId)) throw notFound('No such episode.');
     await auditBeforeAnswer(deps.audit, { at: deps.now().toISOString(), actor: actorOf(viewer), action: 'episode.view', subject: episodeId });
-    res.json(episodeJson(episode, events, deliveries));
+    res.json(detail.json);
   });
 
   return router;

@@ -14,17 +14,25 @@ export type PurgeDeps = {
   now: () => Date;
 };
 
+/** Episodes purged per read of the index; the next sweep takes the rest. */
+const BATCH = 500;
+
 /**
- * SPEC §2: closed episodes and their deliveries are purged RETENTION_DAYS after closing. The
- * child's details live only in the events, so nothing personal outlives the retention period;
- * the audit log keeps its lines, which name ids only.
+ * SPEC §2: closed episodes and their deliveries are purged RETENTION_DAYS after closing. Only
+ * the episodes due are read, from the index by closing time, never every closed episode; each
+ * record is checked again before it goes. The audit log keeps its lines, which name ids only.
  */
 export async function purgeExpired(deps: PurgeDeps): Promise<number> {
   const cutoff = deps.now().getTime() - deps.retentionDays * 24 * 3600_000;
+  // Episodes closed before the closing-time index existed get their place in it first (once;
+  // the workers do it at start-up too, so this is a single GET).
+  await deps.episodes.upgradeIndexes(deps.lockMs);
   let purged = 0;
-  for (const episodeId of await deps.episodes.closed()) {
+  for (const episodeId of await deps.episodes.closedBefore(cutoff, BATCH)) {
     const episode = await deps.episodes.get(episodeId);
-    if (!episode?.closedAt || Date.parse(episode.closedAt) > cutoff) continue;
+    // An index entry whose record is gone would hold its place in every batch: clear it.
+    if (!episode) await deps.episodes.purge(episodeId);
+    if (!episode?.closedAt || episode.state === 'open' || Date.parse(episode.closedAt) > cutoff) continue;
     const release = await deps.episodes.lock(episodeId, deps.lockMs);
     if (!release) continue;
     try {

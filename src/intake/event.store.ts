@@ -179,6 +179,11 @@ export function createEventStore(redis: RedisClient, prefix: string) {
       return uids;
     },
 
+    /** How many events wait in the outbox for their fan-out (queue health). */
+    async outboxSize(): Promise<number> {
+      return redis.zcard(keys.outbox);
+    },
+
     /** Events accepted before `beforeMs` and not yet routed: the sweeper re-queues their fan-out. */
     async unrouted(beforeMs: number, limit = 500): Promise<string[]> {
       return redis.zrangebyscore(keys.outbox, '-inf', beforeMs, 'LIMIT', 0, limit);

@@ -34,6 +34,7 @@ export function boardView(board: Board, returnInterviews: ReturnInterview[]): Ht
   </tr></thead>
   <tbody id="board-body">${board.episodes.length > 0 ? board.episodes.map(boardRowView) : EMPTY}</tbody>
 </table>
+${board.openEpisodes > board.episodes.length ? html`<p class="hint">The ${board.episodes.length} most urgent of ${board.openEpisodes} open episodes are shown.</p>` : ''}
 <h2>Return home interviews due</h2>
 ${
   returnInterviews.length === 0

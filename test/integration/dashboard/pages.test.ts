@@ -224,7 +224,7 @@ describe('pages for the MASH team', () => {
     const res = await get('/dashboard/board.json', mash);
     expect(res.status).toBe(200);
     const board = await res.json();
-    expect(board).toEqual({ generatedAt: expect.any(String), episodes: expect.any(Array) });
+    expect(board).toEqual({ generatedAt: expect.any(String), episodes: expect.any(Array), openEpisodes: expect.any(Number) });
     const row = board.episodes.find((e: { episodeId: string }) => e.episodeId === episodeId);
     expect(row).toEqual({
       episodeId,

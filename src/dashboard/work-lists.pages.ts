@@ -1,0 +1,39 @@
+import { Router, type Request } from 'express';
+import type { SchoolHours } from '../../config/school-hours';
+import { encodeCursor, readCursor, type Position } from '../platform/pagination';
+import { withRedis } from '../platform/redis';
+import { queryString, type PageKit } from './page-kit';
+import { sendDashboardPage } from './views/common';
+import { failedView, overdueView } from './views/work-lists';
+import { failedWorkList, overdueWorkList, type WorkListReads } from './work-lists.queries';
+
+export type WorkListPagesDeps = { stores: WorkListReads; ackDeadlineSeconds: number; schoolHours: SchoolHours; now: () => Date };
+
+/** Deliveries a work list page shows; the rest are a "next page" link away. */
+export const WORK_LIST_PAGE = 200;
+
+/** The page's cursor (the `after` parameter), as a position in the list named `list`. */
+const after = (req: Request, list: string) => {
+  const position = readCursor(list, queryString(req, 'after') || undefined);
+  return position ? { after: position } : {};
+};
+
+const nextHref = (path: string, list: string, next: Position | undefined) => (next ? `${path}?after=${encodeCursor(list, next)}` : undefined);
+
+/** SPEC §8: the failed and overdue work lists, a page at a time from their indexes. */
+export function workListPages(kit: PageKit, deps: WorkListPagesDeps): Router {
+  const router = Router();
+
+  router.get('/dashboard/failed', ...kit.staff, async (req, res) => {
+    const page = await withRedis(() => failedWorkList(deps.stores, { limit: WORK_LIST_PAGE, ...after(req, 'failed') }));
+    const view = failedView({ ...page, user: req.user!, older: nextHref('/dashboard/failed', 'failed', page.next) });
+    sendDashboardPage(res, kit.context(req), 'Failed deliveries', view);
+  });
+
+  router.get('/dashboard/overdue', ...kit.staff, async (req, res) => {
+    const page = await withRedis(() => overdueWorkList(deps.stores, deps, { limit: WORK_LIST_PAGE, ...after(req, 'overdue') }));
+    const view = overdueView({ ...page, user: req.user!, now: deps.now(), newer: nextHref('/dashboard/overdue', 'overdue', page.next) });
+    sendDashboardPage(res, kit.context(req), 'Not acknowledged', view);
+  });
+  return router;
+}
