@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../platform/redis';
+import { defineScripts } from '../platform/scripts';
 import type { OrganisationType } from '../directory/organisation';
 import type { EpisodeState, EpisodeView } from './episode';
 import type { Audience, OrganisationRef } from './routing';
@@ -38,6 +39,7 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
     all: `${prefix}:episodes`,
     state: (state: EpisodeState) => `${prefix}:episodes:state:${state}`,
   };
+  const scripts = defineScripts(redis, { episodeLockRelease: { numberOfKeys: 1, lua: RELEASE } });
   const parse = (json: string | null) => (json ? (JSON.parse(json) as EpisodeRecord) : undefined);
 
   return {
@@ -111,7 +113,7 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
       const got = await redis.set(keys.lock(episodeId), token, 'PX', ttlMs, 'NX');
       if (got !== 'OK') return undefined;
       return async () => {
-        await redis.eval(RELEASE, 1, keys.lock(episodeId), token);
+        await scripts.run('episodeLockRelease', [keys.lock(episodeId)], [token]);
       };
     },
   };
