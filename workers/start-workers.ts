@@ -16,6 +16,7 @@ import { createMailTransport } from '../src/delivery/mail.transport';
 import { sweepDeliveries } from '../src/delivery/sweep';
 import type { Risk } from '../src/intake/event.schema';
 import { beat, stopBeating } from '../src/platform/heartbeat';
+import { jobOptions } from '../src/platform/job-options';
 import { moduleLogger } from '../src/platform/logger';
 import { deferredCounter, pipelineMetrics } from '../src/platform/metrics';
 import { QUEUE_NAMES, type Queues } from '../src/platform/queues';
@@ -150,7 +151,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     },
   });
   for (const name of maintenance.names) {
-    await deps.queues.maintenance.upsertJobScheduler(name, { every: tuning.sweepEverySeconds * 1000 }, { name, opts: { removeOnComplete: 100, removeOnFail: 100 } });
+    await deps.queues.maintenance.upsertJobScheduler(name, { every: tuning.sweepEverySeconds * 1000 }, { name, opts: jobOptions.maintenance() });
   }
 
   const base = { connection, prefix, lockDuration: tuning.lockDurationMs, stalledInterval: tuning.stalledIntervalMs, maxStalledCount: 10 };

@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { jobOptions } from '../platform/job-options';
 import { moduleLogger } from '../platform/logger';
 import { HttpProblem, validationProblem } from '../platform/problem';
 import type { FanoutJob } from '../platform/queues';
@@ -20,17 +21,7 @@ export type AcceptResult = { replay: boolean; body: AcceptedBody };
 
 /** The fan-out job of an event. Its id is derived, so adding it twice queues it once. */
 export async function enqueueFanout(fanout: Queue<FanoutJob>, uid: string): Promise<void> {
-  await fanout.add(
-    'fanout',
-    { eventUid: uid },
-    {
-      jobId: `fo-${uid}`,
-      attempts: 12,
-      backoff: { type: 'exponential', delay: 1000 },
-      removeOnComplete: { age: 24 * 3600, count: 10_000 },
-      removeOnFail: { age: 30 * 24 * 3600 },
-    },
-  );
+  await fanout.add('fanout', { eventUid: uid }, jobOptions.fanout(`fo-${uid}`));
 }
 
 /**
