@@ -76,6 +76,7 @@ redis.call('ZADD', KEYS[6], ARGV[3], ARGV[4])
 return 1
 `;
 
+// The escalation watch (KEYS[5]) mirrors awaitsEscalation (escalation-watch.ts); one table of cases tests both.
 // KEYS: 1 record, 2 history, 3 event counts, 4 unacknowledged index, 5 escalation watch, 6.. one index per status (DELIVERY_STATUSES order)
 // ARGV: 1 allowed-from (comma list), 2 to, 3 now ISO, 4 now ms, 5 history JSON, 6 increment attempts (1/0), 7 fields JSON
 const TRANSITION = `
