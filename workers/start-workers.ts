@@ -79,10 +79,13 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const prefix = config.queuePrefix;
   const workerId = randomUUID();
   const connection = deps.redis as unknown as ConnectionOptions;
+  // The stages' commands go on a connection of their own, not the one BullMQ defines its
+  // scripts on: every ioredis pipeline copies the commands of its connection.
+  const appRedis = deps.redis.duplicate();
 
-  const { events, episodes, deliveries, directory, dataQuality } = createStores(deps.redis, prefix);
+  const { events, episodes, deliveries, directory, dataQuality } = createStores(appRedis, prefix);
 
-  const metrics = pipelineMetrics(deps.redis, prefix);
+  const metrics = pipelineMetrics(appRedis, prefix);
 
   // Bounces (SPEC §6): delivery status notifications come back to the listener, which only reads ids.
   let bounces: BounceListener | undefined;
@@ -204,7 +207,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const heartbeat = async () => {
     await redisRefusals.flush();
     try {
-      await beat(deps.redis, prefix, workerId, now().getTime());
+      await beat(appRedis, prefix, workerId, now().getTime());
     } catch {
       // Redis away: readiness will say so.
     }
@@ -224,7 +227,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       await bounces?.close();
       await Promise.all(workers.map((w) => w.close()));
       await transport.close();
-      await stopBeating(deps.redis, prefix, workerId).catch(() => undefined);
+      await stopBeating(appRedis, prefix, workerId).catch(() => undefined);
+      appRedis.disconnect();
       log.info({ workerId }, 'workers stopped');
     },
   };

@@ -93,4 +93,14 @@ describe('Lua scripts', () => {
     await (app.redis as Extract<RedisClient, { script: unknown }>).script('FLUSH');
     await everyScript();
   });
+
+  it('live on a connection of their own, not the one BullMQ defines its scripts on (every pipeline copies them)', async () => {
+    await everyScript();
+    const scriptNames = (client: unknown) => Object.keys((client as { scriptsSet: Record<string, unknown> }).scriptsSet);
+    await app.queues.fanout.add('scripts-test', { eventUid: uniqueId('uid') });
+    // BullMQ's would be named like addStandardJob:6.7.0.
+    const ours = scriptNames(app.redis);
+    expect(ours.length).toBeGreaterThan(0);
+    expect(ours.filter((name) => !/^(delivery|event|episode|signIn|user|session|rate)[A-Z]/.test(name))).toEqual([]);
+  });
 });
