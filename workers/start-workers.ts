@@ -201,7 +201,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     make(QUEUE_NAMES.maintenance, (job) => maintenance.process(job), { concurrency: 1 }),
   ];
   // Counted in memory while Redis refuses writes (it may be full), written once it takes them.
-  const redisRefusals = deferredCounter(deps.redis, prefix, 'endeavor_worker_redis_unavailable_total');
+  const redisRefusals = deferredCounter(appRedis, prefix, 'endeavor_worker_redis_unavailable_total');
   const refusalWatch = watchRedisRefusals(workers, redisRefusals);
 
   const heartbeat = async () => {
