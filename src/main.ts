@@ -24,9 +24,12 @@ async function main(): Promise<void> {
   const devRedis = config.redis.mode === 'single' ? await ensureRedis(config.redisUrl, config.production) : undefined;
 
   const requestRedis = createRedis(config.redis, 'request');
+  // BullMQ defines its ~60 scripts on the connection it is given, and every ioredis pipeline
+  // copies the commands of its connection: the stores' pipelines stay cheap on one of their own.
+  const queueRedis = createRedis(config.redis, 'request');
   const workerRedis = createRedis(config.redis, 'worker');
-  await redisReady(requestRedis);
-  const queues = createQueues(requestRedis, config.queuePrefix);
+  await Promise.all([redisReady(requestRedis), redisReady(queueRedis)]);
+  const queues = createQueues(queueRedis, config.queuePrefix);
   const stores = createStores(requestRedis, config.queuePrefix);
 
   // SPEC §9 and §2: a fictional directory when empty (development only), and a first admin.
@@ -69,6 +72,7 @@ async function main(): Promise<void> {
       await sink?.close();
       await queues.close();
       requestRedis.disconnect();
+      queueRedis.disconnect();
       workerRedis.disconnect();
       devRedis?.kill('SIGTERM');
     },

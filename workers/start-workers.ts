@@ -16,6 +16,7 @@ import { createMailTransport } from '../src/delivery/mail.transport';
 import { sweepDeliveries } from '../src/delivery/sweep';
 import type { Risk } from '../src/intake/event.schema';
 import { beat, stopBeating } from '../src/platform/heartbeat';
+import { jobOptions } from '../src/platform/job-options';
 import { moduleLogger } from '../src/platform/logger';
 import { deferredCounter, pipelineMetrics } from '../src/platform/metrics';
 import { QUEUE_NAMES, type Queues } from '../src/platform/queues';
@@ -78,12 +79,15 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const prefix = config.queuePrefix;
   const workerId = randomUUID();
   const connection = deps.redis as unknown as ConnectionOptions;
+  // The stages' commands go on a connection of their own, not the one BullMQ defines its
+  // scripts on: every ioredis pipeline copies the commands of its connection.
+  const appRedis = deps.redis.duplicate();
 
-  const { events, episodes, deliveries, directory, dataQuality } = createStores(deps.redis, prefix);
+  const { events, episodes, deliveries, directory, dataQuality } = createStores(appRedis, prefix);
   // Indexes added since the records were written (the lists, the board, the purge) are filled once.
   await episodes.upgradeIndexes(tuning.lockDurationMs);
 
-  const metrics = pipelineMetrics(deps.redis, prefix);
+  const metrics = pipelineMetrics(appRedis, prefix);
 
   // Bounces (SPEC §6): delivery status notifications come back to the listener, which only reads ids.
   let bounces: BounceListener | undefined;
@@ -152,7 +156,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     },
   });
   for (const name of maintenance.names) {
-    await deps.queues.maintenance.upsertJobScheduler(name, { every: tuning.sweepEverySeconds * 1000 }, { name, opts: { removeOnComplete: 100, removeOnFail: 100 } });
+    await deps.queues.maintenance.upsertJobScheduler(name, { every: tuning.sweepEverySeconds * 1000 }, { name, opts: jobOptions.maintenance() });
   }
 
   const base = { connection, prefix, lockDuration: tuning.lockDurationMs, stalledInterval: tuning.stalledIntervalMs, maxStalledCount: 10 };
@@ -199,13 +203,13 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     make(QUEUE_NAMES.maintenance, (job) => maintenance.process(job), { concurrency: 1 }),
   ];
   // Counted in memory while Redis refuses writes (it may be full), written once it takes them.
-  const redisRefusals = deferredCounter(deps.redis, prefix, 'endeavor_worker_redis_unavailable_total');
+  const redisRefusals = deferredCounter(appRedis, prefix, 'endeavor_worker_redis_unavailable_total');
   const refusalWatch = watchRedisRefusals(workers, redisRefusals);
 
   const heartbeat = async () => {
     await redisRefusals.flush();
     try {
-      await beat(deps.redis, prefix, workerId, now().getTime());
+      await beat(appRedis, prefix, workerId, now().getTime());
     } catch {
       // Redis away: readiness will say so.
     }
@@ -225,7 +229,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       await bounces?.close();
       await Promise.all(workers.map((w) => w.close()));
       await transport.close();
-      await stopBeating(deps.redis, prefix, workerId).catch(() => undefined);
+      await stopBeating(appRedis, prefix, workerId).catch(() => undefined);
+      appRedis.disconnect();
       log.info({ workerId }, 'workers stopped');
     },
   };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '../platform/redis';
+import { defineScripts } from '../platform/scripts';
 
 /** SPEC §8: ten sign-in attempts per account and ten per client address… */
 export const SIGN_IN_LIMIT = 10;
@@ -56,14 +57,15 @@ export function signInLimits(redis: RedisClient, prefix: string, { limit = SIGN_
     `${prefix}:sign-in:account:${digest(subject.email.trim().toLowerCase())}`,
     `${prefix}:sign-in:address:${digest(subject.address)}`,
   ];
+  const scripts = defineScripts(redis, { signInTake: { numberOfKeys: 2, lua: TAKE }, signInRefund: { numberOfKeys: 2, lua: REFUND } });
   return {
     /** 0 when this attempt may go on to the password check (and is now counted), else the seconds to wait. */
     async take(subject: { email: string; address: string }): Promise<number> {
-      const waitMs = (await redis.eval(TAKE, 2, ...keys(subject), limit, windowSeconds)) as number;
+      const waitMs = (await scripts.run('signInTake', keys(subject), [limit, windowSeconds])) as number;
       return waitMs > 0 ? Math.max(1, Math.ceil(waitMs / 1000)) : 0;
     },
     async refund(subject: { email: string; address: string }): Promise<void> {
-      await redis.eval(REFUND, 2, ...keys(subject));
+      await scripts.run('signInRefund', keys(subject), []);
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { SchoolHours } from '../../config/school-hours';
 import type { DeliveryStore } from '../delivery/delivery.store';
 import type { EpisodeStore } from '../episodes/episode.store';
+import { awaitsEscalation } from '../delivery/escalation-watch';
 import { enqueueNotice } from '../delivery/notice.queue';
 import { moduleLogger } from '../platform/logger';
 import { noMetrics, type PipelineMetrics } from '../platform/metrics';
@@ -32,7 +33,8 @@ export async function escalateOverdue(deps: EscalateDeps): Promise<number> {
   const ids = await deps.deliveries.awaitingEscalation(now.getTime() - (deps.deadlineSeconds * 1000) / 2);
   let escalated = 0;
   for (const delivery of await deps.deliveries.load(ids)) {
-    if (!delivery.sentAt || delivery.acknowledgedAt || delivery.escalatedAt) continue;
+    // The watch said so when it was read; the record says whether it still holds.
+    if (!delivery.sentAt || !awaitsEscalation(delivery)) continue;
     const deadline = ackDeadline(new Date(delivery.sentAt), deps.deadlineSeconds, delivery.risk, deps.schoolHours, deps.holidays);
     if (now < deadline) continue;
     const episode = await deps.episodes.get(delivery.episodeId);

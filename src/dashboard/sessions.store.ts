@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { RedisClient } from '../platform/redis';
+import { defineScripts } from '../platform/scripts';
 import type { Role } from './users.store';
 
 export type Session = {
@@ -63,6 +64,8 @@ export function createSessionStore(redis: RedisClient, prefix: string) {
   const key = (token: string) => `${prefix}:session:${digest(token)}`;
   const index = (userId: string) => `${prefix}:user-sessions:${userId}`;
 
+  const scripts = defineScripts(redis, { sessionCreate: { numberOfKeys: 3, lua: CREATE }, sessionEndAll: { numberOfKeys: 1, lua: END_ALL } });
+
   const store = {
     /**
      * A new session for the user, whose record lives at `userKey`; undefined when that record
@@ -71,7 +74,7 @@ export function createSessionStore(redis: RedisClient, prefix: string) {
     async create(user: { id: string; email: string; role: Role }, userKey: string, now: Date, stage?: 'enrol'): Promise<{ token: string; session: Session } | undefined> {
       const token = randomToken();
       const session: Session = { userId: user.id, email: user.email, role: user.role, csrfToken: randomToken(), createdAt: now.toISOString(), ...(stage ? { stage } : {}) };
-      const created = await redis.eval(CREATE, 3, userKey, key(token), index(user.id), JSON.stringify(session), SESSION_IDLE_SECONDS, user.role, digest(token), SESSION_MAX_SECONDS);
+      const created = await scripts.run('sessionCreate', [userKey, key(token), index(user.id)], [JSON.stringify(session), SESSION_IDLE_SECONDS, user.role, digest(token), SESSION_MAX_SECONDS]);
       return created === 1 ? { token, session } : undefined;
     },
 
@@ -100,7 +103,7 @@ export function createSessionStore(redis: RedisClient, prefix: string) {
 
     /** Ends all of a user's sessions, or all but the one with `exceptToken`; answers how many ended. */
     async endAll(userId: string, exceptToken?: string): Promise<number> {
-      return (await redis.eval(END_ALL, 1, index(userId), `${prefix}:session:`, exceptToken ? digest(exceptToken) : '')) as number;
+      return (await scripts.run('sessionEndAll', [index(userId)], [`${prefix}:session:`, exceptToken ? digest(exceptToken) : ''])) as number;
     },
   };
   return store;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisClient } from '../platform/redis';
+import { defineScripts } from '../platform/scripts';
 import { hashPassword, verifyAgainstNothing, verifyPassword } from './password';
 
 /** SPEC §8: `admin` runs the directory and users; `mash` (the MASH education worker) watches and acts on deliveries. */
@@ -85,6 +86,7 @@ export function createUserStore(redis: RedisClient, prefix: string) {
     all: `${prefix}:users`,
     byId: (id: string) => `${prefix}:user-id:${id}`,
   };
+  const scripts = defineScripts(redis, { userCreate: { numberOfKeys: 3, lua: CREATE_USER }, userReplace: { numberOfKeys: 3, lua: REPLACE_USER } });
 
   async function insert(user: { email: string; name?: string; role: Role; password?: string }, now: Date, ifNoUsers: boolean): Promise<User | 'exists' | 'not-first'> {
     const record: User = {
@@ -96,7 +98,7 @@ export function createUserStore(redis: RedisClient, prefix: string) {
       passwordHash: user.password ? await hashPassword(user.password) : '',
       createdAt: now.toISOString(),
     };
-    const outcome = (await redis.eval(CREATE_USER, 3, keys.user(record.email), keys.all, keys.byId(record.id), JSON.stringify(record), record.email, ifNoUsers ? '1' : '0')) as number;
+    const outcome = (await scripts.run('userCreate', [keys.user(record.email), keys.all, keys.byId(record.id)], [JSON.stringify(record), record.email, ifNoUsers ? '1' : '0'])) as number;
     if (outcome === 0) return 'not-first';
     if (outcome === -1) return 'exists';
     return record;
@@ -105,17 +107,10 @@ export function createUserStore(redis: RedisClient, prefix: string) {
   /** Writes `next` over `current` if nobody changed it meanwhile; 'conflict' when somebody did, 'last-admin' when refused. */
   async function replace(current: User, next: User, stored: string, writeIndex = false): Promise<'ok' | 'conflict' | 'last-admin'> {
     const losesAdmin = current.role === 'admin' && current.active && (next.role !== 'admin' || !next.active);
-    const outcome = (await redis.eval(
-      REPLACE_USER,
-      3,
-      keys.user(current.email),
-      keys.all,
-      keys.byId(next.id),
-      stored,
-      JSON.stringify(next),
-      losesAdmin ? '1' : '0',
-      `${prefix}:user:`,
-      writeIndex ? next.email : '',
+    const outcome = (await scripts.run(
+      'userReplace',
+      [keys.user(current.email), keys.all, keys.byId(next.id)],
+      [stored, JSON.stringify(next), losesAdmin ? '1' : '0', `${prefix}:user:`, writeIndex ? next.email : ''],
     )) as number;
     return outcome === 1 ? 'ok' : outcome === -1 ? 'last-admin' : 'conflict';
   }

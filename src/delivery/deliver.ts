@@ -3,6 +3,7 @@ import { episodeAsOf, foldEpisode } from '../episodes/episode';
 import type { DirectoryStore } from '../directory/directory.store';
 import type { EpisodeStore } from '../episodes/episode.store';
 import type { EventStore } from '../intake/event.store';
+import { jobOptions } from '../platform/job-options';
 import { moduleLogger } from '../platform/logger';
 import { noMetrics, type PipelineMetrics } from '../platform/metrics';
 import type { FanoutJob, NotifyJob } from '../platform/queues';
@@ -182,11 +183,7 @@ async function supersede(deps: DeliverDeps, delivery: DeliveryWithHistory, decis
     const occasion = contactLeft(decision.reason) ? `${organisation.type}-${organisation.id}-${delivery.contact.contactId}` : `${organisation.type}-${organisation.id}`;
     await enqueueNotice(deps.notify, { notice: 'superseded', deliveryId }, `ns-${episodeId}-${occasion}`, 250);
     if (contactLeft(decision.reason) && MISSING_KINDS.has(delivery.kind)) {
-      await deps.fanout.add(
-        'refill',
-        { refill: { episodeId, orgType: organisation.type, orgId: organisation.id } },
-        { jobId: `refill-${deliveryId}`, attempts: 10, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } },
-      );
+      await deps.fanout.add('refill', { refill: { episodeId, orgType: organisation.type, orgId: organisation.id } }, jobOptions.refill(`refill-${deliveryId}`));
     }
   }
   await deps.deliveries.transition(deliveryId, 'superseded', deps.now(), {

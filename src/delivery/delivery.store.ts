@@ -1,6 +1,7 @@
 import { pageOfIndexes, type IndexPage, type Order, type Position } from '../platform/pagination';
 import type { RedisClient } from '../platform/redis';
 import { execReplicated } from '../platform/replica-wait';
+import { defineScripts } from '../platform/scripts';
 import type { ContactRole, OrganisationType } from '../directory/organisation';
 import type { Audience } from '../episodes/routing';
 import type { Risk } from '../intake/event.schema';
@@ -76,6 +77,7 @@ redis.call('ZADD', KEYS[6], ARGV[3], ARGV[4])
 return 1
 `;
 
+// The escalation watch (KEYS[5]) mirrors awaitsEscalation (escalation-watch.ts); one table of cases tests both.
 // KEYS: 1 record, 2 history, 3 event counts, 4 unacknowledged index, 5 escalation watch, 6.. one index per status (DELIVERY_STATUSES order)
 // ARGV: 1 allowed-from (comma list), 2 to, 3 now ISO, 4 now ms, 5 history JSON, 6 increment attempts (1/0), 7 fields JSON
 const TRANSITION = `
@@ -221,6 +223,14 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
     escalationWatch: `${prefix}:deliveries:escalation-watch`,
   };
 
+  const scripts = defineScripts(redis, {
+    deliveryCreate: { numberOfKeys: 6, lua: CREATE },
+    deliveryTransition: { numberOfKeys: 5 + DELIVERY_STATUSES.length, lua: TRANSITION },
+    deliveryAcknowledge: { numberOfKeys: 4, lua: ACKNOWLEDGE },
+    deliveryRecordAnswer: { numberOfKeys: 2, lua: RECORD_ANSWER },
+    deliveryEscalate: { numberOfKeys: 3, lua: ESCALATE },
+  });
+
   async function loadMany(ids: string[], withHistory: boolean): Promise<DeliveryWithHistory[]> {
     if (ids.length === 0) return [];
     const pipeline = redis.pipeline();
@@ -243,19 +253,22 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
 
     /** Creates the delivery unless it exists; true when this call created it. */
     async create(delivery: NewDelivery, now: Date, detail: string): Promise<boolean> {
-      const created = await redis.eval(
-        CREATE,
-        6,
-        keys.delivery(delivery.deliveryId),
-        keys.history(delivery.deliveryId),
-        keys.episode(delivery.episodeId),
-        keys.eventCounts(delivery.eventUid),
-        keys.byStatus(delivery.status),
-        keys.log,
-        JSON.stringify(toHash(delivery, now)),
-        JSON.stringify({ at: now.toISOString(), status: delivery.status, detail } satisfies HistoryEntry),
-        String(now.getTime()),
-        delivery.deliveryId,
+      const created = await scripts.run(
+        'deliveryCreate',
+        [
+          keys.delivery(delivery.deliveryId),
+          keys.history(delivery.deliveryId),
+          keys.episode(delivery.episodeId),
+          keys.eventCounts(delivery.eventUid),
+          keys.byStatus(delivery.status),
+          keys.log,
+        ],
+        [
+          JSON.stringify(toHash(delivery, now)),
+          JSON.stringify({ at: now.toISOString(), status: delivery.status, detail } satisfies HistoryEntry),
+          String(now.getTime()),
+          delivery.deliveryId,
+        ],
       );
       return created === 1;
     },
@@ -287,9 +300,7 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
       },
     ): Promise<{ ok: true; from: DeliveryStatus } | { ok: false; current: DeliveryStatus | undefined }> {
       const from = change.from ?? ALLOWED_FROM[to];
-      const args = [
-        TRANSITION,
-        5 + DELIVERY_STATUSES.length,
+      const scriptKeys = [
         keys.delivery(deliveryId),
         keys.history(deliveryId),
         // The counts key is declared up front (Cluster): the event uid never changes, so reading it first is safe.
@@ -297,6 +308,8 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
         keys.unacknowledged,
         keys.escalationWatch,
         ...DELIVERY_STATUSES.map(keys.byStatus),
+      ];
+      const args = [
         from.join(','),
         to,
         now.toISOString(),
@@ -308,10 +321,11 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
       let result: unknown;
       if (change.waitReplicas && change.waitReplicas > 0) {
         // WAIT on the connection (and, in a Cluster, the node) that wrote, for every online replica.
-        const { results } = await execReplicated(redis, redis.pipeline().eval(...args), change.waitReplicas, SENT_REPLICA_WAIT_MS, keys.delivery(deliveryId));
+        const pipeline = scripts.queue(redis.pipeline(), 'deliveryTransition', scriptKeys, args);
+        const { results } = await execReplicated(redis, pipeline, change.waitReplicas, SENT_REPLICA_WAIT_MS, keys.delivery(deliveryId));
         result = results[0]?.[1];
       } else {
-        result = await redis.eval(...args);
+        result = await scripts.run('deliveryTransition', scriptKeys, args);
       }
       const [outcome, status] = result as [string, string];
       if (outcome === 'ok') return { ok: true, from: status as DeliveryStatus };
@@ -319,29 +333,20 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
     },
 
     async acknowledge(deliveryId: string, now: Date, detail: string): Promise<{ outcome: 'ok' | 'already' | 'missing'; acknowledgedAt?: string }> {
-      const [outcome, at] = (await redis.eval(
-        ACKNOWLEDGE,
-        4,
-        keys.delivery(deliveryId),
-        keys.history(deliveryId),
-        keys.unacknowledged,
-        keys.escalationWatch,
-        now.toISOString(),
-        JSON.stringify({ at: now.toISOString(), status: 'acknowledged', detail } satisfies HistoryEntry),
+      const [outcome, at] = (await scripts.run(
+        'deliveryAcknowledge',
+        [keys.delivery(deliveryId), keys.history(deliveryId), keys.unacknowledged, keys.escalationWatch],
+        [now.toISOString(), JSON.stringify({ at: now.toISOString(), status: 'acknowledged', detail } satisfies HistoryEntry)],
       )) as [string, string];
       return { outcome: outcome as 'ok' | 'already' | 'missing', ...(at ? { acknowledgedAt: at } : {}) };
     },
 
     /** Sets escalatedAt once; false when already escalated or acknowledged. */
     async markEscalated(deliveryId: string, now: Date, detail: string): Promise<boolean> {
-      const done = await redis.eval(
-        ESCALATE,
-        3,
-        keys.delivery(deliveryId),
-        keys.history(deliveryId),
-        keys.escalationWatch,
-        now.toISOString(),
-        JSON.stringify({ at: now.toISOString(), status: 'escalated', detail } satisfies HistoryEntry),
+      const done = await scripts.run(
+        'deliveryEscalate',
+        [keys.delivery(deliveryId), keys.history(deliveryId), keys.escalationWatch],
+        [now.toISOString(), JSON.stringify({ at: now.toISOString(), status: 'escalated', detail } satisfies HistoryEntry)],
       );
       return done === 1;
     },
@@ -399,13 +404,13 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
       const fields: Record<string, string> = { ackAnsweredAt: now.toISOString() };
       if (answer.inSchoolToday !== undefined) fields.ackInSchoolToday = answer.inSchoolToday ? 'yes' : 'no';
       if (answer.note) fields.ackNote = answer.note;
-      const kept = await redis.eval(
-        RECORD_ANSWER,
-        2,
-        keys.delivery(deliveryId),
-        keys.history(deliveryId),
-        JSON.stringify(fields),
-        JSON.stringify({ at: now.toISOString(), status: 'acknowledged', detail: 'answer received from the recipient' } satisfies HistoryEntry),
+      const kept = await scripts.run(
+        'deliveryRecordAnswer',
+        [keys.delivery(deliveryId), keys.history(deliveryId)],
+        [
+          JSON.stringify(fields),
+          JSON.stringify({ at: now.toISOString(), status: 'acknowledged', detail: 'answer received from the recipient' } satisfies HistoryEntry),
+        ],
       );
       return kept === 1;
     },

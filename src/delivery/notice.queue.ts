@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { jobOptions } from '../platform/job-options';
 import type { NotifyJob } from '../platform/queues';
 
 /**
@@ -7,13 +8,5 @@ import type { NotifyJob } from '../platform/queues';
  * is noticed once however often it is queued.
  */
 export async function enqueueNotice(notify: Queue<NotifyJob>, job: NotifyJob, jobId: string, delayMs = 0): Promise<void> {
-  await notify.add(job.notice, job, {
-    jobId,
-    delay: delayMs,
-    priority: 1,
-    attempts: 10,
-    backoff: { type: 'exponential', delay: 1000 },
-    removeOnComplete: { age: 7 * 24 * 3600 },
-    removeOnFail: { age: 30 * 24 * 3600 },
-  });
+  await notify.add(job.notice, job, jobOptions.notice(jobId, delayMs));
 }

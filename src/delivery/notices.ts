@@ -6,8 +6,8 @@ import type { DeliveryStore } from './delivery.store';
 import type { MailTransport } from './mail.transport';
 import { foldEpisode } from '../episodes/episode';
 import type { EventStore } from '../intake/event.store';
-import { answerRecipient } from '../ack/answer-recipient';
 import { renderAckAnswerNotice, renderEscalationNotice, renderFailureNotice, renderSupersededNotice } from './messages';
+import { noticeReadiness, noticeRecipients } from './notice-plan';
 
 const log = moduleLogger('notices');
 
@@ -41,21 +41,9 @@ export class NoticeNotReadyError extends Error {
 export async function sendNotice(deps: NoticeDeps, job: NotifyJob, noticeId: string): Promise<number> {
   const delivery = await deps.deliveries.get(job.deliveryId);
   if (!delivery) return 0;
-  // Notices are queued just before the record changes: wait for it, and drop what no longer holds.
-  if (job.notice === 'failure' && delivery.status !== 'failed') {
-    if (['pending', 'sending', 'retrying'].includes(delivery.status)) throw new NoticeNotReadyError(delivery.deliveryId);
-    return 0;
-  }
-  // A bounce notice is queued just after the record says bounced; a retry since then makes it moot.
-  if (job.notice === 'bounce' && delivery.status !== 'bounced') {
-    if (delivery.status === 'sent') throw new NoticeNotReadyError(delivery.deliveryId);
-    return 0;
-  }
-  if (job.notice === 'superseded' && delivery.status !== 'superseded') {
-    if (['pending', 'sending', 'retrying'].includes(delivery.status)) throw new NoticeNotReadyError(delivery.deliveryId);
-    return 0;
-  }
-  if (job.notice === 'escalation' && delivery.acknowledgedAt) return 0;
+  const readiness = noticeReadiness(job.notice, delivery);
+  if (readiness === 'not-ready') throw new NoticeNotReadyError(delivery.deliveryId);
+  if (readiness === 'moot') return 0;
   const episode = await deps.episodes.get(delivery.episodeId);
   // The child's name facts keep the reference out of the subject when it holds the name.
   const events = await deps.events.eventsOfEpisode(delivery.episodeId);
@@ -71,21 +59,23 @@ export async function sendNotice(deps: NoticeDeps, job: NotifyJob, noticeId: str
     risk: delivery.risk,
   };
 
-  let recipients: string[];
+  const organisation = job.notice === 'escalation' ? await deps.directory.get(delivery.organisation.type, delivery.organisation.id) : undefined;
+  const recipients = noticeRecipients(job.notice, {
+    mashEmail: deps.mashEmail,
+    policeContactEmail: facts?.contact?.email,
+    policeContactDomains: deps.policeContactDomains,
+    organisationContacts: organisation?.contacts ?? [],
+    deliveryContactId: delivery.contact.contactId,
+  });
   let message;
   if (job.notice === 'failure' || job.notice === 'bounce') {
-    recipients = deps.mashEmail ? [deps.mashEmail] : [];
     // SPEC §5: one failure notice for a delivery that failed for good or bounced; a bounce's attempts say nothing.
     const attempts = job.notice === 'failure' ? { attempts: delivery.attempts } : {};
     message = renderFailureNotice({ ...base, kind: delivery.kind, lastError: delivery.lastError ?? 'unknown error', ...attempts });
   } else if (job.notice === 'superseded') {
-    recipients = deps.mashEmail ? [deps.mashEmail] : [];
     const reason = [...delivery.history].reverse().find((h) => h.status === 'superseded')?.detail ?? 'the recipient is no longer active';
     message = renderSupersededNotice({ ...base, kind: delivery.kind, reason });
   } else if (job.notice === 'ack-answer') {
-    // The police contact at a police domain; else MASH, so an answer is never lost nor sent anywhere a feed names.
-    const to = answerRecipient(facts?.contact?.email, deps.policeContactDomains, deps.mashEmail);
-    recipients = to ? [to] : [];
     message = renderAckAnswerNotice({
       ...base,
       inSchoolToday: delivery.acknowledgement.inSchoolToday,
@@ -93,9 +83,6 @@ export async function sendNotice(deps: NoticeDeps, job: NotifyJob, noticeId: str
       acknowledgedAt: delivery.acknowledgedAt,
     });
   } else {
-    const organisation = await deps.directory.get(delivery.organisation.type, delivery.organisation.id);
-    const deputies = (organisation?.contacts ?? []).filter((c) => c.active && c.role === 'deputy' && c.contactId !== delivery.contact.contactId);
-    recipients = [...new Set([...deputies.map((c) => c.email), ...(deps.mashEmail ? [deps.mashEmail] : [])])];
     const deadlineAt = delivery.sentAt && deps.deadlineFor ? deps.deadlineFor(delivery.sentAt, delivery.risk) : undefined;
     message = renderEscalationNotice({ ...base, ...(delivery.sentAt ? { sentAt: delivery.sentAt } : {}), ...(deadlineAt ? { deadlineAt } : {}) });
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChainableCommander } from 'ioredis';
 import { pageOfIndexes, type IndexPage, type Order, type Position } from '../platform/pagination';
 import type { RedisClient } from '../platform/redis';
+import { defineScripts } from '../platform/scripts';
 import type { OrganisationType } from '../directory/organisation';
 import { RISKS } from '../intake/event.schema';
 import type { EpisodeState, EpisodeView } from './episode';
@@ -69,6 +70,7 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
     returnInterviews: `${prefix}:episodes:return-interviews`,
     indexVersion: `${prefix}:episodes:index-version`,
   };
+  const scripts = defineScripts(redis, { episodeLockRelease: { numberOfKeys: 1, lua: RELEASE } });
   const parse = (json: string | null) => (json ? (JSON.parse(json) as EpisodeRecord) : undefined);
 
   /** Puts the episode in (and out of) every index, in the caller's transaction. */
@@ -93,7 +95,7 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
     const got = await redis.set(keys.lock(episodeId), token, 'PX', ttlMs, 'NX');
     if (got !== 'OK') return undefined;
     return async () => {
-      await redis.eval(RELEASE, 1, keys.lock(episodeId), token);
+      await scripts.run('episodeLockRelease', [keys.lock(episodeId)], [token]);
     };
   }
 

@@ -2,14 +2,13 @@ import type { Queue } from 'bullmq';
 import { localityOfDistrict } from '../../config/localities';
 import type { DeliveryStore } from '../delivery/delivery.store';
 import { enqueueDelivery } from '../delivery/delivery.queue';
-import { MISSING_KINDS, type DeliveryStatus } from '../delivery/delivery-status';
 import type { DirectoryStore } from '../directory/directory.store';
 import type { EventStore } from '../intake/event.store';
 import { moduleLogger } from '../platform/logger';
 import type { DeliverJob } from '../platform/queues';
 import { foldEpisode, latestEvent } from './episode';
-import type { EpisodeRecord, EpisodeStore } from './episode.store';
-import { planFanout } from './plan-fanout';
+import type { EpisodeStore } from './episode.store';
+import { planEventFanout } from './plan-fanout';
 import type { OrganisationRef } from './routing';
 
 const log = moduleLogger('fan-out');
@@ -30,15 +29,10 @@ export class EpisodeBusyError extends Error {
   override name = 'EpisodeBusyError';
 }
 
-
-const mergeRefs = (a: OrganisationRef[], b: OrganisationRef[]) => {
-  const seen = new Map([...a, ...b].map((r) => [`${r.type}:${r.id}`, r]));
-  return [...seen.values()];
-};
-
 /**
- * Fans one accepted event out (SPEC §4, §6): fold the episode, decide recipients, record one
- * delivery per contact, queue them, then mark the event routed. Every step is idempotent, so
+ * Fans one accepted event out (SPEC §4, §6): load the episode and the directory it needs,
+ * decide (planEventFanout), then apply: the episode record, supersessions, one delivery per
+ * contact queued as it is recorded, and the event marked routed. Every step is idempotent, so
  * a crash anywhere is repaired by running it again.
  */
 export async function fanOutEvent(deps: FanoutDeps, eventUid: string, deliveryAttempts: number): Promise<'routed' | 'already' | 'missing'> {
@@ -57,7 +51,6 @@ export async function fanOutEvent(deps: FanoutDeps, eventUid: string, deliveryAt
       deps.deliveries.ofEpisode(stored.episodeId, false),
     ]);
     const view = foldEpisode(all);
-    const rootStatus = new Map<string, DeliveryStatus>(existing.map((d) => [d.deliveryId, d.status]));
     const locality = view.postcodeDistrict ? localityOfDistrict(view.postcodeDistrict) : previous?.locality;
     const refs: OrganisationRef[] = [
       ...(view.schoolUrn ? [{ type: 'school' as const, id: view.schoolUrn }] : []),
@@ -67,42 +60,21 @@ export async function fanOutEvent(deps: FanoutDeps, eventUid: string, deliveryAt
     const school = view.schoolUrn ? await deps.directory.get('school', view.schoolUrn) : undefined;
     const directory = await deps.directory.view(refs, [locality, school?.locality].filter((l): l is string => !!l));
 
-    const plan = planFanout({
+    const plan = planEventFanout({
       stored,
       view,
-      wasClosed: previous?.closedBy !== undefined && previous.closedBy !== stored.uid,
+      previous,
       recipients,
-      rootStatus,
+      existing,
       directory,
       localityOfDistrict,
-      previousLocality: previous?.locality,
       latestUid: latestEvent(all)!.uid,
+      now,
     });
 
-    const record: EpisodeRecord = {
-      ...view,
-      locality: plan.locality ?? previous?.locality,
-      unroutable: mergeRefs(previous?.unroutable ?? [], plan.unroutable),
-      inactive: mergeRefs(previous?.inactive ?? [], plan.inactive),
-      noActiveContacts: mergeRefs(previous?.noActiveContacts ?? [], plan.noActiveContacts),
-      updatedAt: now.toISOString(),
-      ...(previous?.remindersSent ? { remindersSent: previous.remindersSent } : {}),
-      ...(previous?.lastReminderAt ? { lastReminderAt: previous.lastReminderAt } : {}),
-    };
-    const closing = stored.type === 'missing.found' || stored.type === 'missing.cancelled';
-    const closedBy = previous?.closedBy ?? (closing && plan.supersedePending ? stored.uid : undefined);
-    if (closedBy) record.closedBy = closedBy;
-    const alerted = stored.type === 'missing.reported' && view.state === 'open' ? now.toISOString() : undefined;
-    const alertedAt = previous?.alertedAt ?? alerted;
-    if (alertedAt) record.alertedAt = alertedAt;
-    await deps.episodes.save(record);
-
-    if (plan.supersedePending) {
-      for (const d of existing) {
-        if (MISSING_KINDS.has(d.kind) && (d.status === 'pending' || d.status === 'retrying')) {
-          await deps.deliveries.transition(d.deliveryId, 'superseded', now, { detail: `episode ${view.state}`, eventUid: d.eventUid });
-        }
-      }
+    await deps.episodes.save(plan.episode);
+    for (const d of plan.supersede) {
+      await deps.deliveries.transition(d.deliveryId, 'superseded', now, { detail: `episode ${view.state}`, eventUid: d.eventUid });
     }
     // Each delivery is queued as soon as it is recorded, direct ones first: the child's own
     // school need not wait for the bookkeeping of a large area broadcast.
@@ -112,7 +84,7 @@ export async function fanOutEvent(deps: FanoutDeps, eventUid: string, deliveryAt
     }
     await deps.episodes.putRecipients(stored.episodeId, plan.recipients);
     // A run that died while queuing left this event's records pending: queue them too (job ids dedupe).
-    for (const d of existing) if (d.eventUid === eventUid && d.status === 'pending') await enqueueDelivery(deps.deliver, d, deliveryAttempts);
+    for (const d of plan.requeue) await enqueueDelivery(deps.deliver, d, deliveryAttempts);
     await deps.events.markRouted(eventUid, now);
     log.info(
       { eventUid, episodeId: stored.episodeId, deliveries: plan.deliveries.length, unroutable: plan.unroutable.length, reason: plan.reason },

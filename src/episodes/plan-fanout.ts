@@ -1,16 +1,13 @@
-import { createHash } from 'node:crypto';
-import type { NewDelivery } from '../delivery/delivery.store';
-import type { DeliveryStatus } from '../delivery/delivery-status';
-import { deliveryPriority } from '../delivery/delivery-policy';
+import type { Delivery, NewDelivery } from '../delivery/delivery.store';
+import { MISSING_KINDS, type DeliveryStatus } from '../delivery/delivery-status';
 import type { MessageKind } from '../delivery/messages';
 import type { StoredEvent } from '../intake/event.store';
 import type { EpisodeView } from './episode';
-import { recipientKey, type RecipientEntry } from './episode.store';
+import { recipientKey, type EpisodeRecord, type RecipientEntry } from './episode.store';
+import { newDelivery } from './new-delivery';
 import { routeFollowUp, routeReport, type DirectoryView, type OrganisationRef, type Recipient } from './routing';
 
-/** Deterministic: the same event and contact always give the same delivery id, so fan-out can run twice. */
-export const deliveryIdOf = (eventUid: string, r: { orgType: string; orgId: string; contactId: string }) =>
-  `dl_${createHash('sha256').update(`${eventUid}\n${recipientKey(r as RecipientEntry)}`).digest('hex').slice(0, 24)}`;
+export { deliveryIdOf } from './new-delivery';
 
 export type FanoutPlan = {
   deliveries: NewDelivery[];
@@ -70,23 +67,19 @@ export function planFanout(input: FanoutInput): FanoutPlan {
   const kind = KIND[stored.type];
   const risk = view.risk ?? 'medium';
 
-  const toDelivery = (r: Recipient, status: 'pending' | 'superseded', threadOf: string | null, ackable: boolean): NewDelivery => ({
-    deliveryId: deliveryIdOf(stored.uid, { orgType: r.organisation.type, orgId: r.organisation.id, contactId: r.contact.contactId }),
-    eventUid: stored.uid,
-    eventId: stored.eventId,
-    episodeId: stored.episodeId,
-    feedId: stored.feedId,
-    kind,
-    audience: r.audience,
-    organisation: { type: r.organisation.type, id: r.organisation.id, name: r.organisation.name },
-    contact: { contactId: r.contact.contactId, name: r.contact.name, email: r.contact.email, role: r.contact.role },
-    status,
-    threadOf,
-    asOf: kind === 'alert' && input.latestUid !== stored.uid ? input.latestUid : null,
-    ackable,
-    risk,
-    priority: deliveryPriority(r.audience, risk),
-  });
+  const toDelivery = (r: Recipient, status: 'pending' | 'superseded', threadOf: string | null, ackable: boolean): NewDelivery =>
+    newDelivery({
+      event: { uid: stored.uid, eventId: stored.eventId, episodeId: stored.episodeId, feedId: stored.feedId },
+      kind,
+      audience: r.audience,
+      organisation: r.organisation,
+      contact: r.contact,
+      status,
+      threadOf,
+      asOf: kind === 'alert' && input.latestUid !== stored.uid ? input.latestUid : null,
+      ackable,
+      risk,
+    });
 
   const known = new Map(input.recipients.map((e) => [recipientKey(e), e]));
   const entryOf = (r: Recipient, root: string): RecipientEntry => ({
@@ -151,5 +144,65 @@ export function planFanout(input: FanoutInput): FanoutPlan {
     locality: input.previousLocality,
     supersedePending: closing,
     reason: kind,
+  };
+}
+
+/** What fan-out of one event reads besides the directory: the episode as recorded and its deliveries so far. */
+export type EventFanoutInput = Omit<FanoutInput, 'wasClosed' | 'rootStatus' | 'previousLocality'> & {
+  previous: EpisodeRecord | undefined;
+  existing: readonly Pick<Delivery, 'deliveryId' | 'eventUid' | 'kind' | 'status' | 'priority'>[];
+  now: Date;
+};
+
+/** The whole decision of fanning one event out, for fan-out.ts to apply as it stands. */
+export type EventFanout = FanoutPlan & {
+  /** The episode record to save. */
+  episode: EpisodeRecord;
+  /** A closing event's supersession: alert, update and reminder deliveries not yet sent. */
+  supersede: Pick<Delivery, 'deliveryId' | 'eventUid'>[];
+  /** This event's deliveries a run that died while queuing left pending: queued again (job ids dedupe). */
+  requeue: Pick<Delivery, 'deliveryId' | 'priority'>[];
+};
+
+const mergeRefs = (a: readonly OrganisationRef[], b: readonly OrganisationRef[]) => {
+  const seen = new Map([...a, ...b].map((r) => [`${r.type}:${r.id}`, r]));
+  return [...seen.values()];
+};
+
+/**
+ * Fan-out of one event as one pure decision (SPEC §4, §6, §7): who gets what (planFanout), the
+ * episode record that follows, which unsent deliveries a close supersedes, and what to queue
+ * again. `closedBy` is set once, by the close that was announced; `alertedAt`, the start of the
+ * reminder clock, once, by the report fanned out while the episode is open.
+ */
+export function planEventFanout(input: EventFanoutInput): EventFanout {
+  const { stored, view, previous, existing, now } = input;
+  const plan = planFanout({
+    ...input,
+    wasClosed: previous?.closedBy !== undefined && previous.closedBy !== stored.uid,
+    rootStatus: new Map(existing.map((d) => [d.deliveryId, d.status])),
+    previousLocality: previous?.locality,
+  });
+  const closing = stored.type === 'missing.found' || stored.type === 'missing.cancelled';
+  const closedBy = previous?.closedBy ?? (closing && plan.supersedePending ? stored.uid : undefined);
+  const alertedAt = previous?.alertedAt ?? (stored.type === 'missing.reported' && view.state === 'open' ? now.toISOString() : undefined);
+  const episode: EpisodeRecord = {
+    ...view,
+    locality: plan.locality ?? previous?.locality,
+    unroutable: mergeRefs(previous?.unroutable ?? [], plan.unroutable),
+    inactive: mergeRefs(previous?.inactive ?? [], plan.inactive),
+    noActiveContacts: mergeRefs(previous?.noActiveContacts ?? [], plan.noActiveContacts),
+    updatedAt: now.toISOString(),
+    ...(previous?.remindersSent ? { remindersSent: previous.remindersSent } : {}),
+    ...(previous?.lastReminderAt ? { lastReminderAt: previous.lastReminderAt } : {}),
+    ...(closedBy ? { closedBy } : {}),
+    ...(alertedAt ? { alertedAt } : {}),
+  };
+  const unsent = (d: EventFanoutInput['existing'][number]) => MISSING_KINDS.has(d.kind) && (d.status === 'pending' || d.status === 'retrying');
+  return {
+    ...plan,
+    episode,
+    supersede: plan.supersedePending ? existing.filter(unsent).map((d) => ({ deliveryId: d.deliveryId, eventUid: d.eventUid })) : [],
+    requeue: existing.filter((d) => d.eventUid === stored.uid && d.status === 'pending').map((d) => ({ deliveryId: d.deliveryId, priority: d.priority })),
   };
 }

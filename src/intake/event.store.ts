@@ -1,5 +1,6 @@
 import type { RedisClient } from '../platform/redis';
 import { execReplicated } from '../platform/replica-wait';
+import { defineScripts } from '../platform/scripts';
 import type { EventType, MissingEvent } from './event.schema';
 
 /** An accepted event as kept in Redis: the validated event plus intake facts. */
@@ -79,6 +80,11 @@ export function createEventStore(redis: RedisClient, prefix: string) {
     purged: (uid: string) => `${prefix}:event-purged:${uid}`,
   };
 
+  const scripts = defineScripts(redis, {
+    eventAccept: { numberOfKeys: 4, lua: ACCEPT },
+    eventMarkRouted: { numberOfKeys: 2, lua: MARK_ROUTED },
+  });
+
   const fromHash = (h: Record<string, string>): StoredEvent | undefined =>
     h.uid
       ? {
@@ -112,24 +118,23 @@ export function createEventStore(redis: RedisClient, prefix: string) {
     }): Promise<AcceptOutcome> {
       const { uid, feedId, episodeId, event, receivedAt } = input;
       const waitReplicas = input.waitReplicas ?? 0;
-      const pipeline = redis.pipeline().eval(
-        ACCEPT,
-        4,
-        keys.event(uid),
-        keys.episodeEvents(episodeId),
-        keys.outbox,
-        keys.purged(uid),
-        input.contentHash,
-        JSON.stringify(event),
-        receivedAt.toISOString(),
-        episodeId,
-        feedId,
-        event.eventId,
-        event.type,
-        uid,
-        String(Date.parse(event.occurredAt)),
-        String(receivedAt.getTime()),
-        waitReplicas > 0 ? '1' : '0',
+      const pipeline = scripts.queue(
+        redis.pipeline(),
+        'eventAccept',
+        [keys.event(uid), keys.episodeEvents(episodeId), keys.outbox, keys.purged(uid)],
+        [
+          input.contentHash,
+          JSON.stringify(event),
+          receivedAt.toISOString(),
+          episodeId,
+          feedId,
+          event.eventId,
+          event.type,
+          uid,
+          String(Date.parse(event.occurredAt)),
+          String(receivedAt.getTime()),
+          waitReplicas > 0 ? '1' : '0',
+        ],
       );
       let results: [Error | null, unknown][];
       let replicas = {};
@@ -162,7 +167,7 @@ export function createEventStore(redis: RedisClient, prefix: string) {
     },
 
     async markRouted(uid: string, at: Date): Promise<void> {
-      await redis.eval(MARK_ROUTED, 2, keys.event(uid), keys.outbox, at.toISOString(), uid);
+      await scripts.run('eventMarkRouted', [keys.event(uid), keys.outbox], [at.toISOString(), uid]);
     },
 
     /** Deletes an episode's events and their index (retention); returns the event uids that were there. */

@@ -1,8 +1,8 @@
 import express, { Router, type RequestHandler } from 'express';
-import { HttpProblem, notFound } from '../platform/problem';
+import { HttpProblem, notFound, validationProblem } from '../platform/problem';
 import { takeRateToken } from '../platform/rate-limit';
 import { withRedis, type RedisClient } from '../platform/redis';
-import { acceptEvent, type AcceptDeps } from './accept-event';
+import { acceptEvent, type AcceptDeps, type AcceptResult } from './accept-event';
 import type { EventStatus } from './event.schema';
 import { requireFeed } from './feed-auth';
 import { eventUid } from './ids';
@@ -24,6 +24,20 @@ const FINAL = new Set(['sent', 'failed', 'superseded', 'bounced']);
 export function eventState(state: 'accepted' | 'routed', counts: Record<string, number>): EventStatus['state'] {
   if (state === 'accepted') return 'accepted';
   return Object.entries(counts).every(([status, n]) => n === 0 || FINAL.has(status)) ? 'done' : 'routed';
+}
+
+/** The HTTP problem for an event that was not accepted (SPEC §3). */
+function problemOf(result: Exclude<AcceptResult, { body: unknown }>): HttpProblem {
+  switch (result.outcome) {
+    case 'invalid':
+      return validationProblem(result.errors);
+    case 'conflict':
+      return new HttpProblem(409, 'event-conflict', 'Conflict', 'This eventId was already used for an event with other content.');
+    case 'not-replicated':
+      return new HttpProblem(503, 'not-replicated', 'Service Unavailable', 'The event is not yet safe on a replica; retry with the same eventId.', {
+        retryAfterSeconds: 2,
+      });
+  }
 }
 
 /** body-parser reads an empty body as {}; an empty body is not JSON, so it is a 400. */
@@ -61,9 +75,11 @@ export function eventsRouter(deps: EventsRouterDeps): Router {
     express.json({ limit: '64kb', strict: false, type: () => true, verify: rejectEmpty }),
     async (req, res) => {
       const result = await acceptEvent(deps, req.feedId!, req.body, deps.now());
+      if (!('body' in result)) throw problemOf(result);
+      const replay = result.outcome === 'replay';
       res.set('Location', `/api/v1/events/${encodeURIComponent(result.body.eventId)}`);
-      if (result.replay) res.set('Idempotent-Replay', 'true');
-      res.status(result.replay ? 200 : 202).json(result.body);
+      if (replay) res.set('Idempotent-Replay', 'true');
+      res.status(replay ? 200 : 202).json(result.body);
     },
   );
 

@@ -1,4 +1,37 @@
+import { ReplyError } from 'ioredis';
 import { isOutOfMemory, RedisUnavailableError, type RedisClient } from './redis';
+import { defineScripts, type Scripts } from './scripts';
+
+/**
+ * Counts one request in a window's key and answers the count; the key expires after ARGV[1]
+ * seconds. One script (one EVALSHA) per request: intake calls it for every event, and a
+ * MULTI pipeline cost several times as much on the client.
+ */
+const COUNT_IN_WINDOW = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+`;
+
+const defined = new WeakMap<RedisClient, Scripts<'rateCountInWindow'>>();
+const scriptsOf = (redis: RedisClient) => {
+  let scripts = defined.get(redis);
+  if (!scripts) {
+    scripts = defineScripts(redis, { rateCountInWindow: { numberOfKeys: 1, lua: COUNT_IN_WINDOW } });
+    defined.set(redis, scripts);
+  }
+  return scripts;
+};
+
+/** The request's count in its window; a refusal by Redis (such as OOM) means "Redis cannot take work". */
+async function countInWindow(redis: RedisClient, key: string, expireSeconds: number): Promise<number> {
+  try {
+    return (await scriptsOf(redis).run('rateCountInWindow', [key], [expireSeconds])) as number;
+  } catch (err) {
+    if (err instanceof ReplyError) throw new RedisUnavailableError((err as Error).message, isOutOfMemory(err) ? 'oom' : 'down');
+    throw err;
+  }
+}
 
 /**
  * A fixed one-second window per subject, kept in Redis so that every API process
@@ -6,43 +39,13 @@ import { isOutOfMemory, RedisUnavailableError, type RedisClient } from './redis'
  */
 export async function takeRateToken(redis: RedisClient, prefix: string, subject: string, limitPerSecond: number, nowMs: number): Promise<number> {
   const second = Math.floor(nowMs / 1000);
-  const key = `${prefix}:rate:${subject}:${second}`;
-  const results = await redis.multi().incr(key).expire(key, 2).exec();
-  // exec() answers null, or an EXECABORT, when the connection dropped under the transaction.
-  const [error, count] = results?.[0] ?? [new Error('transaction aborted'), 0];
-  if (error) throw new RedisUnavailableError(error.message, isOutOfMemory(error) ? 'oom' : 'down');
-  return (count as number) > limitPerSecond ? 1 : 0;
-}
-
-/**
- * Counts failures (such as wrong passwords) per subject rather than requests. The count is
- * that of the current window plus the one before, so a burst astride a window boundary is
- * still caught: once `limit` failures fall within the last one to two windows, `retryAfter`
- * answers the seconds until they no longer do, and every attempt waits, right or wrong.
- */
-export function failureWindow(redis: RedisClient, prefix: string, name: string, { limit, windowSeconds }: { limit: number; windowSeconds: number }) {
-  const window = (nowMs: number) => Math.floor(nowMs / 1000 / windowSeconds);
-  const key = (subject: string, n: number) => `${prefix}:rate:${name}:${subject}:${n}`;
-  return {
-    /** Seconds to wait when the subject is over the limit, else 0. */
-    async retryAfter(subject: string, nowMs: number): Promise<number> {
-      const current = window(nowMs);
-      const [before, now] = (await redis.mget(key(subject, current - 1), key(subject, current))).map((v) => Number(v ?? 0)) as [number, number];
-      if (before + now < limit) return 0;
-      const leftInWindow = (current + 1) * windowSeconds - Math.floor(nowMs / 1000);
-      // Failures of this window keep counting through the next one as well.
-      return now >= limit ? leftInWindow + windowSeconds : leftInWindow;
-    },
-    async record(subject: string, nowMs: number): Promise<void> {
-      const k = key(subject, window(nowMs));
-      await redis.multi().incr(k).expire(k, windowSeconds * 2).exec();
-    },
-  };
+  const count = await countInWindow(redis, `${prefix}:rate:${subject}:${second}`, 2);
+  return count > limitPerSecond ? 1 : 0;
 }
 
 /**
  * Counts one request against a fixed window per subject, atomically (INCR and EXPIRE in one
- * transaction, shared by every process). Returns the seconds until the window ends when this
+ * script, shared by every process). Returns the seconds until the window ends when this
  * request is over `limit`, else 0.
  */
 export async function takeWindowToken(
@@ -54,10 +57,7 @@ export async function takeWindowToken(
   nowMs: number,
 ): Promise<number> {
   const window = Math.floor(nowMs / 1000 / windowSeconds);
-  const key = `${prefix}:rate:${name}:${subject}:${window}`;
-  const results = await redis.multi().incr(key).expire(key, windowSeconds * 2).exec();
-  const [error, count] = results?.[0] ?? [new Error('transaction aborted'), 0];
-  if (error) throw new RedisUnavailableError(error.message);
-  if ((count as number) <= limit) return 0;
+  const count = await countInWindow(redis, `${prefix}:rate:${name}:${subject}:${window}`, windowSeconds * 2);
+  if (count <= limit) return 0;
   return Math.max(1, (window + 1) * windowSeconds - Math.floor(nowMs / 1000));
 }

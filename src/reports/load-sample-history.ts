@@ -24,7 +24,8 @@ export async function loadSampleHistory(stores: Pick<Stores, 'events' | 'episode
   for (const { k, receivedAt, body } of sampleHistoryEvents(until)) {
     const posted = new Date(receivedAt);
     const result = await acceptEvent({ events: stores.events, fanout: held }, SAMPLE_FEED_ID, body, posted);
-    if (result.replay) continue;
+    if (result.outcome === 'replay') continue;
+    if (result.outcome !== 'accepted') throw new Error(`a sample event was not accepted: ${result.outcome}`);
     accepted += 1;
     const uid = eventUid(SAMPLE_FEED_ID, String(body.eventId));
     await fanOutEvent(

@@ -68,8 +68,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...options.env,
   });
   const redis = createRedis(config.redis, 'request');
-  await redisReady(redis);
-  const queues = createQueues(redis, config.queuePrefix);
+  // As in src/main.ts: BullMQ's scripts on a connection of their own.
+  const queueRedis = createRedis(config.redis, 'request');
+  await Promise.all([redisReady(redis), redisReady(queueRedis)]);
+  const queues = createQueues(queueRedis, config.queuePrefix);
   const stores = createStores(redis, config.queuePrefix);
   const { directory, users, sessions } = stores;
   let workerRedis: RedisClient | undefined;
@@ -128,6 +130,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       const keys = await keysOnEveryMaster(redis, `${config.queuePrefix}:*`);
       if (keys.length > 0) await redis.del(...keys);
       redis.disconnect();
+      queueRedis.disconnect();
       workerRedis?.disconnect();
     },
   };
