@@ -138,7 +138,7 @@ describe('a DSN whose action is failed', () => {
     expect(await app.stores.deliveries.withStatus('sent')).not.toContain(dsl.deliveryId);
 
     // SPEC §5: the failure notice, naming the organisation and role, never the child.
-    const [notice] = await smtp.waitFor((m) => noticesAbout(sent.ref).length === 1).then(() => noticesAbout(sent.ref));
+    const [notice] = await smtp.waitFor(() => noticesAbout(sent.ref).length === 1).then(() => noticesAbout(sent.ref));
     expect(notice!.text).toContain('Fictional School 990001');
     expect(notice!.text).toContain('BOUNCED 5.1.1');
     expect(notice!.subject).not.toContain('Testchild');
