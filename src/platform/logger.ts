@@ -12,9 +12,21 @@ const REDACT = [
   'note', '*.note', 'lastSeen', '*.lastSeen', 'subject', '*.subject', 'text', 'html',
 ];
 
+/**
+ * The redaction settings for an environment. `LOG_REDACT=off` takes the safety net away outside
+ * production, so the test that searches the logs for personal data sees what the code really
+ * logs rather than what redaction hid; production always redacts.
+ */
+export function redactionFor(env: NodeJS.ProcessEnv): { paths: string[]; censor: string } | undefined {
+  if (env.LOG_REDACT === 'off' && env.NODE_ENV !== 'production') return undefined;
+  return { paths: REDACT, censor: '[redacted]' };
+}
+
+const redact = redactionFor(process.env);
+
 export const rootLogger: Logger = pino({
   level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' || process.env.VITEST ? 'silent' : 'info'),
-  redact: { paths: REDACT, censor: '[redacted]' },
+  ...(redact ? { redact } : {}),
   base: { service: 'endeavor-dispatch' },
 });
 
