@@ -496,7 +496,9 @@ describe('GET /api/v1/deliveries.csv', () => {
     // Created before the window: must not appear.
     const earlier = await post(morpethReport());
     const outside = await settledDeliveries(earlier.episodeId, 4);
-    await sleep(20);
+    // The window starts on a later millisecond than the earlier deliveries: a wait for the clock.
+    const lastOutside = Math.max(...outside.map((d) => Date.parse(d.createdAt)));
+    while (Date.now() <= lastOutside) await sleep(1);
     const from = new Date().toISOString();
     const hexham = await post(hexhamReport());
     const morpeth = await post(morpethReport());

@@ -42,7 +42,7 @@ describe('when Redis goes away', () => {
           await res.arrayBuffer();
         }
         if (res.status === 202) accepted.push(event.eventId);
-        await sleep(20);
+        await sleep(20); // pacing: a feed posting steadily, not a wait for anything
       }
     })();
 
@@ -51,14 +51,16 @@ describe('when Redis goes away', () => {
     while (seenDuring.before.size === 0 && Date.now() < warmUp) await sleep(50);
     phase = 'down';
     await redis.kill();
-    await sleep(1500);
+    const downDeadline = Date.now() + 15_000;
+    while (!seenDuring.down.has(503) && Date.now() < downDeadline) await sleep(50);
     const readyWhileDown = await fetch(`${app.url}/readyz`);
     expect(readyWhileDown.status).toBe(503);
     await redis.start();
     phase = 'after';
     const deadline = Date.now() + 15_000;
-    while (!seenDuring.after.has(202) && Date.now() < deadline) await sleep(100);
-    await sleep(500);
+    // Recovered: three answers in a row accepted after the restart.
+    const acceptedInARow = () => statuses.length >= 3 && statuses.slice(-3).every((st) => st === 202) && seenDuring.after.has(202);
+    while (!acceptedInARow() && Date.now() < deadline) await sleep(100);
     stop = true;
     await stream;
 
@@ -85,7 +87,7 @@ describe('when Redis goes away', () => {
     const deadline = Date.now() + 15_000;
     let res = await app.post('/api/v1/events', event);
     while (res.status === 503 && Date.now() < deadline) {
-      await sleep(200);
+      await sleep(200); // a caller's back-off between retries
       res = await app.post('/api/v1/events', event);
     }
     expect(res.status).toBe(202);
