@@ -81,7 +81,12 @@ describe('the delivery sweeper', () => {
     const store = createDeliveryStore(app.redis, app.config.queuePrefix);
     const deadline = Date.now() + 10_000;
     while ((await store.ofEpisode(accepted.episodeId))[0]?.status !== 'retrying' && Date.now() < deadline) await sleep(50);
+    // The precondition: the delivery is retrying and its job waits (delayed) for the next attempt.
+    const [retrying] = await store.ofEpisode(accepted.episodeId);
+    expect(retrying?.status).toBe('retrying');
+    expect(await (await app.queues.deliver.getJob(retrying!.deliveryId))?.getState()).toBe('delayed');
     const deps = { deliveries: store, deliver: app.queues.deliver, attempts: 3, staleAfterMs: { retrying: 1 } };
     expect(await sweepDeliveries({ ...deps, now: () => new Date(Date.now() + 60_000) })).toBe(0);
+    expect((await store.get(retrying!.deliveryId))?.status).toBe('retrying');
   });
 });
