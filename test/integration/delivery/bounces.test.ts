@@ -8,6 +8,7 @@ import { buildDsn, buildPlainMessage } from '../../helpers/dsn';
 import { reportedEvent, uniqueId } from '../../helpers/factories';
 import { sendRawMail } from '../../helpers/smtp-client';
 import { startTestSmtp, type CaughtMail, type TestSmtp } from '../../helpers/smtp-server';
+import { until } from '../../helpers/until';
 
 /*
  * SPEC §6, Bounces, end to end: the relay (the test SMTP server) accepts a message with 250,
@@ -52,18 +53,6 @@ afterAll(async () => {
   await app?.close();
   await smtp?.close();
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what} not as expected: ${JSON.stringify(value)}`);
-    await sleep(50);
-  }
-}
 
 /** Posts a report for the school and practice and waits until its deliveries (three direct) are sent. */
 async function reportAndSend() {
