@@ -13,12 +13,14 @@ const REDACT = [
 ];
 
 /**
- * The redaction settings for an environment. `LOG_REDACT=off` takes the safety net away outside
- * production, so the test that searches the logs for personal data sees what the code really
- * logs rather than what redaction hid; production always redacts.
+ * The redaction settings for an environment. `LOG_REDACT=off` takes the safety net away in
+ * development and tests only, so the test that searches the logs for personal data sees what
+ * the code really logs rather than what redaction hid; strict mode (any other NODE_ENV, unset
+ * included) always redacts.
  */
 export function redactionFor(env: NodeJS.ProcessEnv): { paths: string[]; censor: string } | undefined {
-  if (env.LOG_REDACT === 'off' && env.NODE_ENV !== 'production') return undefined;
+  const relaxed = env.NODE_ENV === 'development' || env.NODE_ENV === 'test';
+  if (env.LOG_REDACT === 'off' && relaxed) return undefined;
   return { paths: REDACT, censor: '[redacted]' };
 }
 

@@ -34,8 +34,8 @@ describe('log redaction', () => {
     expect(line).toContain('Testchild');
   });
 
-  it('stays on in production whatever LOG_REDACT says', () => {
-    const line = logged({ NODE_ENV: 'production', LOG_REDACT: 'off' }, fields);
+  it.each([['production'], ['staging'], [undefined]])('stays on in strict mode (NODE_ENV %s) whatever LOG_REDACT says', (nodeEnv) => {
+    const line = logged({ NODE_ENV: nodeEnv, LOG_REDACT: 'off' }, fields);
     expect(line).not.toContain('someone@school.endeavor.test');
     expect(line).toContain('[redacted]');
   });
