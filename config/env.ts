@@ -155,6 +155,7 @@ const envSchema = z.object({
   MAIL_FROM: z
     .string()
     .min(3)
+    // eslint-disable-next-line no-control-regex -- a header value: control characters are what it refuses
     .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'must not contain control characters')
     .default('Operation Endeavor <endeavor@localhost>'),
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { BANK_HOLIDAYS_ENGLAND_WALES, yearWithoutBankHolidays } from '../config/bank-holidays';
 import { ConfigError, loadConfig } from '../config/env';
 import { startWorkers, type RunningWorkers } from '../workers/start-workers';
 import { createApp } from './app';
@@ -20,6 +21,8 @@ import { exitOnSignal } from './platform/shutdown';
 async function main(): Promise<void> {
   const mode = process.argv.includes('--api') ? 'api' : 'all';
   const config = loadConfig();
+  const noHolidaysIn = yearWithoutBankHolidays(BANK_HOLIDAYS_ENGLAND_WALES, new Date());
+  if (noHolidaysIn) rootLogger.warn({ year: noHolidaysIn }, 'no bank holidays for this year in config/bank-holidays.json: school time counts them as school days');
   // A development Redis is started only for a single server; a Cluster or Sentinel is never ours.
   const devRedis = config.redis.mode === 'single' ? await ensureRedis(config.redisUrl, config.production) : undefined;
 

@@ -1,3 +1,4 @@
+import { BANK_HOLIDAYS_ENGLAND_WALES, yearWithoutBankHolidays } from '../config/bank-holidays';
 import { ConfigError, loadConfig } from '../config/env';
 import { rootLogger } from '../src/platform/logger';
 import { createQueues } from '../src/platform/queues';
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   const healthFileAt = process.argv.indexOf('--health-file');
   const healthFile = healthFileAt > 0 ? process.argv[healthFileAt + 1] : undefined;
   const config = loadConfig();
+  const noHolidaysIn = yearWithoutBankHolidays(BANK_HOLIDAYS_ENGLAND_WALES, new Date());
+  if (noHolidaysIn) rootLogger.warn({ year: noHolidaysIn }, 'no bank holidays for this year in config/bank-holidays.json: school time counts them as school days');
   const redis = createRedis(config.redis, 'worker');
   const queues = createQueues(redis, config.queuePrefix);
   await redisReady(redis);

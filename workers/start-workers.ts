@@ -215,7 +215,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     }
   };
   await heartbeat();
-  const timer = setInterval(heartbeat, 5000);
+  const timer = setInterval(() => void heartbeat(), 5000);
   timer.unref();
   log.info({ workerId, queues: workers.map((w) => w.name) }, 'workers started');
 

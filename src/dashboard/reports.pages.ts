@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { HttpProblem, notFound } from '../platform/problem';
 import { withRedis } from '../platform/redis';
 import { buildReport, repeatedChildrenOf } from '../reports/report';
@@ -33,7 +33,7 @@ const rangeOrThrow = (req: Request, now: Date): DateRange => {
   return outcome.range;
 };
 
-const sendCsv = (res: import('express').Response, name: string, range: DateRange, body: string) =>
+const sendCsv = (res: Response, name: string, range: DateRange, body: string) =>
   res.type('text/csv; charset=utf-8').set('Content-Disposition', `attachment; filename="${name}-${range.from}-to-${range.to}.csv"`).send(body);
 
 /**

@@ -12,9 +12,23 @@ const REDACT = [
   'note', '*.note', 'lastSeen', '*.lastSeen', 'subject', '*.subject', 'text', 'html',
 ];
 
+/**
+ * The redaction settings for an environment. `LOG_REDACT=off` takes the safety net away in
+ * development and tests only, so the test that searches the logs for personal data sees what
+ * the code really logs rather than what redaction hid; strict mode (any other NODE_ENV, unset
+ * included) always redacts.
+ */
+export function redactionFor(env: NodeJS.ProcessEnv): { paths: string[]; censor: string } | undefined {
+  const relaxed = env.NODE_ENV === 'development' || env.NODE_ENV === 'test';
+  if (env.LOG_REDACT === 'off' && relaxed) return undefined;
+  return { paths: REDACT, censor: '[redacted]' };
+}
+
+const redact = redactionFor(process.env);
+
 export const rootLogger: Logger = pino({
   level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' || process.env.VITEST ? 'silent' : 'info'),
-  redact: { paths: REDACT, censor: '[redacted]' },
+  ...(redact ? { redact } : {}),
   base: { service: 'endeavor-dispatch' },
 });
 

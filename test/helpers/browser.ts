@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import type * as AxeCore from 'axe-core';
 import type { Result as AxeResult } from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type ConsoleMessage, type Page } from 'playwright-core';
 
@@ -85,7 +86,7 @@ async function runAxe(page: Page): Promise<AxeResult[]> {
   // page.evaluate goes through DevTools, so the page's CSP (no inline script) does not stop it.
   await page.evaluate(AXE_SOURCE);
   return page.evaluate(async (tags) => {
-    const axe = (window as unknown as { axe: typeof import('axe-core') }).axe;
+    const axe = (window as unknown as { axe: typeof AxeCore }).axe;
     const results = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
     // Only plain data crosses back: the node's element is dropped.
     return results.violations.map((v) => ({ ...v, nodes: v.nodes.map(({ element: _element, ...node }) => node) }));

@@ -9,7 +9,8 @@ import { startTestSmtp, type TestSmtp } from '../helpers/smtp-server';
 /*
  * SPEC §11: personal data never enters logs. The whole service runs as `npm start` would,
  * at debug level, through a report, its emails, a failure and bad input; then every log
- * line is searched for the child's details and the recipients' addresses.
+ * line is searched for the child's details and the recipients' addresses. Redaction is off
+ * (LOG_REDACT=off), so a value logged by mistake shows here instead of hiding as [redacted].
  */
 let smtp: TestSmtp;
 let run: Spawned;
@@ -33,6 +34,7 @@ beforeAll(async () => {
     RETRY_BASE_MS: '50',
     PORT: String(port),
     LOG_LEVEL: 'debug',
+    LOG_REDACT: 'off',
     NODE_ENV: 'development',
     INTAKE_RATE_LIMIT: '5',
   });
@@ -96,7 +98,7 @@ describe('logs', () => {
     expect(logs.some((l) => l.includes('"delivery sent"'))).toBe(true);
     const forbidden = ['Zebedeeloggy', 'Quillfeatherlog', '2012-07-19', 'Distinctivedescriptionword', 'Loggingofficer', '@'];
     for (const line of logs) for (const word of forbidden) expect(line, line).not.toContain(word);
-    // Redaction is the safety net: a line that needed it had personal data in it. None may.
+    // With redaction off nothing is censored: had it stayed on, this would show it.
     for (const line of logs) expect(line, line).not.toContain('[redacted]');
     for (const line of logs) expect(line, line).not.toContain(FEED_A.key);
     // Request lines name the route, never the ids or query string of the URL.

@@ -4,6 +4,8 @@ import { createDeliveryStore, type DeliveryWithHistory } from '../../../src/deli
 import { TEST_SECRET, startTestApp, type TestApp } from '../../helpers/app';
 import { contact, practice, school, seedDirectory } from '../../helpers/directory';
 import { foundEvent, reportedEvent } from '../../helpers/factories';
+import { drained } from '../../helpers/drain';
+import { escalateAt, later, remindAt } from '../../helpers/maintenance';
 import { startTestSmtp, type CaughtMail, type TestSmtp } from '../../helpers/smtp-server';
 
 const MASH = 'mash-team@endeavor.test';
@@ -11,19 +13,22 @@ const POLICE = 'mispers@police.example.test';
 const DSL = 'dsl@school-990001.endeavor.test';
 const DEPUTY = 'deputy@school-990001.endeavor.test';
 
+/*
+ * Escalation and reminders are run directly at a chosen moment (escalateAt, remindAt) rather
+ * than by moving the workers' clock and waiting for the scheduler; the notices and reminders
+ * they queue are sent by the real workers, and `drained` waits for that before counting mail.
+ */
+const MINUTE = 60_000;
+const HOUR = 3600_000;
+
 let smtp: TestSmtp;
 let app: TestApp;
-/** The workers' and the app's clock: tests move it forward to pass deadlines. */
-let offsetMs = 0;
-const clock = () => new Date(Date.now() + offsetMs);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   smtp = await startTestSmtp();
   app = await startTestApp({
     workers: true,
     smtpUrl: `${smtp.url}?requireTLS=false`,
-    now: clock,
     env: { MASH_EMAIL: MASH, SCHOOL_HOURS: 'always', ACK_DEADLINE_SECONDS: '3600', REMINDER_INTERVAL_HOURS: '24', POLICE_CONTACT_DOMAINS: 'police.example.test' },
   });
   await seedDirectory(app.redis, app.config.queuePrefix, [
@@ -37,7 +42,6 @@ beforeAll(async () => {
 });
 afterEach(() => {
   smtp.clear();
-  offsetMs = 0;
 });
 afterAll(async () => {
   await app.close();
@@ -52,16 +56,16 @@ async function reportAndWait(overrides: Record<string, unknown> = {}) {
   const report = alnwickReport(overrides);
   const { episodeId } = (await (await app.post('/api/v1/events', report)).json()) as { episodeId: string };
   await smtp.waitFor((m) => m.filter((x) => x.subject.includes(report.policeReference)).length >= 4);
+  await drained(app.queues, { deliveries: store() });
   const mails = smtp.mails.filter((x) => x.subject.includes(report.policeReference));
-  const deadline = Date.now() + 5000;
-  let deliveries: DeliveryWithHistory[] = [];
-  while (Date.now() < deadline) {
-    deliveries = await store().ofEpisode(episodeId);
-    if (deliveries.length === 4 && deliveries.every((d) => d.status === 'sent')) break;
-    await sleep(50);
-  }
+  const deliveries: DeliveryWithHistory[] = await store().ofEpisode(episodeId);
+  // Every test below starts from here: four deliveries, all sent, four emails.
+  expect(deliveries.map((d) => d.status)).toEqual(['sent', 'sent', 'sent', 'sent']);
+  expect(mails).toHaveLength(4);
   smtp.clear();
-  return { report, episodeId, mails, deliveries };
+  /** No delivery of this episode was sent after this moment: deadlines count from before it. */
+  const sent = new Date();
+  return { report, episodeId, mails, deliveries, sent };
 }
 
 /** Mail about one episode: other tests' episodes also react when the clock moves. */
@@ -173,17 +177,19 @@ describe('the acknowledgement link', () => {
   });
 });
 
+const notAcknowledged = (ref: string) => about(ref).filter((m) => m.subject.includes('Not acknowledged'));
+
 describe('escalation', () => {
   it('escalates an unacknowledged direct delivery exactly once after its deadline, to the deputies and MASH', async () => {
-    const { report, episodeId, deliveries, mails } = await reportAndWait({ risk: 'medium' });
+    const { report, episodeId, deliveries, mails, sent } = await reportAndWait({ risk: 'medium' });
     // Before the deadline: nothing.
-    offsetMs = 50 * 60_000;
-    await sleep(2500);
-    expect(about(report.policeReference).filter((m) => m.subject.includes('Not acknowledged'))).toHaveLength(0);
+    await escalateAt(app, later(50 * MINUTE, sent));
+    await drained(app.queues);
+    expect(notAcknowledged(report.policeReference)).toHaveLength(0);
+    expect((await store().ofEpisode(episodeId)).every((d) => d.escalatedAt === null)).toBe(true);
 
-    offsetMs = 61 * 60_000;
-    await smtp.waitFor((m) => about(report.policeReference, m).filter((x) => x.subject.includes('Not acknowledged')).length >= 1, 8000);
-    await sleep(2500);
+    await escalateAt(app, later(61 * MINUTE, sent));
+    await drained(app.queues);
     const notices = smtp.mails.filter((m) => m.subject === `[Operation Endeavor] Not acknowledged: ref ${report.policeReference}`);
     // Three direct deliveries (DSL, deputy, GP lead): each escalated once. The deputy's own
     // notice goes only to MASH; the others also to the school's deputy.
@@ -199,10 +205,11 @@ describe('escalation', () => {
     for (const d of after.filter((x) => x.audience === 'direct')) expect(d.escalatedAt).not.toBeNull();
     for (const d of after.filter((x) => x.audience === 'area')) expect(d.escalatedAt).toBeNull();
 
-    // Still escalated once, however long we wait.
-    offsetMs = 5 * 3600_000;
-    await sleep(2500);
-    expect(about(report.policeReference).filter((m) => m.subject.includes('Not acknowledged')).length).toBe(notices.length);
+    // Still escalated once, however late it runs again.
+    await escalateAt(app, later(61 * MINUTE, sent));
+    await escalateAt(app, later(5 * HOUR, sent));
+    await drained(app.queues);
+    expect(notAcknowledged(report.policeReference)).toHaveLength(notices.length);
 
     // A receipt after the escalation is still recorded.
     const path = ackLink(mails.find((m) => m.to[0] === DSL)!)!;
@@ -214,27 +221,30 @@ describe('escalation', () => {
   });
 
   it('escalates a high-risk alert at half the deadline', async () => {
-    const { report, deliveries, episodeId } = await reportAndWait({ risk: 'high' });
-    offsetMs = 25 * 60_000;
-    await sleep(2500);
+    const { report, deliveries, episodeId, sent } = await reportAndWait({ risk: 'high' });
+    await escalateAt(app, later(25 * MINUTE, sent));
+    await drained(app.queues);
     expect(about(report.policeReference)).toHaveLength(0);
-    offsetMs = 31 * 60_000;
-    await smtp.waitFor((m) => about(report.policeReference, m).filter((x) => x.subject.includes('Not acknowledged')).length >= 1, 8000);
+    await escalateAt(app, later(31 * MINUTE, sent));
+    await drained(app.queues);
     expect(deliveries.length).toBe(4);
     const after = await store().ofEpisode(episodeId);
-    expect(after.filter((d) => d.escalatedAt !== null).length).toBeGreaterThan(0);
+    expect(after.filter((d) => d.escalatedAt !== null)).toHaveLength(3);
+    expect(notAcknowledged(report.policeReference).flatMap((m) => m.to).sort()).toEqual([DEPUTY, MASH, MASH, MASH].sort());
   });
 
   it('never escalates an acknowledged delivery', async () => {
-    const { report, mails, deliveries, episodeId } = await reportAndWait({ risk: 'medium' });
+    const { report, mails, deliveries, episodeId, sent } = await reportAndWait({ risk: 'medium' });
     for (const email of [DSL, DEPUTY, 'lead@gp-y90001.endeavor.test']) {
       const path = ackLink(mails.find((m) => m.to[0] === email)!)!;
       const { csrf } = await form(path);
       expect((await postForm(path, { csrf: csrf! })).status).toBe(200);
     }
-    offsetMs = 3 * 3600_000;
-    await sleep(3000);
-    expect(about(report.policeReference).filter((m) => m.subject.includes('Not acknowledged'))).toHaveLength(0);
+    const acknowledged = await store().ofEpisode(episodeId);
+    expect(acknowledged.filter((d) => d.acknowledgedAt !== null)).toHaveLength(3);
+    await escalateAt(app, later(3 * HOUR, sent));
+    await drained(app.queues);
+    expect(notAcknowledged(report.policeReference)).toHaveLength(0);
     const after = await store().ofEpisode(episodeId);
     expect(after.every((d) => d.escalatedAt === null)).toBe(true);
     expect(deliveries).toHaveLength(4);
@@ -243,20 +253,19 @@ describe('escalation', () => {
 
 describe('reminders', () => {
   it('reminds only direct recipients while the episode is open, threaded to their alert, and stops when it closes', async () => {
-    const { report, mails, episodeId } = await reportAndWait({ risk: 'low' });
-    // Acknowledge everything so escalations do not mix in.
+    const { report, mails, episodeId, sent } = await reportAndWait({ risk: 'low' });
+    // Acknowledge everything, as a receipt does not stop reminders; escalations are not run here.
     for (const email of [DSL, DEPUTY, 'lead@gp-y90001.endeavor.test']) {
       const path = ackLink(mails.find((m) => m.to[0] === email)!)!;
       const { csrf } = await form(path);
-      await postForm(path, { csrf: csrf! });
+      expect((await postForm(path, { csrf: csrf! })).status).toBe(200);
     }
-    offsetMs = 23 * 3600_000;
-    await sleep(2500);
+    await remindAt(app, later(23 * HOUR, sent));
+    await drained(app.queues, { deliveries: store() });
     expect(about(report.policeReference)).toHaveLength(0);
 
-    offsetMs = 24 * 3600_000 + 60_000;
-    await smtp.waitFor((m) => about(report.policeReference, m).length >= 3, 8000);
-    await sleep(1500);
+    await remindAt(app, later(24 * HOUR + MINUTE, sent));
+    await drained(app.queues, { deliveries: store() });
     const reminders = about(report.policeReference);
     expect(reminders).toHaveLength(3);
     expect(reminders.flatMap((m) => m.to).sort()).toEqual([DEPUTY, DSL, 'lead@gp-y90001.endeavor.test'].sort());
@@ -270,29 +279,35 @@ describe('reminders', () => {
     expect(kinds.filter((k) => k === 'reminder')).toHaveLength(3);
 
     smtp.clear();
-    await app.post('/api/v1/events', foundEvent(report.policeReference));
+    expect((await app.post('/api/v1/events', foundEvent(report.policeReference))).status).toBe(202);
     await smtp.waitFor((m) => about(report.policeReference, m).length >= 4);
+    await drained(app.queues, { deliveries: store() });
     smtp.clear();
-    offsetMs = 72 * 3600_000;
-    await sleep(3000);
-    expect(about(report.policeReference).filter((m) => m.subject.includes('update'))).toHaveLength(0);
+    await remindAt(app, later(72 * HOUR, sent));
+    await drained(app.queues, { deliveries: store() });
+    expect(about(report.policeReference)).toHaveLength(0);
+    expect((await store().ofEpisode(episodeId)).filter((d) => d.kind === 'reminder')).toHaveLength(3);
   });
 
   it('sends no reminders when REMINDER_INTERVAL_HOURS is 0', async () => {
     const quiet = await startTestApp({
       workers: true,
       smtpUrl: `${smtp.url}?requireTLS=false`,
-      now: clock,
       env: { REMINDER_INTERVAL_HOURS: '0', SCHOOL_HOURS: 'always' },
     });
     try {
       await seedDirectory(quiet.redis, quiet.config.queuePrefix, [school('990001', { locality: 'Alnwick' })]);
       const report = alnwickReport({ child: { ...alnwickReport().child, gpOdsCode: undefined } });
-      await quiet.post('/api/v1/events', report);
+      const posted = await quiet.post('/api/v1/events', report);
+      expect(posted.status).toBe(202);
+      const { episodeId } = (await posted.json()) as { episodeId: string };
       await smtp.waitFor((m) => about(report.policeReference, m).length >= 1);
-      offsetMs = 100 * 3600_000;
-      await sleep(2500);
+      await drained(quiet.queues, { deliveries: quiet.stores.deliveries });
+      expect(quiet.config.reminderIntervalHours).toBe(0);
+      expect(await remindAt(quiet, later(100 * HOUR))).toBe(0);
+      await drained(quiet.queues, { deliveries: quiet.stores.deliveries });
       expect(about(report.policeReference).filter((m) => m.subject.includes('update'))).toHaveLength(0);
+      expect((await quiet.stores.deliveries.ofEpisode(episodeId)).filter((d) => d.kind === 'reminder')).toHaveLength(0);
     } finally {
       await quiet.close();
     }

@@ -8,6 +8,7 @@ import { buildDsn, buildPlainMessage } from '../../helpers/dsn';
 import { reportedEvent, uniqueId } from '../../helpers/factories';
 import { sendRawMail } from '../../helpers/smtp-client';
 import { startTestSmtp, type CaughtMail, type TestSmtp } from '../../helpers/smtp-server';
+import { until } from '../../helpers/until';
 
 /*
  * SPEC §6, Bounces, end to end: the relay (the test SMTP server) accepts a message with 250,
@@ -52,18 +53,6 @@ afterAll(async () => {
   await app?.close();
   await smtp?.close();
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what} not as expected: ${JSON.stringify(value)}`);
-    await sleep(50);
-  }
-}
 
 /** Posts a report for the school and practice and waits until its deliveries (three direct) are sent. */
 async function reportAndSend() {
@@ -138,7 +127,7 @@ describe('a DSN whose action is failed', () => {
     expect(await app.stores.deliveries.withStatus('sent')).not.toContain(dsl.deliveryId);
 
     // SPEC §5: the failure notice, naming the organisation and role, never the child.
-    const [notice] = await smtp.waitFor((m) => noticesAbout(sent.ref).length === 1).then(() => noticesAbout(sent.ref));
+    const [notice] = await smtp.waitFor(() => noticesAbout(sent.ref).length === 1).then(() => noticesAbout(sent.ref));
     expect(notice!.text).toContain('Fictional School 990001');
     expect(notice!.text).toContain('BOUNCED 5.1.1');
     expect(notice!.subject).not.toContain('Testchild');

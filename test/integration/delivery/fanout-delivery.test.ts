@@ -6,6 +6,7 @@ import { drained } from '../../helpers/drain';
 import { contact, practice, school, seedDirectory } from '../../helpers/directory';
 import { cancelledEvent, foundEvent, reportedEvent, updatedEvent, uniqueId } from '../../helpers/factories';
 import { startTestSmtp, type CaughtMail, type TestSmtp } from '../../helpers/smtp-server';
+import { until } from '../../helpers/until';
 
 let smtp: TestSmtp;
 let app: TestApp;
@@ -46,7 +47,6 @@ afterAll(async () => {
 const deliveries = () => createDeliveryStore(app.redis, app.config.queuePrefix);
 const episodes = () => createEpisodeStore(app.redis, app.config.queuePrefix);
 const to = (mails: CaughtMail[]) => mails.flatMap((m) => m.to).sort();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function post(event: Record<string, unknown>) {
   const res = await app.post('/api/v1/events', event);
@@ -54,15 +54,8 @@ async function post(event: Record<string, unknown>) {
   return (await res.json()) as { episodeId: string };
 }
 
-async function waitForDeliveries(episodeId: string, done: (all: DeliveryWithHistory[]) => boolean, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const all = await deliveries().ofEpisode(episodeId);
-    if (done(all)) return all;
-    if (Date.now() > deadline) throw new Error(`deliveries not as expected: ${JSON.stringify(all.map((d) => [d.kind, d.status]))}`);
-    await sleep(50);
-  }
-}
+const waitForDeliveries = (episodeId: string, done: (all: DeliveryWithHistory[]) => boolean) =>
+  until(() => deliveries().ofEpisode(episodeId), done, `deliveries of ${episodeId}`);
 
 /** The mail about one episode only: a late message of an earlier test must not count here. */
 function mine(ref: string) {
@@ -217,18 +210,10 @@ describe('follow-ups', () => {
       const box = mine(report.policeReference);
       const { episodeId } = (await (await slow.post('/api/v1/events', report)).json()) as { episodeId: string };
       const store = createDeliveryStore(slow.redis, slow.config.queuePrefix);
-      const until = async (done: (all: DeliveryWithHistory[]) => boolean) => {
-        const deadline = Date.now() + 10_000;
-        for (;;) {
-          const all = await store.ofEpisode(episodeId);
-          if (done(all)) return all;
-          if (Date.now() > deadline) throw new Error(`deliveries: ${JSON.stringify(all.map((d) => d.status))}`);
-          await sleep(50);
-        }
-      };
-      await until((all) => all.length === 1 && all[0]!.status === 'retrying');
+      const settledAs = (done: (all: DeliveryWithHistory[]) => boolean) => until(() => store.ofEpisode(episodeId), done, 'deliveries');
+      await settledAs((all) => all.length === 1 && all[0]!.status === 'retrying');
       expect((await slow.post('/api/v1/events', cancelledEvent(report.policeReference))).status).toBe(202);
-      const all = await until((d) => d.length === 1 && d[0]!.status === 'superseded');
+      const all = await settledAs((d) => d.length === 1 && d[0]!.status === 'superseded');
       smtp.respondWith(250);
       await drained(app.queues);
       expect(all.map((d) => d.kind)).toEqual(['alert']);

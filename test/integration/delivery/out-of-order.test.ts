@@ -5,10 +5,10 @@ import { practice, school, seedDirectory } from '../../helpers/directory';
 import { foundEvent, reportedEvent, updatedEvent } from '../../helpers/factories';
 import { startTestSmtp, type CaughtMail, type TestSmtp } from '../../helpers/smtp-server';
 import { drained } from '../../helpers/drain';
+import { until } from '../../helpers/until';
 
 let smtp: TestSmtp;
 let app: TestApp;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const about = (ref: string) => smtp.mails.filter((m) => m.subject.includes(ref));
 const waitAbout = (ref: string, predicate: (mails: CaughtMail[]) => boolean) => smtp.waitFor(() => predicate(about(ref)), 10_000).then(() => about(ref));
 const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
@@ -65,20 +65,16 @@ describe('events that arrive or are fanned out out of order', () => {
     smtp.respondWith((mail) => (mail.to.includes('dsl@school-990001.endeavor.test') ? 550 : 250));
     const report = blyth();
     const { episodeId } = await (await app.post('/api/v1/events', report)).json();
-    let failed: string | undefined;
-    for (let i = 0; i < 100 && !failed; i++) {
-      failed = (await app.stores.deliveries.ofEpisode(episodeId)).find((d) => d.status === 'failed')?.deliveryId;
-      await sleep(100);
-    }
-    expect(failed).toBeDefined();
+    const failed = (await until(() => app.stores.deliveries.ofEpisode(episodeId), (ds) => ds.some((d) => d.status === 'failed'), 'a failed alert')).find(
+      (d) => d.status === 'failed',
+    )!.deliveryId;
     smtp.respondWith(250);
     await app.post('/api/v1/events', foundEvent(report.policeReference));
     await waitAbout(report.policeReference, (m) => m.some((x) => x.subject.includes('missing child found')));
     await drained(app.queues);
     const user = asUser(app, await signIn(app, 'mash'));
     expect((await user.post(`/api/v1/deliveries/${failed}/retry`, { json: {} })).status).toBe(202);
-    for (let i = 0; i < 50 && (await app.stores.deliveries.get(failed!))?.status !== 'superseded'; i++) await sleep(100);
-    expect((await app.stores.deliveries.get(failed!))?.status).toBe('superseded');
+    await until(() => app.stores.deliveries.get(failed), (d) => d?.status === 'superseded', 'the retried alert superseded');
     await drained(app.queues);
     expect(about(report.policeReference).filter((m) => m.to.includes('dsl@school-990001.endeavor.test') && m.subject.includes('alert'))).toHaveLength(0);
   });

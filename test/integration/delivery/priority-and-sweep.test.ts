@@ -6,10 +6,10 @@ import { school, seedDirectory } from '../../helpers/directory';
 import { reportedEvent } from '../../helpers/factories';
 import { startTestSmtp, type TestSmtp } from '../../helpers/smtp-server';
 import { drained } from '../../helpers/drain';
+import { until } from '../../helpers/until';
 
 let smtp: TestSmtp;
 let app: TestApp;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   smtp = await startTestSmtp({ replyDelayMs: 25 });
@@ -79,9 +79,11 @@ describe('the delivery sweeper', () => {
     const report = reportedEvent({ child: { ...reportedEvent().child, gpOdsCode: undefined, postcodeDistrict: 'NE46', schoolUrn: '990500' } });
     const accepted = await (await app.post('/api/v1/events', report)).json();
     const store = createDeliveryStore(app.redis, app.config.queuePrefix);
-    const deadline = Date.now() + 10_000;
-    while ((await store.ofEpisode(accepted.episodeId))[0]?.status !== 'retrying' && Date.now() < deadline) await sleep(50);
+    // The precondition: the delivery is retrying and its job waits (delayed) for the next attempt.
+    const [retrying] = await until(() => store.ofEpisode(accepted.episodeId), (ds) => ds[0]?.status === 'retrying', 'the delivery retrying');
+    expect(await (await app.queues.deliver.getJob(retrying!.deliveryId))?.getState()).toBe('delayed');
     const deps = { deliveries: store, deliver: app.queues.deliver, attempts: 3, staleAfterMs: { retrying: 1 } };
     expect(await sweepDeliveries({ ...deps, now: () => new Date(Date.now() + 60_000) })).toBe(0);
+    expect((await store.get(retrying!.deliveryId))?.status).toBe('retrying');
   });
 });

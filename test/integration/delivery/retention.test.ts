@@ -4,18 +4,19 @@ import { school, seedDirectory } from '../../helpers/directory';
 import { foundEvent, reportedEvent } from '../../helpers/factories';
 import { startTestSmtp, type TestSmtp } from '../../helpers/smtp-server';
 import { drained } from '../../helpers/drain';
+import { later, purgeAt } from '../../helpers/maintenance';
+
+/* The purge is run directly at a chosen moment (purgeAt), not by moving a clock and waiting for the scheduler. */
+const DAY = 24 * 3600_000;
 
 let smtp: TestSmtp;
 let app: TestApp;
-let offsetMs = 0;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   smtp = await startTestSmtp();
   app = await startTestApp({
     workers: true,
     smtpUrl: `${smtp.url}?requireTLS=false`,
-    now: () => new Date(Date.now() + offsetMs),
     env: { RETENTION_DAYS: '2', REMINDER_INTERVAL_HOURS: '0' },
   });
   await seedDirectory(app.redis, app.config.queuePrefix, [school('990001', { locality: 'Hexham', postcode: 'NE46 1AA' })]);
@@ -40,18 +41,19 @@ describe('retention', () => {
     const { episodeId: openId } = await (await app.post('/api/v1/events', open)).json();
     await settle(closed.policeReference, 1);
     await settle(open.policeReference, 1);
-    await app.post('/api/v1/events', foundEvent(closed.policeReference));
+    expect((await app.post('/api/v1/events', foundEvent(closed.policeReference))).status).toBe(202);
     await settle(closed.policeReference, 2);
+    const closedAt = new Date();
+    expect((await app.stores.episodes.get(closedId))?.closedAt).toBeTruthy();
     const deliveryIds = (await app.stores.deliveries.ofEpisode(closedId)).map((d) => d.deliveryId);
     expect(deliveryIds).toHaveLength(2);
 
-    offsetMs = 1 * 24 * 3600_000;
-    await sleep(2500);
+    // One day after closing: kept.
+    expect(await purgeAt(app, later(1 * DAY, closedAt))).toBe(0);
     expect((await app.get(`/api/v1/episodes/${closedId}`)).status).toBe(200);
 
-    offsetMs = 3 * 24 * 3600_000;
-    const deadline = Date.now() + 10_000;
-    while ((await app.get(`/api/v1/episodes/${closedId}`)).status !== 404 && Date.now() < deadline) await sleep(200);
+    // Three days after (RETENTION_DAYS is 2): gone, and only it.
+    expect(await purgeAt(app, later(3 * DAY, closedAt))).toBe(1);
     expect((await app.get(`/api/v1/episodes/${closedId}`)).status).toBe(404);
     expect((await app.get(`/api/v1/events/${closed.eventId}`)).status).toBe(404);
     expect(await app.stores.deliveries.load(deliveryIds)).toEqual([]);

@@ -7,6 +7,7 @@ import { contact, practice, school, seedDirectory } from '../../helpers/director
 import { reportedEvent, updatedEvent } from '../../helpers/factories';
 import { startTestSmtp, type CaughtMail, type TestSmtp } from '../../helpers/smtp-server';
 import { drained } from '../../helpers/drain';
+import { until } from '../../helpers/until';
 
 /*
  * SPEC §6 "The right person, at send time" and §11: a delivery goes to the contact as the
@@ -42,22 +43,11 @@ afterAll(async () => {
   await smtp?.close();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function script() {
   smtp.respondToRcptWith((to) => {
     rcpts.push(to);
     return refuse.has(to) ? 550 : delay.has(to) ? 451 : 250;
   });
-}
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what} not as expected: ${JSON.stringify(value)}`);
-    await sleep(50);
-  }
 }
 
 /** A school of its own for each test: its DSL, the person who replaces them, the report about a child there. */

@@ -6,6 +6,7 @@ import { asUser, type AsUser } from '../../helpers/dashboard';
 import { contact, practice, school, seedDirectory } from '../../helpers/directory';
 import { cancelledEvent, foundEvent, reportedEvent } from '../../helpers/factories';
 import { startTestSmtp, type CaughtMail, type TestSmtp } from '../../helpers/smtp-server';
+import { until } from '../../helpers/until';
 
 /*
  * The tracking API of SPEC §6 (and the event status of §3) against the real app, its workers
@@ -55,7 +56,6 @@ afterAll(async () => {
   await smtp?.close();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const FINAL = ['sent', 'failed', 'superseded'];
 
@@ -69,16 +69,6 @@ async function post(event: Record<string, unknown>, key = FEED_A.key) {
   const res = await app.post('/api/v1/events', event, { key });
   expect(res.status).toBe(202);
   return (await res.json()) as { eventId: string; episodeId: string };
-}
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what} not as expected: ${JSON.stringify(value)}`);
-    await sleep(50);
-  }
 }
 
 /** The episode record is written by the fan-out worker, a moment after the 202. */
@@ -496,7 +486,9 @@ describe('GET /api/v1/deliveries.csv', () => {
     // Created before the window: must not appear.
     const earlier = await post(morpethReport());
     const outside = await settledDeliveries(earlier.episodeId, 4);
-    await sleep(20);
+    // The window starts on a later millisecond than the earlier deliveries: a wait for the clock.
+    const lastOutside = Math.max(...outside.map((d) => Date.parse(d.createdAt)));
+    await until(() => Date.now(), (t) => t > lastOutside, 'the clock past the earlier deliveries');
     const from = new Date().toISOString();
     const hexham = await post(hexhamReport());
     const morpeth = await post(morpethReport());

@@ -3,6 +3,7 @@ import { createDeliveryStore } from '../../../src/delivery/delivery.store';
 import { DELIVERY_STATUSES } from '../../../src/delivery/delivery-status';
 import { FEED_A, TEST_SECRET, startTestApp, type TestApp } from '../../helpers/app';
 import { practice, school, seedDirectory } from '../../helpers/directory';
+import { drained } from '../../helpers/drain';
 import { reportedEvent } from '../../helpers/factories';
 import { runEntry, type Spawned } from '../../helpers/process';
 import { startTestSmtp, type TestSmtp } from '../../helpers/smtp-server';
@@ -88,7 +89,8 @@ describe('a worker process killed mid-batch', () => {
     await smtp.waitFor((mails) => new Set(mails.map((m) => m.messageId)).size >= EVENTS * PER_EVENT, 60_000).catch(async (err) => {
       throw new Error(`${(err as Error).message}\n${await diagnose()}`);
     });
-    await new Promise((r) => setTimeout(r, 3000));
+    // Every job done and every record final: nothing is left that could send a late duplicate.
+    await drained(app.queues, { deliveries: app.stores.deliveries, timeoutMs: 30_000 });
     second.child.kill('SIGTERM');
     await second.exited;
 

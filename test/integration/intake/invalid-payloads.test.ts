@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEED_A, startTestApp, type TestApp } from '../../helpers/app';
+import { eventUid } from '../../../src/intake/ids';
 import { cancelledEvent, foundEvent, reportedEvent, uniqueId, updatedEvent } from '../../helpers/factories';
 
 /*
@@ -399,6 +400,12 @@ describe('POST /api/v1/events with an invalid body', () => {
 });
 
 describe('POST /api/v1/events positive controls', () => {
+  /** What the store kept of a report FEED_A posted: the parsed, normalised body. */
+  const storedReport = async (eventId: string) => {
+    const stored = (await app.stores.events.get(eventUid(FEED_A.feedId, eventId)))?.event;
+    if (stored?.type !== 'missing.reported') throw new Error(`no stored report for ${eventId}`);
+    return stored;
+  };
   const accepted = async (body: unknown) => {
     const res = await app.post('/api/v1/events', body);
     expect(res.status, await res.clone().text()).toBe(202);
@@ -487,10 +494,12 @@ describe('POST /api/v1/events positive controls', () => {
   });
 
   it('trims surrounding whitespace from contact.email and accepts it', async () => {
-    await accepted(withField(reportedEvent(), 'contact.email', '  mispers@police.example.test '));
+    const { eventId } = await accepted(withField(reportedEvent(), 'contact.email', '  mispers@police.example.test '));
+    expect((await storedReport(eventId)).contact.email).toBe('mispers@police.example.test');
   });
 
-  it('accepts a lower-case postcodeDistrict', async () => {
-    await accepted(reportWithChild({ postcodeDistrict: 'ne61' }));
+  it('accepts a lower-case postcodeDistrict and keeps it upper-cased', async () => {
+    const { eventId } = await accepted(reportWithChild({ postcodeDistrict: 'ne61' }));
+    expect((await storedReport(eventId)).child.postcodeDistrict).toBe('NE61');
   });
 });

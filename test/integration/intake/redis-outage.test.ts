@@ -4,6 +4,7 @@ import { eventUid } from '../../../src/intake/ids';
 import { FEED_A, startTestApp, type TestApp } from '../../helpers/app';
 import { reportedEvent } from '../../helpers/factories';
 import { startRedisServer, type RedisServerHandle } from '../../helpers/redis-server';
+import { until } from '../../helpers/until';
 
 /* This file kills Redis, so it runs its own redis-server rather than the shared one. */
 let redis: RedisServerHandle;
@@ -42,23 +43,21 @@ describe('when Redis goes away', () => {
           await res.arrayBuffer();
         }
         if (res.status === 202) accepted.push(event.eventId);
-        await sleep(20);
+        await sleep(20); // pacing: a feed posting steadily, not a wait for anything
       }
     })();
 
     // Wait on state, not time: on a loaded machine the first answers can take a while.
-    const warmUp = Date.now() + 15_000;
-    while (seenDuring.before.size === 0 && Date.now() < warmUp) await sleep(50);
+    await until(() => seenDuring.before.size, (n) => n > 0, 'a first answer', 15_000);
     phase = 'down';
     await redis.kill();
-    await sleep(1500);
+    await until(() => [...seenDuring.down], (seen) => seen.includes(503), 'a 503 while Redis is down', 15_000);
     const readyWhileDown = await fetch(`${app.url}/readyz`);
     expect(readyWhileDown.status).toBe(503);
     await redis.start();
     phase = 'after';
-    const deadline = Date.now() + 15_000;
-    while (!seenDuring.after.has(202) && Date.now() < deadline) await sleep(100);
-    await sleep(500);
+    // Recovered: three answers in a row accepted after the restart.
+    await until(() => statuses.slice(-3), (last) => seenDuring.after.has(202) && last.length === 3 && last.every((st) => st === 202), 'three 202s after the restart', 15_000);
     stop = true;
     await stream;
 
@@ -85,7 +84,7 @@ describe('when Redis goes away', () => {
     const deadline = Date.now() + 15_000;
     let res = await app.post('/api/v1/events', event);
     while (res.status === 503 && Date.now() < deadline) {
-      await sleep(200);
+      await sleep(200); // a caller's back-off while the restarted redis-server (another process) comes back
       res = await app.post('/api/v1/events', event);
     }
     expect(res.status).toBe(202);

@@ -7,6 +7,7 @@ import { contact, practice, school, seedDirectory } from '../../helpers/director
 import { reportedEvent } from '../../helpers/factories';
 import { ROOT } from '../../helpers/process';
 import { startTestSmtp, type TestSmtp } from '../../helpers/smtp-server';
+import { until } from '../../helpers/until';
 
 /*
  * SPEC §12: one scenario moves every pipeline figure — a 250, a 451 (then 250), a 550, an
@@ -22,7 +23,6 @@ let smtp: TestSmtp;
 let app: TestApp;
 let offsetMs = 0;
 const clock = () => new Date(Date.now() + offsetMs);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   smtp = await startTestSmtp();
@@ -64,15 +64,9 @@ const value = (text: string, name: string, labels: Record<string, string> = {}) 
     .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
     .reduce((sum, s) => sum + s.value, 0);
 
-async function waitForDeliveries(episodeId: string, done: (d: DeliveryWithHistory[]) => boolean): Promise<DeliveryWithHistory[]> {
-  const store = createDeliveryStore(app.redis, app.config.queuePrefix);
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const deliveries = await store.ofEpisode(episodeId);
-    if (done(deliveries) || Date.now() > deadline) return deliveries;
-    await sleep(50);
-  }
-}
+/** Until the episode's deliveries satisfy `done`; throws if they never do, so a later check never runs on a missed precondition. */
+const waitForDeliveries = (episodeId: string, done: (d: DeliveryWithHistory[]) => boolean) =>
+  until(() => createDeliveryStore(app.redis, app.config.queuePrefix).ofEpisode(episodeId), done, `deliveries of ${episodeId}`, 15_000);
 
 describe('GET /metrics', () => {
   it('answers 401 to a missing or wrong token', async () => {

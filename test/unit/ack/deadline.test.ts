@@ -158,16 +158,3 @@ describe('nextReminderAt', () => {
     );
   });
 });
-
-describe('BANK_HOLIDAYS_ENGLAND_WALES', () => {
-  it('holds eight weekday dates a year for 2025 to 2028', () => {
-    for (const year of ['2025', '2026', '2027', '2028']) {
-      expect(holidays.filter((date) => date.startsWith(year))).toHaveLength(8);
-    }
-    for (const date of holidays) {
-      const weekday = new Date(`${date}T12:00:00Z`).getUTCDay();
-      expect(weekday, date).not.toBe(0);
-      expect(weekday, date).not.toBe(6);
-    }
-  });
-});
