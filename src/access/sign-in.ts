@@ -1,6 +1,6 @@
-import type { AuditLog } from '../dashboard/audit.store';
-import type { SessionStore } from '../dashboard/sessions.store';
-import type { User, UserStore } from '../dashboard/users.store';
+import type { AuditLog } from './audit.store';
+import type { SessionStore } from './sessions.store';
+import type { User, UserStore } from './users.store';
 import { moduleLogger } from '../platform/logger';
 import type { SignInLimits } from './sign-in-limits';
 import { checkTotp, findRecoveryCode, type TotpCipher } from './totp';

@@ -2,11 +2,11 @@ import express, { Router } from 'express';
 import type { SignInService } from '../access/sign-in';
 import { sendPage } from '../platform/html';
 import { withRedis } from '../platform/redis';
-import { SESSION_COOKIE, loadSession, readCookie } from './auth';
-import { checkCsrf } from './page-auth';
+import { SESSION_COOKIE, loadSession, readCookie } from '../access/auth';
+import { checkCsrf } from '../access/page-auth';
 import { pageErrors } from './page-errors';
-import { SIGN_IN_TIMEOUT_MS, sessionCookieOptions, signInSchema } from './session.router';
-import type { SessionStore } from './sessions.store';
+import { SIGN_IN_TIMEOUT_MS, sessionCookieOptions, signInSchema } from '../access/session.router';
+import type { SessionStore } from '../access/sessions.store';
 import { loginView } from './views/login';
 
 export type LoginRouterDeps = {

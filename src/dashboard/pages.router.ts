@@ -19,13 +19,13 @@ import { allowFramesFromSelf, asCaughtMailPart } from '../platform/security-head
 import { QUEUE_NAMES, type Queues } from '../platform/queues';
 import { withRedis, type RedisClient } from '../platform/redis';
 import type { Stores } from '../stores';
-import { auditBeforeAnswer } from './audit.store';
-import { dashboardAuth } from './auth';
+import { auditBeforeAnswer } from '../access/audit.store';
+import { dashboardAuth } from '../access/auth';
 import { buildBoard } from './board';
 import { loadRecentEpisodes } from '../reports/report.queries';
 import { repeatEpisodeCounts } from '../reports/report';
 import { pageOfMail } from './mail.queries';
-import { checkCsrf, pageAuth } from './page-auth';
+import { checkCsrf, pageAuth } from '../access/page-auth';
 import { pageErrors } from './page-errors';
 import { boardView, type ReturnInterview } from './views/board';
 import { sendDashboardPage, type PageContext } from './views/common';

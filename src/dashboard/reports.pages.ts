@@ -9,7 +9,7 @@ import { REPORT_TABLE_NAMES, reportTables, tableCsv } from '../reports/report-ta
 import { csvCell } from '../delivery/deliveries-csv';
 import { fieldErrors } from '../platform/validation';
 import type { Stores } from '../stores';
-import { pageAuth } from './page-auth';
+import { pageAuth } from '../access/page-auth';
 import { pageErrors } from './page-errors';
 import { sendDashboardPage, type PageContext } from './views/common';
 import { repeatedChildrenView, reportsView } from './views/reports';

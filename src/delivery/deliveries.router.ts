@@ -1,8 +1,8 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
-import { auditBeforeAnswer, type AuditLog } from '../dashboard/audit.store';
-import { actorOf } from '../dashboard/viewer';
+import { auditBeforeAnswer, type AuditLog } from '../access/audit.store';
+import { actorOf } from '../access/viewer';
 import { deliveryJson } from '../episodes/episode-view';
 import { HttpProblem, notFound, validationProblem } from '../platform/problem';
 import type { DeliverJob } from '../platform/queues';

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { auditBeforeAnswer, type AuditLog } from '../dashboard/audit.store';
+import { auditBeforeAnswer, type AuditLog } from '../access/audit.store';
 import type { DeliverJob } from '../platform/queues';
 import { RETRYABLE_STATUSES, type DeliveryStatus } from './delivery-status';
 import type { DeliveryStore, DeliveryWithHistory } from './delivery.store';

@@ -1,7 +1,7 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { localityByName } from '../../config/localities';
-import { dashboardAuth } from '../dashboard/auth';
-import type { SessionStore } from '../dashboard/sessions.store';
+import { dashboardAuth } from '../access/auth';
+import type { SessionStore } from '../access/sessions.store';
 import { HttpProblem, notFound, validationProblem, type FieldError } from '../platform/problem';
 import { withRedis } from '../platform/redis';
 import { fieldErrors } from '../platform/validation';
@@ -16,7 +16,7 @@ import {
   putOrganisation,
   type OrganisationRef,
 } from './directory.service';
-import { auditBeforeAnswer, type AuditLog } from '../dashboard/audit.store';
+import { auditBeforeAnswer, type AuditLog } from '../access/audit.store';
 import type { DirectoryStore } from './directory.store';
 import { ORGANISATION_TYPES, type OrganisationType } from './organisation';
 

@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { auditBeforeAnswer, type AuditLog } from '../dashboard/audit.store';
-import { actorOf } from '../dashboard/viewer';
+import { auditBeforeAnswer, type AuditLog } from '../access/audit.store';
+import { actorOf } from '../access/viewer';
 import type { DeliveryStore } from '../delivery/delivery.store';
 import type { EventStore } from '../intake/event.store';
 import { notFound, validationProblem } from '../platform/problem';

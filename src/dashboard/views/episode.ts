@@ -3,7 +3,7 @@ import type { DeliveryWithHistory } from '../../delivery/delivery.store';
 import type { EpisodeRecord } from '../../episodes/episode.store';
 import type { StoredEvent } from '../../intake/event.store';
 import { html, type Html } from '../../platform/html';
-import type { SessionUser } from '../auth';
+import type { SessionUser } from '../../access/auth';
 import { riskTag, statusTag, time } from './common';
 import { deliveriesTable } from './deliveries';
 

@@ -1,6 +1,6 @@
 import express, { Router, type CookieOptions, type RequestHandler } from 'express';
 import { z } from 'zod';
-import type { SignInService } from '../access/sign-in';
+import type { SignInService } from './sign-in';
 import { HttpProblem, validationProblem } from '../platform/problem';
 import { withRedis } from '../platform/redis';
 import { fieldErrors } from '../platform/validation';
