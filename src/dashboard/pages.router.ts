@@ -3,13 +3,13 @@ import express, { Router, type Request } from 'express';
 import { BANK_HOLIDAYS_ENGLAND_WALES } from '../../config/bank-holidays';
 import { LOCALITIES, localityByName } from '../../config/localities';
 import type { SchoolHours } from '../../config/school-hours';
-import { ackDeadline } from '../ack/deadline';
+import { ackDeadline } from '../domain/school-time';
 import type { DeliveryWithHistory } from '../delivery/delivery.store';
 import { retryDelivery } from '../delivery/retry';
 import { ImportFormatError } from '../directory/csv-records';
 import { auditDetail, type OrganisationChange } from '../directory/directory-changes';
 import { importContacts } from '../directory/directory-import';
-import { ORGANISATION_TYPES, organisationKey, type OrganisationType } from '../directory/organisation';
+import { organisationKey } from '../directory/organisation';
 import { foldEpisode } from '../episodes/episode';
 import { episodeSummary } from '../episodes/episode-view';
 import { workersAlive } from '../platform/heartbeat';
@@ -33,6 +33,7 @@ import { directoryView, type ContactToCorrect, type DirectoryPage } from './view
 import { episodeView } from './views/episode';
 import { auditView, exportView, mailView, queuesView } from './views/operations';
 import { failedView, overdueView } from './views/work-lists';
+import { ORGANISATION_TYPES, type OrganisationType } from '../domain/organisation-ref';
 
 export type PagesRouterDeps = {
   redis: RedisClient;

@@ -1,7 +1,5 @@
 import { UnrecoverableError, type Queue } from 'bullmq';
-import { episodeAsOf, foldEpisode } from '../episodes/episode';
 import type { DirectoryStore } from '../directory/directory.store';
-import type { EpisodeStore } from '../episodes/episode.store';
 import type { EventStore } from '../intake/event.store';
 import { moduleLogger } from '../platform/logger';
 import { noMetrics, type PipelineMetrics } from '../platform/metrics';
@@ -10,6 +8,7 @@ import type { DeliveryStore, DeliveryWithHistory } from './delivery.store';
 import { MISSING_KINDS, isFinal } from './delivery-status';
 import { classifySmtpError, describeSmtpError, type MailTransport } from './mail.transport';
 import { renderMessage, type EpisodeChanges, type RenderedMessage } from './messages';
+import type { EpisodeFold, EpisodeLookup } from './episode-source';
 import { enqueueNotice } from './notice.queue';
 import { contactLeft, resolveRecipient, type RecipientDecision } from './recipient';
 
@@ -17,7 +16,8 @@ const log = moduleLogger('deliver');
 
 export type DeliverDeps = {
   deliveries: DeliveryStore;
-  episodes: EpisodeStore;
+  episodes: EpisodeLookup;
+  fold: EpisodeFold;
   events: EventStore;
   /** Read right before each send: the contact as the directory has it now (SPEC §6). */
   directory: DirectoryStore;
@@ -57,7 +57,7 @@ async function render(
   const own = events.find((e) => e.uid === delivery.eventUid);
   // A reminder belongs to no event: it describes the episode as it stands when it is due.
   if (!own && delivery.kind !== 'reminder') throw new Error('the event of this delivery is gone');
-  const view = own ? episodeAsOf(events, delivery.asOf ?? delivery.eventUid) : foldEpisode(events);
+  const view = own ? deps.fold.asOf(events, delivery.asOf ?? delivery.eventUid) : deps.fold.all(events);
   const changes: EpisodeChanges | undefined = own?.event.type === 'missing.updated' ? own.event : undefined;
   const ackUrl = delivery.audience === 'direct' && CARRIES_ACK_LINK.has(delivery.kind) ? deps.ackUrlFor(delivery) : undefined;
   const message = renderMessage({

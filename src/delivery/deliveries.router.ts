@@ -3,7 +3,6 @@ import type { Queue } from 'bullmq';
 import { z } from 'zod';
 import { auditBeforeAnswer, type AuditLog } from '../access/audit.store';
 import { actorOf } from '../access/viewer';
-import { deliveryJson } from '../episodes/episode-view';
 import { HttpProblem, notFound, validationProblem } from '../platform/problem';
 import type { DeliverJob } from '../platform/queues';
 import { withRedis } from '../platform/redis';
@@ -11,6 +10,7 @@ import { deliveriesCsv } from './deliveries-csv';
 import type { DeliveryStore } from './delivery.store';
 import { DELIVERY_STATUSES } from './delivery-status';
 import { retryDelivery } from './retry';
+import { deliveryJson } from './delivery-view';
 
 export type DeliveriesRouterDeps = {
   deliveries: DeliveryStore;

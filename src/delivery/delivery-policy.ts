@@ -1,5 +1,5 @@
-import type { Risk } from '../intake/event.schema';
-import type { Audience } from '../episodes/routing';
+import type { Risk } from '../domain/risk';
+import type { Audience } from '../domain/audience';
 
 const RISK_RANK: Record<Risk, number> = { high: 0, medium: 1, low: 2, very_low: 3 };
 

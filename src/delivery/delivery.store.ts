@@ -1,9 +1,10 @@
 import type { RedisClient } from '../platform/redis';
-import type { ContactRole, OrganisationType } from '../directory/organisation';
-import type { Audience } from '../episodes/routing';
-import type { Risk } from '../intake/event.schema';
+import type { ContactRole } from '../directory/organisation';
 import { DELIVERY_STATUSES, ALLOWED_FROM, type DeliveryStatus } from './delivery-status';
-import type { MessageKind } from './messages';
+import type { Risk } from '../domain/risk';
+import type { OrganisationType } from '../domain/organisation-ref';
+import type { Audience } from '../domain/audience';
+import type { MessageKind } from '../domain/audience';
 
 export type HistoryEntry = {
   at: string;

@@ -1,6 +1,6 @@
-import type { ChildDetails, PoliceContact, Risk, UpdatedEvent } from '../intake/event.schema';
+import type { ChildDetails, PoliceContact, UpdatedEvent } from '../intake/event.schema';
 import type { ContactRole, Organisation } from '../directory/organisation';
-import { ageInYears, londonDate } from '../episodes/age';
+import { ageInYears, londonDate } from '../domain/london-time';
 
 /**
  * Message rendering of SPEC §5: the emails to schools and GP practices, and the staff notices.
@@ -8,8 +8,6 @@ import { ageInYears, londonDate } from '../episodes/age';
  * parts always say the same thing and every value reaches HTML through one escape.
  */
 
-export type MessageKind = 'alert' | 'update' | 'reminder' | 'found' | 'cancelled';
-export type Audience = 'direct' | 'area';
 
 /** The episode's current picture, merged from its events. Before the report arrives it may be partial. */
 export type EpisodeFacts = {
@@ -61,6 +59,8 @@ export type RenderedMessage = {
 
 export { containsChildName, subjectLine } from './subject';
 import { subjectFor, type ChildName } from './subject';
+import type { Risk } from '../domain/risk';
+import type { Audience, MessageKind } from '../domain/audience';
 
 // ---------------------------------------------------------------------------------------------
 // Blocks: one model, two renderings

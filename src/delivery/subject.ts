@@ -1,4 +1,5 @@
-import type { ChildDetails, Risk } from '../intake/event.schema';
+import type { ChildDetails } from '../intake/event.schema';
+import type { Risk } from '../domain/risk';
 
 /**
  * The one subject builder for every email the service sends (SPEC §5): recipients' messages

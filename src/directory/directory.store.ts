@@ -1,6 +1,7 @@
 import type { RedisClient } from '../platform/redis';
-import type { DirectoryView } from '../episodes/routing';
-import { organisationKey, type Organisation, type OrganisationType } from './organisation';
+import { organisationKey, type Organisation } from './organisation';
+import type { OrganisationType } from '../domain/organisation-ref';
+import type { DirectoryView } from './organisation';
 
 /** The directory stage's Redis keys: one JSON document per organisation, plus indexes. */
 export function createDirectoryStore(redis: RedisClient, prefix: string) {

@@ -8,17 +8,11 @@ import { fieldErrors } from '../platform/validation';
 import { ImportFormatError } from './csv-records';
 import { auditDetail, type OrganisationChange } from './directory-changes';
 import { CONTACTS_IMPORT_MODES, importContacts, importEpraccur, importGias, type ContactsImportMode } from './directory-import';
-import {
-  deactivateOrganisation,
-  organisationBody,
-  organisationBodySchema,
-  parseOrganisationRef,
-  putOrganisation,
-  type OrganisationRef,
-} from './directory.service';
+import { deactivateOrganisation, organisationBody, organisationBodySchema, parseOrganisationRef, putOrganisation } from './directory.service';
 import { auditBeforeAnswer, type AuditLog } from '../access/audit.store';
 import type { DirectoryStore } from './directory.store';
-import { ORGANISATION_TYPES, type OrganisationType } from './organisation';
+import { ORGANISATION_TYPES, type OrganisationType } from '../domain/organisation-ref';
+import type { OrganisationRef } from '../domain/organisation-ref';
 
 export type OrganisationsRouterDeps = {
   directory: DirectoryStore;

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../platform/redis';
-import type { OrganisationType } from '../directory/organisation';
-import type { EpisodeState, EpisodeView } from './episode';
-import type { Audience, OrganisationRef } from './routing';
+import type { EpisodeState } from '../domain/episode-state';
+import type { EpisodeView } from './episode';
+import type { OrganisationType } from '../domain/organisation-ref';
+import type { OrganisationRef } from '../domain/organisation-ref';
+import type { Audience } from '../domain/audience';
 
 /** What the episode keeps beside its folded picture. */
 export type EpisodeRecord = EpisodeView & {

@@ -1,8 +1,7 @@
 import type { EpisodeFacts } from '../delivery/messages';
-import type { Risk } from '../intake/event.schema';
+import type { EpisodeState } from '../domain/episode-state';
 import type { StoredEvent } from '../intake/event.store';
-
-export type EpisodeState = 'open' | 'found' | 'cancelled';
+import type { Risk } from '../domain/risk';
 
 /** An episode's picture, folded from its events: the same events give the same picture whatever order they arrived in. */
 export type EpisodeView = {

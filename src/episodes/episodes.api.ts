@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { Delivery } from '../delivery/deliveries.api';
-import { EVENT_TYPES, RISKS } from '../intake/event.schema';
+import { EVENT_TYPES } from '../intake/event.schema';
 import { named, type ApiOperation } from '../platform/openapi';
 import { listQuery } from './episodes.router';
+import { RISKS } from '../domain/risk';
 
 const organisationRef = z.object({ type: z.enum(['school', 'gp']), id: z.string() });
 const episodeFields = {

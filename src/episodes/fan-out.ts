@@ -10,7 +10,7 @@ import type { DeliverJob } from '../platform/queues';
 import { foldEpisode, latestEvent } from './episode';
 import type { EpisodeRecord, EpisodeStore } from './episode.store';
 import { planFanout } from './plan-fanout';
-import type { OrganisationRef } from './routing';
+import type { OrganisationRef } from '../domain/organisation-ref';
 
 const log = moduleLogger('fan-out');
 

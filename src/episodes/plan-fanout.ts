@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import type { NewDelivery } from '../delivery/delivery.store';
 import type { DeliveryStatus } from '../delivery/delivery-status';
 import { deliveryPriority } from '../delivery/delivery-policy';
-import type { MessageKind } from '../delivery/messages';
 import type { StoredEvent } from '../intake/event.store';
 import type { EpisodeView } from './episode';
 import { recipientKey, type RecipientEntry } from './episode.store';
-import { routeFollowUp, routeReport, type DirectoryView, type OrganisationRef, type Recipient } from './routing';
+import { routeFollowUp, routeReport, type Recipient } from './routing';
+import type { OrganisationRef } from '../domain/organisation-ref';
+import type { MessageKind } from '../domain/audience';
+import type { DirectoryView } from '../directory/organisation';
 
 /** Deterministic: the same event and contact always give the same delivery id, so fan-out can run twice. */
 export const deliveryIdOf = (eventUid: string, r: { orgType: string; orgId: string; contactId: string }) =>

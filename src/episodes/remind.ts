@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { SchoolHours } from '../../config/school-hours';
-import { nextReminderAt } from '../ack/deadline';
+import { nextReminderAt } from '../domain/school-time';
 import { enqueueDelivery } from '../delivery/delivery.queue';
 import type { DeliveryStore, NewDelivery } from '../delivery/delivery.store';
 import { deliveryPriority } from '../delivery/delivery-policy';

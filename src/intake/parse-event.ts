@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ageInYears, londonDate } from '../episodes/age';
+import { ageInYears, londonDate } from '../domain/london-time';
 import { eventSchema, type MissingEvent } from './event.schema';
 
 export type FieldError = { path: string; message: string };

@@ -1,7 +1,8 @@
-import { londonDate } from '../episodes/age';
+import { londonDate } from '../domain/london-time';
 import type { Report } from './report.schema';
 import { monthsOf, rangeBounds, weekStarting, type DateRange } from './report-range';
 import { repeatedChildren, type ChildIdentity, type RepeatedChild } from './repeat-children';
+import type { OrganisationRef } from '../domain/organisation-ref';
 
 /**
  * SPEC §13: the partnership's figures, as pure aggregations over hand-made or loaded tables.
@@ -11,7 +12,8 @@ import { repeatedChildren, type ChildIdentity, type RepeatedChild } from './repe
 
 /** Delivery statuses as the reports read them: `bounced` (SPEC §6) is final like `failed`. */
 export type ReportDeliveryStatus = 'pending' | 'sending' | 'sent' | 'retrying' | 'failed' | 'superseded' | 'bounced';
-export type OrganisationRef = { type: 'school' | 'gp'; id: string; name: string };
+/** An organisation as a report names it. */
+export type NamedOrganisation = OrganisationRef & { name: string };
 
 export type ReportEpisode = {
   episodeId: string;
@@ -36,7 +38,7 @@ export type ReportDelivery = {
   episodeId: string;
   kind: 'alert' | 'update' | 'reminder' | 'found' | 'cancelled';
   audience: 'direct' | 'area';
-  organisation: OrganisationRef;
+  organisation: NamedOrganisation;
   contactId: string;
   contactRole: string;
   status: ReportDeliveryStatus;
@@ -71,7 +73,7 @@ const EMAIL = /[^\s<>()"',;:@]+@[^\s<>()"',;:]+/g;
 /** An SMTP error as kept, without the addresses it may quote (they are contacts' personal data). */
 export const scrubAddresses = (error: string | null) => (error === null ? null : error.replace(EMAIL, '[address]'));
 
-const orgKey = (o: OrganisationRef) => `${o.type}:${o.id}`;
+const orgKey = (o: NamedOrganisation) => `${o.type}:${o.id}`;
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();

@@ -1,5 +1,5 @@
 import { formatDate } from '../../delivery/messages';
-import { ageInYears, londonDate } from '../../episodes/age';
+import { ageInYears, londonDate } from '../../domain/london-time';
 import { Html, html } from '../../platform/html';
 import type { ReportEpisode } from '../../reports/report';
 import type { Report } from '../../reports/report.schema';

@@ -12,7 +12,7 @@ import {
   isFinal,
   type DeliveryStatus,
 } from '../../../src/delivery/delivery-status';
-import { RISKS, type Risk } from '../../../src/intake/event.schema';
+import { RISKS, type Risk } from '../../../src/domain/risk';
 
 const HOUR_MS = 3_600_000;
 /** SPEC §2 defaults: RETRY_ATTEMPTS, RETRY_BASE_MS, RETRY_MAX_DELAY_MS. */

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  containsChildName,
-  escapeHtml,
-  formatLondonDateTime,
-  renderEscalationNotice,
-  renderFailureNotice,
-  renderMessage,
-  subjectLine,
-  type EpisodeFacts,
-  type MessageInput,
-  type MessageKind,
-} from '../../../src/delivery/messages';
-import { RISKS, type Risk } from '../../../src/intake/event.schema';
+import { containsChildName, escapeHtml, formatLondonDateTime, renderEscalationNotice, renderFailureNotice, renderMessage, subjectLine, type EpisodeFacts, type MessageInput } from '../../../src/delivery/messages';
+import { RISKS, type Risk } from '../../../src/domain/risk';
+import type { MessageKind } from '../../../src/domain/audience';
 
 // Fictional people and places only.
 const episode = (overrides: Partial<EpisodeFacts> = {}): EpisodeFacts => ({
