@@ -36,6 +36,7 @@ import { HttpProblem, problemMiddleware } from './platform/problem';
 import { securityHeaders } from './platform/security-headers';
 import type { Queues } from './platform/queues';
 import type { Stores } from './stores';
+import { actorOf } from './access/actor';
 
 export type AppDeps = {
   config: Config;
@@ -155,7 +156,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.mailSink) {
     const sink = deps.mailSink;
     app.get('/api/v1/dev/mail', ...staff, async (req, res) => {
-      await stores.audit.append({ at: now().toISOString(), actor: `${req.user!.role}:${req.user!.email}`, action: 'dev-mail.view', subject: 'sink' });
+      await stores.audit.append({ at: now().toISOString(), actor: actorOf(req.user!), action: 'dev-mail.view', subject: 'sink' });
       res.json({ messages: sink.messages() });
     });
   }

@@ -3,8 +3,8 @@ import type { AuditLog } from './audit.store';
 import type { SessionStore } from './sessions.store';
 import type { UserStore } from './users.store';
 import { moduleLogger } from '../platform/logger';
-import { userActor } from './sign-in';
 import { checkTotp, newRecoveryCodes, newTotpSecret, recoveryDigest, totpUri, type TotpCipher } from './totp';
+import { userActor } from './actor';
 
 const log = moduleLogger('totp');
 

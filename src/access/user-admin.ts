@@ -5,8 +5,8 @@ import type { SessionStore } from './sessions.store';
 import { ROLES, UserExistsError, type Role, type User, type UserStore } from './users.store';
 import { moduleLogger } from '../platform/logger';
 import type { SignInLimits } from './sign-in-limits';
-import { userActor } from './sign-in';
 import { singleLineText } from '../platform/text';
+import { userActor } from './actor';
 
 const log = moduleLogger('users');
 

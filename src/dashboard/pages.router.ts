@@ -34,6 +34,7 @@ import { episodeView } from './views/episode';
 import { auditView, exportView, mailView, queuesView } from './views/operations';
 import { failedView, overdueView } from './views/work-lists';
 import { ORGANISATION_TYPES, type OrganisationType } from '../domain/organisation-ref';
+import { actorOf } from '../access/actor';
 
 export type PagesRouterDeps = {
   redis: RedisClient;
@@ -71,7 +72,7 @@ export function pagesRouter(deps: PagesRouterDeps): Router {
   const signedIn = pageAuth(stores.sessions, now);
   const staff = signedIn('admin', 'mash');
   const context = (req: Request): PageContext => ({ user: req.user!, path: req.path, hasMail: deps.mailSink !== undefined });
-  const actor = (req: Request) => `${req.user!.role}:${req.user!.email}`;
+  const actor = (req: Request) => actorOf(req.user!);
 
   for (const [name, body] of Object.entries(SCRIPTS)) {
     router.get(`/assets/${name}`, (_req, res) => {

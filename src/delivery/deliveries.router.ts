@@ -2,15 +2,16 @@ import { Router, type Request, type RequestHandler } from 'express';
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
 import { auditBeforeAnswer, type AuditLog } from '../access/audit.store';
-import { actorOf } from '../access/viewer';
 import { HttpProblem, notFound, validationProblem } from '../platform/problem';
 import type { DeliverJob } from '../platform/queues';
 import { withRedis } from '../platform/redis';
+import { fieldErrors } from '../platform/validation';
 import { deliveriesCsv } from './deliveries-csv';
 import type { DeliveryStore } from './delivery.store';
 import { DELIVERY_STATUSES } from './delivery-status';
 import { retryDelivery } from './retry';
 import { deliveryJson } from './delivery-view';
+import { actorOf } from '../access/actor';
 
 export type DeliveriesRouterDeps = {
   deliveries: DeliveryStore;
@@ -33,9 +34,8 @@ export const csvQuery = z.strictObject({
 });
 
 /** The signed-in user as the audit log names them. */
-const staffActor = (req: Request) => actorOf({ kind: 'user', email: req.user!.email, role: req.user!.role });
+const staffActor = (req: Request) => actorOf(req.user!);
 
-const issues = (error: z.ZodError) => error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
 
 /** SPEC §6: deliveries by status, retry of a failed or bounced one, and the audit export. */
 export function deliveriesRouter(deps: DeliveriesRouterDeps): Router {
@@ -43,7 +43,7 @@ export function deliveriesRouter(deps: DeliveriesRouterDeps): Router {
 
   router.get('/api/v1/deliveries', ...deps.staff, async (req, res) => {
     const query = listQuery.safeParse(req.query);
-    if (!query.success) throw validationProblem(issues(query.error));
+    if (!query.success) throw validationProblem(fieldErrors(query.error));
     const { status, unacknowledged } = query.data;
     const ids = await withRedis(async () => {
       if (unacknowledged === 'true') return deps.deliveries.unacknowledged({ limit: 1000 });
@@ -73,7 +73,7 @@ export function deliveriesRouter(deps: DeliveriesRouterDeps): Router {
 
   router.get('/api/v1/deliveries.csv', ...deps.staff, async (req, res) => {
     const query = csvQuery.safeParse(req.query);
-    if (!query.success) throw validationProblem(issues(query.error));
+    if (!query.success) throw validationProblem(fieldErrors(query.error));
     const now = deps.now().getTime();
     const fromMs = query.data.from ? Date.parse(query.data.from) : now - 30 * 24 * 3600_000;
     const toMs = query.data.to ? Date.parse(query.data.to) + (query.data.to.length === 10 ? 24 * 3600_000 - 1 : 0) : now;

@@ -61,6 +61,8 @@ export { containsChildName, subjectLine } from './subject';
 import { subjectFor, type ChildName } from './subject';
 import type { Risk } from '../domain/risk';
 import type { Audience, MessageKind } from '../domain/audience';
+import { escapeHtml } from '../platform/html';
+import { replaceUnsafeText } from '../platform/text';
 
 // ---------------------------------------------------------------------------------------------
 // Blocks: one model, two renderings
@@ -74,18 +76,8 @@ type Block =
   | { type: 'list'; items: string[] }
   | { type: 'link'; link: Link };
 
-/** Escapes text for HTML element content and double- or single-quoted attribute values. */
-export function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
-
-/** Bidi overrides could make a value read differently from what it is. */
-const clean = (s: string) => s.replace(/[\p{Cc}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu, ' ');
+/** Control and bidi characters (the one text rule) could make a value read differently from what it is. */
+const clean = (s: string) => replaceUnsafeText(s, ' ');
 
 function renderText(blocks: Block[]): string {
   const out: string[] = [];

@@ -1,5 +1,6 @@
 import type { ChildDetails } from '../intake/event.schema';
 import type { Risk } from '../domain/risk';
+import { CONTROL_CHARACTERS } from '../platform/text';
 
 /**
  * The one subject builder for every email the service sends (SPEC §5): recipients' messages
@@ -61,10 +62,12 @@ export function subjectLine(kind: SubjectKind, risk: Risk, policeReference: stri
   return subjectFor({ message: kind, risk }, policeReference, child ?? {});
 }
 
-/** One line, no hidden or direction-changing characters. */
+const CONTROLS = new RegExp(`[${CONTROL_CHARACTERS}]`, 'g');
+
+/** One line, no hidden or direction-changing characters: in a header every format character (\p{Cf}) goes, not only bidi controls. */
 const headerText = (text: string) =>
   text
-    .replace(/\p{Cc}/gu, ' ')
+    .replace(CONTROLS, ' ')
     .replace(/\p{Cf}/gu, '')
     .replace(/\s+/g, ' ')
     .trim();

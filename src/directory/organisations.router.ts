@@ -13,6 +13,7 @@ import { auditBeforeAnswer, type AuditLog } from '../access/audit.store';
 import type { DirectoryStore } from './directory.store';
 import { ORGANISATION_TYPES, type OrganisationType } from '../domain/organisation-ref';
 import type { OrganisationRef } from '../domain/organisation-ref';
+import { actorOf } from '../access/actor';
 
 export type OrganisationsRouterDeps = {
   directory: DirectoryStore;
@@ -100,7 +101,7 @@ export function organisationsRouter(deps: OrganisationsRouterDeps): Router {
   // Every change to the directory is written to the audit log before the answer (SPEC §8): who,
   // which organisation, and what changed (field names; contacts by id and role).
   const audited = (req: Request, action: string, subject: string, detail: string) =>
-    auditBeforeAnswer(deps.audit, { at: deps.now().toISOString(), actor: `${req.user!.role}:${req.user!.email}`, action, subject, detail });
+    auditBeforeAnswer(deps.audit, { at: deps.now().toISOString(), actor: actorOf(req.user!), action, subject, detail });
 
   router.get('/api/v1/organisations', ...auth('admin', 'mash'), async (req, res) => {
     const errors: FieldError[] = [];

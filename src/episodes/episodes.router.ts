@@ -1,13 +1,14 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { auditBeforeAnswer, type AuditLog } from '../access/audit.store';
-import { actorOf } from '../access/viewer';
 import type { DeliveryStore } from '../delivery/delivery.store';
 import type { EventStore } from '../intake/event.store';
 import { notFound, validationProblem } from '../platform/problem';
 import { withRedis } from '../platform/redis';
+import { fieldErrors } from '../platform/validation';
 import { episodeJson, episodeSummary } from './episode-view';
 import type { EpisodeStore } from './episode.store';
+import { actorOf } from '../access/actor';
 
 export type EpisodesRouterDeps = {
   episodes: EpisodeStore;
@@ -26,7 +27,7 @@ export function episodesRouter(deps: EpisodesRouterDeps): Router {
 
   router.get('/api/v1/episodes', ...deps.viewer, async (req, res) => {
     const query = listQuery.safeParse(req.query);
-    if (!query.success) throw validationProblem(query.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+    if (!query.success) throw validationProblem(fieldErrors(query.error));
     const viewer = req.viewer!;
     const episodes = (await withRedis(() => deps.episodes.list(query.data.state))).filter(
       (e) => viewer.kind === 'user' || e.feedId === viewer.feedId,

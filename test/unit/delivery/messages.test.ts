@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { containsChildName, escapeHtml, formatLondonDateTime, renderEscalationNotice, renderFailureNotice, renderMessage, subjectLine, type EpisodeFacts, type MessageInput } from '../../../src/delivery/messages';
+import { containsChildName, formatLondonDateTime, renderEscalationNotice, renderFailureNotice, renderMessage, subjectLine, type EpisodeFacts, type MessageInput } from '../../../src/delivery/messages';
 import { RISKS, type Risk } from '../../../src/domain/risk';
 import type { MessageKind } from '../../../src/domain/audience';
+import { escapeHtml } from '../../../src/platform/html';
 
 // Fictional people and places only.
 const episode = (overrides: Partial<EpisodeFacts> = {}): EpisodeFacts => ({
