@@ -1,6 +1,7 @@
 import type { ChildDetails } from '../intake/event.schema';
 import type { Risk } from '../domain/risk';
 import { CONTROL_CHARACTERS } from '../platform/text';
+import type { MessageKind } from '../domain/audience';
 
 /**
  * The one subject builder for every email the service sends (SPEC §5): recipients' messages
@@ -9,7 +10,7 @@ import { CONTROL_CHARACTERS } from '../platform/text';
  * it), and so is every reference when the child's name is not known to check against.
  */
 
-export type SubjectKind = 'alert' | 'update' | 'reminder' | 'found' | 'cancelled';
+export type SubjectKind = MessageKind;
 /** The child's name facts, from the episode fold; undefined when they cannot be read. */
 export type ChildName = Partial<Pick<ChildDetails, 'givenName' | 'familyName'>>;
 

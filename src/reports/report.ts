@@ -3,6 +3,8 @@ import type { Report } from './report.schema';
 import { monthsOf, rangeBounds, weekStarting, type DateRange } from './report-range';
 import { repeatedChildren, type ChildIdentity, type RepeatedChild } from './repeat-children';
 import type { OrganisationRef } from '../domain/organisation-ref';
+import type { Audience, MessageKind } from '../domain/audience';
+import type { EpisodeState } from '../domain/episode-state';
 
 /**
  * SPEC §13: the partnership's figures, as pure aggregations over hand-made or loaded tables.
@@ -21,7 +23,7 @@ export type ReportEpisode = {
   policeReference: string;
   /** False for an episode whose `missing.reported` has not arrived: not counted. */
   reported: boolean;
-  state: 'open' | 'found' | 'cancelled';
+  state: EpisodeState;
   openedAt: string;
   risk: 'very_low' | 'low' | 'medium' | 'high' | null;
   missingFrom: 'home' | 'care' | 'other' | null;
@@ -36,8 +38,8 @@ export type ReportEpisode = {
 export type ReportDelivery = {
   deliveryId: string;
   episodeId: string;
-  kind: 'alert' | 'update' | 'reminder' | 'found' | 'cancelled';
-  audience: 'direct' | 'area';
+  kind: MessageKind;
+  audience: Audience;
   organisation: NamedOrganisation;
   contactId: string;
   contactRole: string;
