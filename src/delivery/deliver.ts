@@ -7,10 +7,11 @@ import type { FanoutJob, NotifyJob } from '../platform/queues';
 import type { DeliveryStore, DeliveryWithHistory } from './delivery.store';
 import { MISSING_KINDS, isFinal } from './delivery-status';
 import { classifySmtpError, describeSmtpError, type MailTransport } from './mail.transport';
-import { renderMessage, type EpisodeChanges, type RenderedMessage } from './messages';
+import { renderMessage } from './messages';
 import type { EpisodeFold, EpisodeLookup } from './episode-source';
 import { enqueueNotice } from './notice.queue';
 import { contactLeft, resolveRecipient, type RecipientDecision } from './recipient';
+import type { EpisodeChanges, RenderedMessage } from './message-types';
 
 const log = moduleLogger('deliver');
 

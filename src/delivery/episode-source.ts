@@ -1,6 +1,6 @@
 import type { EpisodeState } from '../domain/episode-state';
 import type { StoredEvent } from '../intake/event.store';
-import type { EpisodeFacts } from './messages';
+import type { EpisodeFacts } from './message-types';
 
 /*
  * What delivery reads of an episode, named here so that delivery does not import the episodes

@@ -6,7 +6,7 @@ import type { EpisodeFold, EpisodeLookup } from './episode-source';
 import type { MailTransport } from './mail.transport';
 import type { EventStore } from '../intake/event.store';
 import { answerRecipient } from './answer-recipient';
-import { renderAckAnswerNotice, renderEscalationNotice, renderFailureNotice, renderSupersededNotice } from './messages';
+import { renderAckAnswerNotice, renderEscalationNotice, renderFailureNotice, renderSupersededNotice } from './staff-notices';
 
 const log = moduleLogger('notices');
 

@@ -1,7 +1,7 @@
-import type { EpisodeFacts } from '../delivery/messages';
 import type { EpisodeState } from '../domain/episode-state';
 import type { StoredEvent } from '../intake/event.store';
 import type { Risk } from '../domain/risk';
+import type { EpisodeFacts } from '../delivery/message-types';
 
 /** An episode's picture, folded from its events: the same events give the same picture whatever order they arrived in. */
 export type EpisodeView = {

@@ -1,4 +1,3 @@
-import { formatDate } from '../../delivery/messages';
 import { ageInYears, londonDate } from '../../domain/london-time';
 import { Html, html } from '../../platform/html';
 import type { ReportEpisode } from '../../reports/report';
@@ -8,6 +7,7 @@ import type { DateRange } from '../../reports/report-range';
 import type { ChildIdentity, RepeatedChild } from '../../reports/repeat-children';
 import { horizontalBarChart, lineChart, stackedBarChart } from './charts';
 import { statusTag, time } from './common';
+import { formatDate } from '../../delivery/message-words';
 
 /** SPEC §13: the partnership's report page. Counts only: the one list with names is on its own, audited page. */
 
