@@ -7,6 +7,8 @@ import type { RenderedMessage } from './message-types';
 import { RISK_LABEL, ROLE_LABEL, formatLondonDateTime } from './message-words';
 import { subjectFor, type ChildName } from './subject';
 
+/* Staff notices (escalation, permanent failure, superseded, answer): never any detail of the child. */
+
 type StaffNoticeBase = {
   policeReference: string;
   /** The child's name facts (from the episode fold), only to keep them out of the subject; undefined = unknown, reference withheld. */
