@@ -22,7 +22,7 @@ export function retryDelayMs(attemptsMade: number, policy: RetryPolicy): number 
   return Math.min(policy.maxDelayMs, policy.baseMs * 2 ** Math.min(exponent, 40));
 }
 
-/** Total time the default policy keeps trying, for the README's "about 4 hours". */
+/** Total time a policy keeps trying: the README's "about 3 h 45 min" for the default one. */
 export function totalRetryWindowMs(policy: RetryPolicy): number {
   let total = 0;
   for (let made = 1; made < policy.attempts; made++) total += retryDelayMs(made, policy);

@@ -16,8 +16,9 @@ export type PurgeDeps = {
 
 /**
  * SPEC §2: closed episodes and their deliveries are purged RETENTION_DAYS after closing. The
- * child's details live only in the events, so nothing personal outlives the retention period;
- * the audit log keeps its lines, which name ids only.
+ * child's details live in the events and in the episode record's folded facts, and the
+ * contacts' in the deliveries: all three go, so nothing personal outlives the retention
+ * period; the audit log keeps its lines, which name ids only.
  */
 export async function purgeExpired(deps: PurgeDeps): Promise<number> {
   const cutoff = deps.now().getTime() - deps.retentionDays * 24 * 3600_000;

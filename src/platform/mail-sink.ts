@@ -47,8 +47,8 @@ const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 export async function startMailSink(options: MailSinkOptions = {}): Promise<MailSink> {
   const host = options.host ?? '127.0.0.1';
   const keep = options.keep ?? 200;
-  // mailparser is a development dependency and the sink exists only outside production:
-  // loading it here keeps a production start (which never calls this) free of it.
+  // The sink exists only outside production: loading mailparser here keeps an API process
+  // that never calls this from loading it (the bounce listener loads it where bounces are on).
   const { simpleParser } = await import('mailparser');
   const caught: SinkMessage[] = [];
 

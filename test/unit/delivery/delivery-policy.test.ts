@@ -101,7 +101,7 @@ describe('retryDelayMs', () => {
 });
 
 describe('totalRetryWindowMs', () => {
-  it('keeps trying for about 4 hours under the default policy (SPEC §2)', () => {
+  it('keeps trying for about 3 h 45 min, between 3.5 and 4.5 hours, under the default policy (SPEC §2)', () => {
     const total = totalRetryWindowMs(DEFAULT_POLICY);
     expect(total).toBeGreaterThanOrEqual(3.5 * HOUR_MS);
     expect(total).toBeLessThanOrEqual(4.5 * HOUR_MS);
