@@ -100,6 +100,24 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
     await supersede(deps, delivery, recipient);
     return 'skipped';
   }
+  if (!(await claim(deps, delivery, recipient))) return 'skipped';
+  const attempts = delivery.attempts + 1;
+
+  let message: RenderedMessage;
+  let receivedAt: string | undefined;
+  try {
+    ({ message, receivedAt } = await render(deps, delivery, recipient));
+  } catch (err) {
+    await fail(deps, { ...delivery, attempts }, 'the message could not be rendered');
+    log.error({ deliveryId, error: (err as Error).name }, 'delivery could not be rendered');
+    throw new UnrecoverableError('render failed');
+  }
+  return send(deps, delivery, recipient, { message, attempts, attempt, ...(receivedAt ? { receivedAt } : {}) });
+}
+
+/** Claims the delivery (`sending`); false when another attempt holds it or it has moved on. */
+async function claim(deps: DeliverDeps, delivery: DeliveryWithHistory, recipient: Extract<RecipientDecision, { send: true }>): Promise<boolean> {
+  const { deliveryId } = delivery;
   // The record follows the directory, so the dashboard shows where the message went.
   const claimed = await deps.deliveries.transition(deliveryId, 'sending', deps.now(), {
     detail: `attempt ${delivery.attempts + 1}${recipient.changed.includes('email') ? ' (to the address the directory has now)' : ''}`,
@@ -116,24 +134,22 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
         }
       : {}),
   });
-  if (!claimed.ok) {
-    log.info({ deliveryId, status: claimed.current }, 'delivery skipped');
-    return 'skipped';
-  }
-  const attempts = delivery.attempts + 1;
+  if (!claimed.ok) log.info({ deliveryId, status: claimed.current }, 'delivery skipped');
+  return claimed.ok;
+}
 
+type Rendered = { message: RenderedMessage; receivedAt?: string; attempts: number; attempt: Attempt };
+
+/** Hands the message to SMTP and records the outcome: sent, retrying (thrown for BullMQ), or failed for good. */
+async function send(
+  deps: DeliverDeps,
+  delivery: DeliveryWithHistory,
+  recipient: Extract<RecipientDecision, { send: true }>,
+  { message, receivedAt, attempts, attempt }: Rendered,
+): Promise<'sent'> {
+  const { deliveryId } = delivery;
   const metrics = deps.metrics ?? noMetrics;
   const counted = { kind: delivery.kind, audience: delivery.audience };
-  let message: RenderedMessage;
-  let receivedAt: string | undefined;
-  try {
-    ({ message, receivedAt } = await render(deps, delivery, recipient));
-  } catch (err) {
-    await fail(deps, { ...delivery, attempts }, 'the message could not be rendered');
-    log.error({ deliveryId, error: (err as Error).name }, 'delivery could not be rendered');
-    throw new UnrecoverableError('render failed');
-  }
-
   try {
     const envelopeFrom = deps.envelopeFromFor?.(deliveryId);
     const result = await deps.transport.send({
