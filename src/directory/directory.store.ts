@@ -1,7 +1,6 @@
 import type { RedisClient } from '../platform/redis';
-import { organisationKey, type Organisation } from './organisation';
+import { organisationKey, type DirectoryView, type Organisation } from './organisation';
 import type { OrganisationType } from '../domain/organisation-ref';
-import type { DirectoryView } from './organisation';
 
 /** The directory stage's Redis keys: one JSON document per organisation, plus indexes. */
 export function createDirectoryStore(redis: RedisClient, prefix: string) {

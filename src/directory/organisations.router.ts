@@ -11,8 +11,7 @@ import { CONTACTS_IMPORT_MODES, importContacts, importEpraccur, importGias, type
 import { deactivateOrganisation, organisationBody, organisationBodySchema, parseOrganisationRef, putOrganisation } from './directory.service';
 import { auditBeforeAnswer, type AuditLog } from '../access/audit.store';
 import type { DirectoryStore } from './directory.store';
-import { ORGANISATION_TYPES, type OrganisationType } from '../domain/organisation-ref';
-import type { OrganisationRef } from '../domain/organisation-ref';
+import { ORGANISATION_TYPES, type OrganisationRef, type OrganisationType } from '../domain/organisation-ref';
 import { actorOf } from '../access/actor';
 
 export type OrganisationsRouterDeps = {

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../platform/redis';
 import type { EpisodeState } from '../domain/episode-state';
 import type { EpisodeView } from './episode';
-import type { OrganisationType } from '../domain/organisation-ref';
-import type { OrganisationRef } from '../domain/organisation-ref';
+import type { OrganisationRef, OrganisationType } from '../domain/organisation-ref';
 import type { Audience } from '../domain/audience';
 
 /** What the episode keeps beside its folded picture. */

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { localityOfDistrict } from '../../../config/localities';
-import type { Contact, Organisation } from '../../../src/directory/organisation';
+import type { Contact, DirectoryView, Organisation } from '../../../src/directory/organisation';
 import { routeFollowUp, routeReport, type FollowUpRecipient, type Recipient, type SentTo } from '../../../src/episodes/routing';
 import type { OrganisationType } from '../../../src/domain/organisation-ref';
-import type { DirectoryView } from '../../../src/directory/organisation';
 
 /* Fictional directory data only: .test emails, 99xxxx URNs, Y9xxxx ODS codes. */
 
