@@ -22,7 +22,7 @@ const tsFiles = (dir: string): string[] =>
   });
 
 /** The folder a file belongs to: `src/episodes`, `src/app.ts`, `workers`, `config`. */
-export const folderOf = (file: string): string | undefined => {
+const folderOf = (file: string): string | undefined => {
   const parts = relative(root, file).split(sep);
   if (parts[0] === 'workers' || parts[0] === 'config') return parts[0];
   if (parts[0] !== 'src' || parts.length < 2) return undefined;
@@ -39,10 +39,10 @@ const resolveImport = (from: string, spec: string): string => {
   return base;
 };
 
-export type Edge = { from: string; to: string; file: string; spec: string };
+type Edge = { from: string; to: string; file: string; spec: string };
 
 /** Every folder-to-folder import edge in the given source files. */
-export const folderEdges = (files: { path: string; text: string }[]): Edge[] =>
+const folderEdges = (files: { path: string; text: string }[]): Edge[] =>
   files.flatMap(({ path, text }) => {
     const from = folderOf(path);
     if (!from) return [];
@@ -54,8 +54,8 @@ export const folderEdges = (files: { path: string; text: string }[]): Edge[] =>
     });
   });
 
-/** Strongly connected folders (Tarjan), each loop of two or more named in order. */
-export const folderCycles = (edges: Edge[]): string[][] => {
+/** Folders that reach each other (strongly connected, by Tarjan), each group of two or more sorted by name. */
+const folderCycles = (edges: Edge[]): string[][] => {
   const graph = new Map<string, Set<string>>();
   for (const { from, to } of edges) {
     if (!graph.has(from)) graph.set(from, new Set());
