@@ -49,7 +49,7 @@ import { createAckToken } from '../src/ack/ack-token';
 import { createApp } from '../src/app';
 import type { DeliveryWithHistory } from '../src/delivery/delivery.store';
 import { createMailTransport, type OutgoingMail } from '../src/delivery/mail.transport';
-import { renderMessage, type RenderedMessage } from '../src/delivery/messages';
+import { renderMessage } from '../src/delivery/messages';
 import { episodeAsOf } from '../src/episodes/episode';
 import { eventUid } from '../src/intake/ids';
 import { QUEUE_NAMES, createQueues, type DeliverJob, type Queues } from '../src/platform/queues';
@@ -64,6 +64,7 @@ import { USAGE, UsageError, parseOptions, type BenchOptions } from './options';
 import { startBenchSink, type BenchSink } from './smtp-sink';
 import { ratePerSecond, spread, type Spread } from './stats';
 import { clock } from './threads';
+import type { RenderedMessage } from '../src/delivery/message-types';
 
 const FEED = { feedId: 'bench-feed', key: 'bench-feed-key-0123456789abcdefghijklmnop' };
 const SECRET_KEY = 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz';

@@ -18,7 +18,7 @@ import { z } from 'zod';
 // shows every write). The level is read when the logger module loads, hence the imports below.
 process.env.LOG_LEVEL ??= 'warn';
 const { ConfigError, loadConfig } = await import('../config/env');
-const { ROLES, UserExistsError, createUserStore } = await import('../src/dashboard/users.store');
+const { ROLES, UserExistsError, createUserStore } = await import('../src/access/users.store');
 const { importContacts, importEpraccur, importGias } = await import('../src/directory/directory-import');
 const { loadSampleIfEmpty } = await import('../src/directory/directory.service');
 const { createDirectoryStore } = await import('../src/directory/directory.store');

@@ -1,5 +1,5 @@
 import { accessApi } from './access/access.api';
-import { sessionApi } from './dashboard/session.api';
+import { sessionApi } from './access/session.api';
 import { deliveriesApi } from './delivery/deliveries.api';
 import { organisationsApi } from './directory/organisations.api';
 import { episodesApi } from './episodes/episodes.api';

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import express, { type Express } from 'express';
 import type { RedisClient } from './platform/redis';
 import type { Config } from '../config/env';
-import { accountRouter } from './access/account.router';
+import { accountRouter } from './dashboard/account.router';
 import { oidcClient } from './access/oidc';
-import { oidcRouter } from './access/oidc.router';
+import { oidcRouter } from './dashboard/oidc.router';
 import { signInService } from './access/sign-in';
 import { signInLimits } from './access/sign-in-limits';
 import { totpCipher } from './access/totp';
@@ -13,12 +13,12 @@ import { userAdmin } from './access/user-admin';
 import { usersRouter } from './access/users.router';
 import { ackRouter } from './ack/ack.router';
 import { apiDocument } from './api-document';
-import { dashboardAuth } from './dashboard/auth';
+import { dashboardAuth } from './access/auth';
 import { loginRouter } from './dashboard/login.router';
 import { pagesRouter } from './dashboard/pages.router';
 import { reportPagesRouter } from './dashboard/reports.pages';
-import { sessionRouter } from './dashboard/session.router';
-import { viewerAuth } from './dashboard/viewer';
+import { sessionRouter } from './access/session.router';
+import { viewerAuth } from './access/viewer';
 import { deliveriesRouter } from './delivery/deliveries.router';
 import { deliveryBacklogGauges } from './delivery/delivery-gauges';
 import { organisationsRouter } from './directory/organisations.router';
@@ -36,6 +36,7 @@ import { HttpProblem, problemMiddleware } from './platform/problem';
 import { securityHeaders } from './platform/security-headers';
 import type { Queues } from './platform/queues';
 import type { Stores } from './stores';
+import { actorOf } from './access/actor';
 
 export type AppDeps = {
   config: Config;
@@ -155,7 +156,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.mailSink) {
     const sink = deps.mailSink;
     app.get('/api/v1/dev/mail', ...staff, async (req, res) => {
-      await stores.audit.append({ at: now().toISOString(), actor: `${req.user!.role}:${req.user!.email}`, action: 'dev-mail.view', subject: 'sink' });
+      await stores.audit.append({ at: now().toISOString(), actor: actorOf(req.user!), action: 'dev-mail.view', subject: 'sink' });
       res.json({ messages: sink.messages() });
     });
   }

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../config/env';
 import { startWorkers, type RunningWorkers } from '../workers/start-workers';
 import { createApp } from './app';
 import { createStores } from './stores';
-import { developmentAdminNotice, ensureFirstAdmin } from './dashboard/first-admin';
+import { developmentAdminNotice, ensureFirstAdmin } from './access/first-admin';
 import { loadSampleIfEmpty, warnIfDirectoryEmpty } from './directory/directory.service';
 import { RedisMissingError, ensureRedis } from './platform/dev-redis';
 import { rootLogger } from './platform/logger';

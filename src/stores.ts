@@ -1,7 +1,7 @@
 import type { RedisClient } from './platform/redis';
-import { createAuditLog } from './dashboard/audit.store';
-import { createSessionStore } from './dashboard/sessions.store';
-import { createUserStore } from './dashboard/users.store';
+import { createAuditLog } from './access/audit.store';
+import { createSessionStore } from './access/sessions.store';
+import { createUserStore } from './access/users.store';
 import { createDeliveryStore } from './delivery/delivery.store';
 import { createDataQualityStore } from './directory/data-quality.store';
 import { createDirectoryStore } from './directory/directory.store';

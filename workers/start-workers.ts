@@ -4,8 +4,9 @@ import type { RedisClient } from '../src/platform/redis';
 import type { Config } from '../config/env';
 import { BANK_HOLIDAYS_ENGLAND_WALES } from '../config/bank-holidays';
 import { createAckToken } from '../src/ack/ack-token';
-import { ackDeadline } from '../src/ack/deadline';
+import { ackDeadline } from '../src/domain/school-time';
 import { escalateOverdue } from '../src/ack/escalate';
+import { episodeAsOf, foldEpisode } from '../src/episodes/episode';
 import { purgeExpired } from '../src/episodes/purge';
 import { sendDueReminders } from '../src/episodes/remind';
 import { bounceAddress } from '../src/delivery/bounce-address';
@@ -14,7 +15,6 @@ import { applyDeliveryReport } from '../src/delivery/bounces';
 import { retryDelayMs } from '../src/delivery/delivery-policy';
 import { createMailTransport } from '../src/delivery/mail.transport';
 import { sweepDeliveries } from '../src/delivery/sweep';
-import type { Risk } from '../src/intake/event.schema';
 import { beat, stopBeating } from '../src/platform/heartbeat';
 import { jobOptions } from '../src/platform/job-options';
 import { moduleLogger } from '../src/platform/logger';
@@ -27,6 +27,7 @@ import { fanoutProcessor } from './fanout.worker';
 import { maintenanceProcessor } from './maintenance.worker';
 import { watchRedisRefusals } from './redis-refusals';
 import { notifyProcessor } from './notify.worker';
+import type { Risk } from '../src/domain/risk';
 
 const log = moduleLogger('workers');
 
@@ -88,6 +89,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   await episodes.upgradeIndexes(tuning.lockDurationMs);
 
   const metrics = pipelineMetrics(appRedis, prefix);
+  // Delivery reads episodes through this port: the episodes stage sits above it.
+  const fold = { all: foldEpisode, asOf: episodeAsOf };
 
   // Bounces (SPEC §6): delivery status notifications come back to the listener, which only reads ids.
   let bounces: BounceListener | undefined;
@@ -168,6 +171,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       deliverProcessor({
         deliveries,
         episodes,
+        fold,
         events,
         directory,
         transport,
@@ -187,6 +191,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       notifyProcessor({
         deliveries,
         episodes,
+        fold,
         directory,
         events,
         transport,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApiOperation } from '../platform/openapi';
-import { confirmTotpSchema, recoveryCodesSchema, totpSecretSchema } from './account.router';
+import { confirmTotpSchema, recoveryCodesSchema, totpSecretSchema } from './totp-enrolment';
 import { changePasswordSchema, createUserSchema, updateUserSchema, userViewSchema } from './user-admin';
 
 /** SPEC §8 "Access": the users the admin has named, and each user's own password and TOTP. */

@@ -1,9 +1,10 @@
-import type { AuditLog } from '../dashboard/audit.store';
-import type { SessionStore } from '../dashboard/sessions.store';
-import type { User, UserStore } from '../dashboard/users.store';
+import type { AuditLog } from './audit.store';
+import type { SessionStore } from './sessions.store';
+import type { User, UserStore } from './users.store';
 import { moduleLogger } from '../platform/logger';
 import type { SignInLimits } from './sign-in-limits';
 import { checkTotp, findRecoveryCode, type TotpCipher } from './totp';
+import { userActor } from './actor';
 
 const log = moduleLogger('sign-in');
 
@@ -25,9 +26,6 @@ export type SignInOutcome =
   | { kind: 'signed-in'; token: string; user: User; stage?: 'enrol' }
   | { kind: 'refused' }
   | { kind: 'throttled'; retryAfterSeconds: number };
-
-/** How the audit log names a user: by id, never by email. */
-export const userActor = (user: { id: string }) => `user:${user.id}`;
 
 /**
  * The one sign-in flow behind `POST /api/v1/session` and the `/login` form (SPEC §8):
@@ -129,7 +127,7 @@ export function signInService(deps: SignInDeps) {
     async signOut(token: string): Promise<void> {
       const session = await deps.sessions.get(token, deps.now());
       await deps.sessions.delete(token);
-      if (session) await deps.audit.append({ at: deps.now().toISOString(), actor: `user:${session.userId}`, action: 'sign-out', subject: `user:${session.userId}` });
+      if (session) await deps.audit.append({ at: deps.now().toISOString(), actor: userActor({ id: session.userId }), action: 'sign-out', subject: userActor({ id: session.userId }) });
     },
   };
 }

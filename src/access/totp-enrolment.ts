@@ -1,11 +1,19 @@
-import type { AuditLog } from '../dashboard/audit.store';
-import type { SessionStore } from '../dashboard/sessions.store';
-import type { UserStore } from '../dashboard/users.store';
+import { z } from 'zod';
+import type { AuditLog } from './audit.store';
+import type { SessionStore } from './sessions.store';
+import type { UserStore } from './users.store';
 import { moduleLogger } from '../platform/logger';
-import { userActor } from './sign-in';
 import { checkTotp, newRecoveryCodes, newTotpSecret, recoveryDigest, totpUri, type TotpCipher } from './totp';
+import { userActor } from './actor';
 
 const log = moduleLogger('totp');
+
+/** `PUT /api/v1/session/totp`: the first code from the app. */
+export const confirmTotpSchema = z.strictObject({ code: z.string().trim().regex(/^\d{6}$/, 'must be the 6 digits the app shows') });
+/** `POST /api/v1/session/totp` answers the secret to put in the app (also as an otpauth:// URI for a QR code). */
+export const totpSecretSchema = z.object({ secret: z.string(), otpauthUri: z.string() });
+/** `PUT /api/v1/session/totp` answers the recovery codes, once. */
+export const recoveryCodesSchema = z.object({ recoveryCodes: z.array(z.string()) });
 
 export type TotpEnrolmentDeps = { users: UserStore; sessions: SessionStore; audit: AuditLog; cipher: TotpCipher; now: () => Date };
 

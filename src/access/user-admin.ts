@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import type { AuditLog } from '../dashboard/audit.store';
-import { hashPassword } from '../dashboard/password';
-import type { SessionStore } from '../dashboard/sessions.store';
-import { ROLES, UserExistsError, type Role, type User, type UserStore } from '../dashboard/users.store';
+import type { AuditLog } from './audit.store';
+import { hashPassword } from './password';
+import type { SessionStore } from './sessions.store';
+import { ROLES, UserExistsError, type Role, type User, type UserStore } from './users.store';
 import { moduleLogger } from '../platform/logger';
 import type { SignInLimits } from './sign-in-limits';
-import { userActor } from './sign-in';
 import { singleLineText } from '../platform/text';
+import { userActor } from './actor';
 
 const log = moduleLogger('users');
 

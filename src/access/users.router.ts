@@ -2,9 +2,9 @@ import { Router, type RequestHandler } from 'express';
 import { HttpProblem, notFound, validationProblem } from '../platform/problem';
 import { withRedis } from '../platform/redis';
 import { fieldErrors } from '../platform/validation';
-import { currentUser } from '../dashboard/auth';
-import { jsonBody, requireJson } from '../dashboard/session.router';
-import type { UserStore } from '../dashboard/users.store';
+import { currentUser } from './auth';
+import { jsonBody, requireJson } from './session.router';
+import type { UserStore } from './users.store';
 import { changePasswordSchema, createUserSchema, updateUserSchema, userView, type UserAdmin } from './user-admin';
 
 export type UsersRouterDeps = {

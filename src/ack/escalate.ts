@@ -7,7 +7,7 @@ import { enqueueNotice } from '../delivery/notice.queue';
 import { moduleLogger } from '../platform/logger';
 import { noMetrics, type PipelineMetrics } from '../platform/metrics';
 import type { NotifyJob } from '../platform/queues';
-import { ackDeadline } from './deadline';
+import { ackDeadline } from '../domain/school-time';
 
 const log = moduleLogger('escalate');
 

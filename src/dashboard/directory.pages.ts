@@ -5,11 +5,11 @@ import { auditDetail, type OrganisationChange } from '../directory/directory-cha
 import { importContacts } from '../directory/directory-import';
 import type { DataQualityStore } from '../directory/data-quality.store';
 import type { DirectoryStore } from '../directory/directory.store';
-import { ORGANISATION_TYPES, type OrganisationType } from '../directory/organisation';
+import { ORGANISATION_TYPES, type OrganisationType } from '../domain/organisation-ref';
 import { withRedis } from '../platform/redis';
-import { auditBeforeAnswer, type AuditLog } from './audit.store';
+import { auditBeforeAnswer, type AuditLog } from '../access/audit.store';
 import { directoryListing } from './directory.queries';
-import { checkCsrf } from './page-auth';
+import { checkCsrf } from '../access/page-auth';
 import { queryString, type PageKit } from './page-kit';
 import { sendDashboardPage } from './views/common';
 import { directoryView, type DirectoryPage } from './views/directory';

@@ -1,6 +1,7 @@
 import type { DataQualityStore } from '../directory/data-quality.store';
 import type { DirectoryStore } from '../directory/directory.store';
-import { organisationKey, type OrganisationType } from '../directory/organisation';
+import { organisationKey } from '../directory/organisation';
+import type { OrganisationType } from '../domain/organisation-ref';
 import type { ContactToCorrect } from './views/directory';
 
 /** How many entries of the data-quality list the directory page shows. */

@@ -2,11 +2,11 @@ import express, { Router } from 'express';
 import type { SignInService } from '../access/sign-in';
 import { sendPage } from '../platform/html';
 import { withRedis } from '../platform/redis';
-import { SESSION_COOKIE, loadSession, readCookie } from './auth';
-import { checkCsrf } from './page-auth';
+import { SESSION_COOKIE, loadSession } from '../access/auth';
+import { checkCsrf } from '../access/page-auth';
 import { pageErrors } from './page-errors';
-import { SIGN_IN_TIMEOUT_MS, sessionCookieOptions, signInSchema } from './session.router';
-import type { SessionStore } from './sessions.store';
+import { sessionCookieOptions, signInFromRequest, signInSchema } from '../access/session.router';
+import type { SessionStore } from '../access/sessions.store';
 import { loginView } from './views/login';
 
 export type LoginRouterDeps = {
@@ -45,7 +45,7 @@ export function loginRouter(deps: LoginRouterDeps): Router {
     const typed = typeof body.email === 'string' ? String(body.email).slice(0, 254) : '';
     if (!parsed.success) return sendPage(res, 401, 'Sign in', view({ email: typed, error: 'Enter your email address and password.' }));
 
-    const outcome = await withRedis(() => deps.signIn.withPassword(parsed.data, { address: req.ip ?? '', previousToken: readCookie(req.get('cookie'), SESSION_COOKIE) }), SIGN_IN_TIMEOUT_MS);
+    const outcome = await signInFromRequest(deps.signIn, req, parsed.data);
     if (outcome.kind === 'throttled') {
       res.set('Retry-After', String(outcome.retryAfterSeconds));
       return sendPage(res, 429, 'Sign in', view({ email: typed, error: `Too many sign-in attempts. Wait ${Math.ceil(outcome.retryAfterSeconds / 60)} min and try again.` }));

@@ -5,7 +5,7 @@ import { notFound } from '../platform/problem';
 import type { Queues } from '../platform/queues';
 import { withRedis, type RedisClient } from '../platform/redis';
 import { allowFramesFromSelf, asCaughtMailPart } from '../platform/security-headers';
-import { auditBeforeAnswer, type AuditLog } from './audit.store';
+import { auditBeforeAnswer, type AuditLog } from '../access/audit.store';
 import { pageOfMail } from './mail.queries';
 import { queueHealth } from './operations.queries';
 import { queryString, type PageKit } from './page-kit';

@@ -1,7 +1,8 @@
 import express, { type Request, type RequestHandler } from 'express';
-import type { SessionStore } from './sessions.store';
-import type { Role } from './users.store';
-import { pageAuth } from './page-auth';
+import type { SessionStore } from '../access/sessions.store';
+import type { Role } from '../access/users.store';
+import { actorOf } from '../access/actor';
+import { pageAuth } from '../access/page-auth';
 import type { PageContext } from './views/common';
 
 /** What every dashboard page router shares: the guards, the page context and the audit actor. */
@@ -19,7 +20,7 @@ export function pageKit(sessions: SessionStore, hasMail: boolean, now: () => Dat
     signedIn,
     staff: signedIn('admin', 'mash'),
     context: (req) => ({ user: req.user!, path: req.path, hasMail }),
-    actor: (req) => `${req.user!.role}:${req.user!.email}`,
+    actor: (req) => actorOf(req.user!),
   };
 }
 

@@ -9,10 +9,11 @@ import { REPORT_TABLE_NAMES, reportTables, tableCsv } from '../reports/report-ta
 import { csvCell } from '../delivery/deliveries-csv';
 import { fieldErrors } from '../platform/validation';
 import type { Stores } from '../stores';
-import { pageAuth } from './page-auth';
+import { pageAuth } from '../access/page-auth';
 import { pageErrors } from './page-errors';
 import { sendDashboardPage, type PageContext } from './views/common';
 import { repeatedChildrenView, reportsView } from './views/reports';
+import { actorOf } from '../access/actor';
 
 export type ReportPagesDeps = { stores: Pick<Stores, 'episodes' | 'events' | 'deliveries' | 'audit' | 'sessions'>; hasMail: boolean; now: () => Date };
 
@@ -45,7 +46,7 @@ export function reportPagesRouter(deps: ReportPagesDeps): Router {
   const { stores, now } = deps;
   const staff = pageAuth(stores.sessions, now)('admin', 'mash');
   const context = (req: Request): PageContext => ({ user: req.user!, path: '/dashboard/reports', hasMail: deps.hasMail });
-  const actor = (req: Request) => `${req.user!.role}:${req.user!.email}`;
+  const actor = (req: Request) => actorOf(req.user!);
   const report = async (range: DateRange) => buildReport(await withRedis(() => loadReportInput(stores, range), 30_000), range, now());
 
 

@@ -1,6 +1,6 @@
 import { BANK_HOLIDAYS_ENGLAND_WALES } from '../../config/bank-holidays';
 import type { SchoolHours } from '../../config/school-hours';
-import { ackDeadline } from '../ack/deadline';
+import { ackDeadline } from '../domain/school-time';
 import { failedDeliveries, unacknowledgedDeliveries } from '../delivery/delivery.queries';
 import type { DeliveryStore, DeliveryWithHistory } from '../delivery/delivery.store';
 import type { EpisodeStore } from '../episodes/episode.store';

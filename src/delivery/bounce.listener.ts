@@ -1,7 +1,7 @@
-import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { moduleLogger } from '../platform/logger';
+import { listenSmtp } from '../platform/smtp-listen';
 import { deliveryIdOfBounceAddress } from './bounce-address';
 import { dsnVerdict, readDsn, type ContentType, type RecipientReport } from './dsn';
 
@@ -24,6 +24,35 @@ export type BounceListener = { port: number; close(): Promise<void> };
 
 /** An SMTP reply for smtp-server: the code and the text it sends. */
 const reply = (responseCode: number, text: string) => Object.assign(new Error(text), { responseCode });
+
+/** What to answer at the end of DATA: undefined for 250, else the refusal (a throw answers 451). */
+async function answerReport(options: BounceListenerOptions, deliveryId: string | undefined, chunks: Buffer[], tooBig: boolean): Promise<Error | undefined> {
+  if (!deliveryId) return reply(503, '5.5.1 no valid recipient');
+  if (tooBig) return reply(552, '5.3.4 message too big for a delivery status notification');
+  let recipients: RecipientReport[] | undefined;
+  try {
+    const mail = await simpleParser(Buffer.concat(chunks), {
+      keepDeliveryStatus: true,
+      skipHtmlToText: true,
+      skipTextToHtml: true,
+      skipImageLinks: true,
+    });
+    recipients = readDsn(mail.headers.get('content-type') as ContentType | undefined, mail.attachments);
+  } catch {
+    recipients = undefined;
+  }
+  if (!recipients) {
+    log.info({ deliveryId }, 'message refused: not a delivery status notification');
+    return reply(554, '5.6.0 not a delivery status notification (RFC 3464)');
+  }
+  try {
+    await options.onReport(deliveryId, dsnVerdict(recipients));
+  } catch (err) {
+    log.warn({ deliveryId, error: (err as Error).name }, 'delivery report could not be recorded');
+    return reply(451, '4.3.0 try again later');
+  }
+  return undefined;
+}
 
 /**
  * The DSN listener (SPEC §6, Bounces): an SMTP server that takes delivery status
@@ -48,34 +77,8 @@ export async function startBounceListener(options: BounceListenerOptions): Promi
     });
     stream.on('error', () => callback(reply(451, '4.3.0 try again later')));
     stream.on('end', () => {
-      void (async () => {
-        const deliveryId = deliveryIdOf(session);
-        if (!deliveryId) return reply(503, '5.5.1 no valid recipient');
-        if (stream.sizeExceeded || size > options.maxBytes) return reply(552, '5.3.4 message too big for a delivery status notification');
-        let recipients: RecipientReport[] | undefined;
-        try {
-          const mail = await simpleParser(Buffer.concat(chunks), {
-            keepDeliveryStatus: true,
-            skipHtmlToText: true,
-            skipTextToHtml: true,
-            skipImageLinks: true,
-          });
-          recipients = readDsn(mail.headers.get('content-type') as ContentType | undefined, mail.attachments);
-        } catch {
-          recipients = undefined;
-        }
-        if (!recipients) {
-          log.info({ deliveryId }, 'message refused: not a delivery status notification');
-          return reply(554, '5.6.0 not a delivery status notification (RFC 3464)');
-        }
-        try {
-          await options.onReport(deliveryId, dsnVerdict(recipients));
-        } catch (err) {
-          log.warn({ deliveryId, error: (err as Error).name }, 'delivery report could not be recorded');
-          return reply(451, '4.3.0 try again later');
-        }
-        return undefined;
-      })().then(
+      const tooBig = stream.sizeExceeded || size > options.maxBytes;
+      answerReport(options, deliveryIdOf(session), chunks, tooBig).then(
         (err) => (err ? callback(err) : callback(null, '2.0.0 delivery status notification received')),
         () => callback(reply(451, '4.3.0 try again later')),
       );
@@ -107,14 +110,7 @@ export async function startBounceListener(options: BounceListenerOptions): Promi
   });
   server.on('error', (err: NodeJS.ErrnoException) => log.warn({ code: err.code }, 'bounce listener connection error'));
 
-  await new Promise<void>((resolve, reject) => {
-    server.server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.server.address() as AddressInfo).port;
+  const port = await listenSmtp(server, options.port, options.host);
   log.info({ port }, 'bounce listener started');
 
   let closing: Promise<void> | undefined;

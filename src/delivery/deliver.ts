@@ -1,7 +1,5 @@
 import { UnrecoverableError, type Queue } from 'bullmq';
-import { episodeAsOf, foldEpisode } from '../episodes/episode';
 import type { DirectoryStore } from '../directory/directory.store';
-import type { EpisodeStore } from '../episodes/episode.store';
 import type { EventStore } from '../intake/event.store';
 import { jobOptions } from '../platform/job-options';
 import { moduleLogger } from '../platform/logger';
@@ -10,15 +8,18 @@ import type { FanoutJob, NotifyJob } from '../platform/queues';
 import type { DeliveryStore, DeliveryWithHistory } from './delivery.store';
 import { MISSING_KINDS, isFinal } from './delivery-status';
 import { classifySmtpError, describeSmtpError, type MailTransport } from './mail.transport';
-import { renderMessage, type EpisodeChanges, type RenderedMessage } from './messages';
+import { renderMessage } from './messages';
+import type { EpisodeFold, EpisodeLookup } from './episode-source';
 import { enqueueNotice } from './notice.queue';
 import { contactLeft, resolveRecipient, type RecipientDecision } from './recipient';
+import type { EpisodeChanges, RenderedMessage } from './message-types';
 
 const log = moduleLogger('deliver');
 
 export type DeliverDeps = {
   deliveries: DeliveryStore;
-  episodes: EpisodeStore;
+  episodes: EpisodeLookup;
+  fold: EpisodeFold;
   events: EventStore;
   /** Read right before each send: the contact as the directory has it now (SPEC §6). */
   directory: DirectoryStore;
@@ -58,7 +59,7 @@ async function render(
   const own = events.find((e) => e.uid === delivery.eventUid);
   // A reminder belongs to no event: it describes the episode as it stands when it is due.
   if (!own && delivery.kind !== 'reminder') throw new Error('the event of this delivery is gone');
-  const view = own ? episodeAsOf(events, delivery.asOf ?? delivery.eventUid) : foldEpisode(events);
+  const view = own ? deps.fold.asOf(events, delivery.asOf ?? delivery.eventUid) : deps.fold.all(events);
   const changes: EpisodeChanges | undefined = own?.event.type === 'missing.updated' ? own.event : undefined;
   const ackUrl = delivery.audience === 'direct' && CARRIES_ACK_LINK.has(delivery.kind) ? deps.ackUrlFor(delivery) : undefined;
   const message = renderMessage({
@@ -100,6 +101,24 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
     await supersede(deps, delivery, recipient);
     return 'skipped';
   }
+  if (!(await claim(deps, delivery, recipient))) return 'skipped';
+  const attempts = delivery.attempts + 1;
+
+  let message: RenderedMessage;
+  let receivedAt: string | undefined;
+  try {
+    ({ message, receivedAt } = await render(deps, delivery, recipient));
+  } catch (err) {
+    await fail(deps, { ...delivery, attempts }, 'the message could not be rendered');
+    log.error({ deliveryId, error: (err as Error).name }, 'delivery could not be rendered');
+    throw new UnrecoverableError('render failed');
+  }
+  return send(deps, delivery, recipient, { message, attempts, attempt, ...(receivedAt ? { receivedAt } : {}) });
+}
+
+/** Claims the delivery (`sending`); false when another attempt holds it or it has moved on. */
+async function claim(deps: DeliverDeps, delivery: DeliveryWithHistory, recipient: Extract<RecipientDecision, { send: true }>): Promise<boolean> {
+  const { deliveryId } = delivery;
   // The record follows the directory, so the dashboard shows where the message went.
   const claimed = await deps.deliveries.transition(deliveryId, 'sending', deps.now(), {
     detail: `attempt ${delivery.attempts + 1}${recipient.changed.includes('email') ? ' (to the address the directory has now)' : ''}`,
@@ -116,24 +135,22 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
         }
       : {}),
   });
-  if (!claimed.ok) {
-    log.info({ deliveryId, status: claimed.current }, 'delivery skipped');
-    return 'skipped';
-  }
-  const attempts = delivery.attempts + 1;
+  if (!claimed.ok) log.info({ deliveryId, status: claimed.current }, 'delivery skipped');
+  return claimed.ok;
+}
 
+type Rendered = { message: RenderedMessage; receivedAt?: string; attempts: number; attempt: Attempt };
+
+/** Hands the message to SMTP and records the outcome: sent, retrying (thrown for BullMQ), or failed for good. */
+async function send(
+  deps: DeliverDeps,
+  delivery: DeliveryWithHistory,
+  recipient: Extract<RecipientDecision, { send: true }>,
+  { message, receivedAt, attempts, attempt }: Rendered,
+): Promise<'sent'> {
+  const { deliveryId } = delivery;
   const metrics = deps.metrics ?? noMetrics;
   const counted = { kind: delivery.kind, audience: delivery.audience };
-  let message: RenderedMessage;
-  let receivedAt: string | undefined;
-  try {
-    ({ message, receivedAt } = await render(deps, delivery, recipient));
-  } catch (err) {
-    await fail(deps, { ...delivery, attempts }, 'the message could not be rendered');
-    log.error({ deliveryId, error: (err as Error).name }, 'delivery could not be rendered');
-    throw new UnrecoverableError('render failed');
-  }
-
   try {
     const envelopeFrom = deps.envelopeFromFor?.(deliveryId);
     const result = await deps.transport.send({

@@ -3,6 +3,8 @@ import { named, type ApiOperation } from '../platform/openapi';
 import { pageLinks } from '../platform/pagination';
 import { csvQuery, listQuery } from './deliveries.router';
 import { DELIVERY_STATUSES } from './delivery-status';
+import { AUDIENCES } from '../domain/audience';
+import { ORGANISATION_TYPES } from '../domain/organisation-ref';
 
 /** One delivery as the tracking API shows it (SPEC §6). */
 export const Delivery = named(
@@ -12,8 +14,8 @@ export const Delivery = named(
     eventId: z.string(),
     episodeId: z.string(),
     kind: z.string().describe('alert, update, found, cancelled or reminder'),
-    audience: z.enum(['direct', 'area']),
-    organisation: z.object({ type: z.enum(['school', 'gp']), id: z.string(), name: z.string() }).loose(),
+    audience: z.enum(AUDIENCES),
+    organisation: z.object({ type: z.enum(ORGANISATION_TYPES), id: z.string(), name: z.string() }).loose(),
     contact: z.object({ name: z.string(), email: z.string(), role: z.string() }),
     status: z.enum(DELIVERY_STATUSES),
     attempts: z.number().int(),

@@ -1,14 +1,15 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
-import { auditBeforeAnswer, type AuditLog } from '../dashboard/audit.store';
-import { actorOf } from '../dashboard/viewer';
-import { deliveryJson } from '../episodes/episode-view';
+import { auditBeforeAnswer, type AuditLog } from '../access/audit.store';
+import { actorOf } from '../access/actor';
+import { deliveryJson } from './delivery-view';
 import { moduleLogger } from '../platform/logger';
 import { nextPage, pageQuery, readCursor } from '../platform/pagination';
 import { HttpProblem, notFound, validationProblem } from '../platform/problem';
 import type { DeliverJob } from '../platform/queues';
 import { withRedis } from '../platform/redis';
+import { fieldErrors } from '../platform/validation';
 import { CSV_HEADER, deliveryRows } from './deliveries-csv';
 import { deliveriesCreatedBetween, deliveryListName, listDeliveries } from './delivery.queries';
 import type { DeliveryStore } from './delivery.store';
@@ -43,9 +44,8 @@ export const csvQuery = z.strictObject({
 });
 
 /** The signed-in user as the audit log names them. */
-const staffActor = (req: Request) => actorOf({ kind: 'user', email: req.user!.email, role: req.user!.role });
+const staffActor = (req: Request) => actorOf(req.user!);
 
-const issues = (error: z.ZodError) => error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
 
 /** SPEC §6: deliveries by status, retry of a failed or bounced one, and the audit export. */
 export function deliveriesRouter(deps: DeliveriesRouterDeps): Router {
@@ -53,7 +53,7 @@ export function deliveriesRouter(deps: DeliveriesRouterDeps): Router {
 
   router.get('/api/v1/deliveries', ...deps.staff, async (req, res) => {
     const query = listQuery.safeParse(req.query);
-    if (!query.success) throw validationProblem(issues(query.error));
+    if (!query.success) throw validationProblem(fieldErrors(query.error));
     const { status, unacknowledged } = query.data;
     const filter = { ...(status ? { status } : {}), unacknowledged: unacknowledged === 'true' };
     const list = deliveryListName(filter);
@@ -82,7 +82,7 @@ export function deliveriesRouter(deps: DeliveriesRouterDeps): Router {
 
   router.get('/api/v1/deliveries.csv', ...deps.staff, async (req, res) => {
     const query = csvQuery.safeParse(req.query);
-    if (!query.success) throw validationProblem(issues(query.error));
+    if (!query.success) throw validationProblem(fieldErrors(query.error));
     const now = deps.now().getTime();
     const fromMs = query.data.from ? Date.parse(query.data.from) : now - 30 * 24 * 3600_000;
     const toMs = query.data.to ? Date.parse(query.data.to) + (query.data.to.length === 10 ? 24 * 3600_000 - 1 : 0) : now;

@@ -1,5 +1,5 @@
-import type { Risk } from '../intake/event.schema';
-import type { Audience } from '../episodes/routing';
+import type { Risk } from '../domain/risk';
+import type { Audience } from '../domain/audience';
 
 const RISK_RANK: Record<Risk, number> = { high: 0, medium: 1, low: 2, very_low: 3 };
 
@@ -22,7 +22,7 @@ export function retryDelayMs(attemptsMade: number, policy: RetryPolicy): number 
   return Math.min(policy.maxDelayMs, policy.baseMs * 2 ** Math.min(exponent, 40));
 }
 
-/** Total time the default policy keeps trying, for the README's "about 4 hours". */
+/** Total time a policy keeps trying: the README's "about 3 h 45 min" for the default one. */
 export function totalRetryWindowMs(policy: RetryPolicy): number {
   let total = 0;
   for (let made = 1; made < policy.attempts; made++) total += retryDelayMs(made, policy);

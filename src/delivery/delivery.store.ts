@@ -2,63 +2,14 @@ import { pageOfIndexes, type IndexPage, type Order, type Position } from '../pla
 import type { RedisClient } from '../platform/redis';
 import { execReplicated } from '../platform/replica-wait';
 import { defineScripts } from '../platform/scripts';
-import type { ContactRole, OrganisationType } from '../directory/organisation';
-import type { Audience } from '../episodes/routing';
-import type { Risk } from '../intake/event.schema';
 import { DELIVERY_STATUSES, ALLOWED_FROM, type DeliveryStatus } from './delivery-status';
-import type { MessageKind } from './messages';
+import { fromHash, toHash, type DeliveryWithHistory, type HistoryEntry, type NewDelivery } from './delivery-record';
 
-export type HistoryEntry = {
-  at: string;
-  status: DeliveryStatus | 'acknowledged' | 'escalated' | 'retry-requested' | 'notice' | 'delivery-report';
-  detail: string;
-};
+// The record's types are defined in delivery-record.ts; most readers know them from here.
+export type { Delivery, DeliveryWithHistory, HistoryEntry, NewDelivery } from './delivery-record';
 
 /** How long a `sent` record waits for replicas; past it the send stands and the worker goes on. */
 const SENT_REPLICA_WAIT_MS = 1000;
-
-/** One delivery: one message of one event to one contact (SPEC §6). */
-export type Delivery = {
-  deliveryId: string;
-  eventUid: string;
-  eventId: string;
-  episodeId: string;
-  feedId: string;
-  kind: MessageKind;
-  audience: Audience;
-  organisation: { type: OrganisationType; id: string; name: string };
-  contact: { contactId: string; name: string; email: string; role: ContactRole };
-  status: DeliveryStatus;
-  attempts: number;
-  lastError: string | null;
-  createdAt: string;
-  updatedAt: string;
-  sentAt: string | null;
-  acknowledgedAt: string | null;
-  escalatedAt: string | null;
-  /** Delivery id of the first message to this contact in the episode; follow-ups thread to it. */
-  threadOf: string | null;
-  /**
-   * The event up to which the message describes the episode; null = its own event. An alert
-   * fanned out after later events were stored (they came first, or waited in the queue) carries them.
-   */
-  asOf: string | null;
-  /** The first direct message to a contact: escalated if not acknowledged in time. */
-  ackable: boolean;
-  /** What the recipient said on acknowledging. */
-  acknowledgement: { inSchoolToday: boolean | null; note: string | null };
-  /** When that answer was received: it is accepted once (SPEC §7). */
-  answeredAt: string | null;
-  risk: Risk;
-  priority: number;
-};
-
-export type NewDelivery = Omit<
-  Delivery,
-  'status' | 'attempts' | 'lastError' | 'createdAt' | 'updatedAt' | 'sentAt' | 'acknowledgedAt' | 'escalatedAt' | 'acknowledgement' | 'answeredAt'
-> & {
-  status: 'pending' | 'superseded';
-};
 
 /*
  * Creation and every status change are single scripts, so the record, its history, the
@@ -144,65 +95,6 @@ redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('ZREM', KEYS[3], redis.call('HGET', KEYS[1], 'deliveryId'))
 return 1
 `;
-
-const toHash = (d: NewDelivery, now: Date): Record<string, string> => ({
-  deliveryId: d.deliveryId,
-  eventUid: d.eventUid,
-  eventId: d.eventId,
-  episodeId: d.episodeId,
-  feedId: d.feedId,
-  kind: d.kind,
-  audience: d.audience,
-  orgType: d.organisation.type,
-  orgId: d.organisation.id,
-  orgName: d.organisation.name,
-  contactId: d.contact.contactId,
-  contactName: d.contact.name,
-  contactEmail: d.contact.email,
-  contactRole: d.contact.role,
-  status: d.status,
-  attempts: '0',
-  createdAt: now.toISOString(),
-  updatedAt: now.toISOString(),
-  ...(d.threadOf ? { threadOf: d.threadOf } : {}),
-  ...(d.asOf ? { asOf: d.asOf } : {}),
-  ackable: d.ackable ? '1' : '0',
-  risk: d.risk,
-  priority: String(d.priority),
-});
-
-const fromHash = (h: Record<string, string>, history?: string[]): (Delivery & { history?: HistoryEntry[] }) | undefined =>
-  h.deliveryId
-    ? {
-        deliveryId: h.deliveryId,
-        eventUid: h.eventUid!,
-        eventId: h.eventId!,
-        episodeId: h.episodeId!,
-        feedId: h.feedId!,
-        kind: h.kind as MessageKind,
-        audience: h.audience as Audience,
-        organisation: { type: h.orgType as OrganisationType, id: h.orgId!, name: h.orgName! },
-        contact: { contactId: h.contactId!, name: h.contactName!, email: h.contactEmail!, role: h.contactRole as ContactRole },
-        status: h.status as DeliveryStatus,
-        attempts: Number(h.attempts ?? 0),
-        lastError: h.lastError ?? null,
-        createdAt: h.createdAt!,
-        updatedAt: h.updatedAt!,
-        sentAt: h.sentAt ?? null,
-        acknowledgedAt: h.acknowledgedAt ?? null,
-        escalatedAt: h.escalatedAt ?? null,
-        threadOf: h.threadOf ?? null,
-        asOf: h.asOf ?? null,
-        ackable: h.ackable === '1',
-        acknowledgement: { inSchoolToday: h.ackInSchoolToday ? h.ackInSchoolToday === 'yes' : null, note: h.ackNote ?? null },
-        answeredAt: h.ackAnsweredAt ?? null,
-        risk: h.risk as Risk,
-        priority: Number(h.priority ?? 5),
-        ...(history ? { history: history.map((j) => JSON.parse(j) as HistoryEntry) } : {}),
-      }
-    : undefined;
-
-export type DeliveryWithHistory = Delivery & { history: HistoryEntry[] };
 
 /**
  * The indexes a list of deliveries is read from: every delivery by creation time, those in

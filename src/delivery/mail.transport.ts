@@ -1,4 +1,5 @@
 import nodemailer, { type SMTPPoolOptions, type SMTPTransportOptions } from 'nodemailer';
+import { CONTROL_CHARACTERS } from '../platform/text';
 
 /**
  * The mail repository: a thin wrapper round a pooled nodemailer SMTP transport. It sends what
@@ -272,12 +273,13 @@ export const SMTP_TEXT_READ_MAX = 1000;
 export const SMTP_ADDRESS_TOKEN = /<?[^\s<>()[\],;"']+>?/g;
 const SEPARATOR = /[\s<>()[\],;"']/;
 
+const SPACE_OR_CONTROL = new RegExp(`[\\s${CONTROL_CHARACTERS}]+`, 'g');
+
 /** One line, no addresses, bounded length. */
 function safeText(text: string): string {
   const line = boundedPrefix(text)
     .replace(SMTP_ADDRESS_TOKEN, (token) => (token.includes('@') || /%40/i.test(token) ? '<address>' : token))
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\s\x00-\x1f\x7f]+/g, ' ')
+    .replace(SPACE_OR_CONTROL, ' ')
     .trim();
   return line.length > DESCRIPTION_MAX ? `${line.slice(0, DESCRIPTION_MAX - 1)}…` : line;
 }

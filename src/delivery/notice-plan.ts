@@ -1,4 +1,4 @@
-import { answerRecipient } from '../ack/answer-recipient';
+import { answerRecipient } from './answer-recipient';
 import type { Contact } from '../directory/organisation';
 import type { NotifyJob } from '../platform/queues';
 import type { DeliveryStatus } from './delivery-status';

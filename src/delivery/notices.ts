@@ -1,19 +1,19 @@
 import type { DirectoryStore } from '../directory/directory.store';
-import type { EpisodeStore } from '../episodes/episode.store';
 import { moduleLogger } from '../platform/logger';
 import type { NotifyJob } from '../platform/queues';
 import type { DeliveryStore } from './delivery.store';
+import type { EpisodeFold, EpisodeLookup } from './episode-source';
 import type { MailTransport } from './mail.transport';
-import { foldEpisode } from '../episodes/episode';
 import type { EventStore } from '../intake/event.store';
-import { renderAckAnswerNotice, renderEscalationNotice, renderFailureNotice, renderSupersededNotice } from './messages';
+import { renderAckAnswerNotice, renderEscalationNotice, renderFailureNotice, renderSupersededNotice } from './staff-notices';
 import { noticeReadiness, noticeRecipients } from './notice-plan';
 
 const log = moduleLogger('notices');
 
 export type NoticeDeps = {
   deliveries: DeliveryStore;
-  episodes: EpisodeStore;
+  episodes: EpisodeLookup;
+  fold: EpisodeFold;
   directory: DirectoryStore;
   events: EventStore;
   transport: MailTransport;
@@ -47,7 +47,7 @@ export async function sendNotice(deps: NoticeDeps, job: NotifyJob, noticeId: str
   const episode = await deps.episodes.get(delivery.episodeId);
   // The child's name facts keep the reference out of the subject when it holds the name.
   const events = await deps.events.eventsOfEpisode(delivery.episodeId);
-  const facts = events.length > 0 ? foldEpisode(events).facts : undefined;
+  const facts = events.length > 0 ? deps.fold.all(events).facts : undefined;
   const base = {
     policeReference: episode?.policeReference ?? facts?.policeReference ?? 'unknown',
     child: facts?.child,

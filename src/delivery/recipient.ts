@@ -1,4 +1,5 @@
-import type { ContactRole, Organisation, OrganisationType } from '../directory/organisation';
+import type { ContactRole, Organisation } from '../directory/organisation';
+import type { OrganisationType } from '../domain/organisation-ref';
 
 /**
  * SPEC §6 "The right person, at send time": a delivery goes to the contact as the directory

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
-import { auditBeforeAnswer, type AuditLog } from '../dashboard/audit.store';
+import { actorOf } from '../access/actor';
+import { auditBeforeAnswer, type AuditLog } from '../access/audit.store';
 import type { DeliverJob } from '../platform/queues';
 import { RETRYABLE_STATUSES, type DeliveryStatus } from './delivery-status';
 import type { DeliveryStore, DeliveryWithHistory } from './delivery.store';
@@ -36,6 +37,6 @@ export async function retryDelivery(deps: RetryDeps, deliveryId: string, by: { r
   if (old) await old.remove().catch(() => undefined);
   const delivery = (await deps.deliveries.load([deliveryId]))[0]!;
   await enqueueDelivery(deps.deliver, delivery, deps.attempts);
-  await auditBeforeAnswer(deps.audit, { at: deps.now().toISOString(), actor: `${by.role}:${by.email}`, action: 'delivery.retry', subject: deliveryId });
+  await auditBeforeAnswer(deps.audit, { at: deps.now().toISOString(), actor: actorOf(by), action: 'delivery.retry', subject: deliveryId });
   return { ok: true, delivery: (await deps.deliveries.get(deliveryId))! };
 }

@@ -1,4 +1,7 @@
-import type { ChildDetails, Risk } from '../intake/event.schema';
+import type { ChildDetails } from '../intake/event.schema';
+import type { Risk } from '../domain/risk';
+import { CONTROL_CHARACTERS } from '../platform/text';
+import type { MessageKind } from '../domain/audience';
 
 /**
  * The one subject builder for every email the service sends (SPEC §5): recipients' messages
@@ -7,7 +10,7 @@ import type { ChildDetails, Risk } from '../intake/event.schema';
  * it), and so is every reference when the child's name is not known to check against.
  */
 
-export type SubjectKind = 'alert' | 'update' | 'reminder' | 'found' | 'cancelled';
+export type SubjectKind = MessageKind;
 /** The child's name facts, from the episode fold; undefined when they cannot be read. */
 export type ChildName = Partial<Pick<ChildDetails, 'givenName' | 'familyName'>>;
 
@@ -60,10 +63,12 @@ export function subjectLine(kind: SubjectKind, risk: Risk, policeReference: stri
   return subjectFor({ message: kind, risk }, policeReference, child ?? {});
 }
 
-/** One line, no hidden or direction-changing characters. */
+const CONTROLS = new RegExp(`[${CONTROL_CHARACTERS}]`, 'g');
+
+/** One line, no hidden or direction-changing characters: in a header every format character (\p{Cf}) goes, not only bidi controls. */
 const headerText = (text: string) =>
   text
-    .replace(/\p{Cc}/gu, ' ')
+    .replace(CONTROLS, ' ')
     .replace(/\p{Cf}/gu, '')
     .replace(/\s+/g, ' ')
     .trim();

@@ -1,17 +1,9 @@
 import { createHash } from 'node:crypto';
 import { localityByName } from '../../config/localities';
-import {
-  CONTACT_ROLES,
-  ODS_PATTERN,
-  URN_PATTERN,
-  contactSchema,
-  organisationKey,
-  type Contact,
-  type ContactRole,
-  type OrganisationType,
-} from './organisation';
+import { CONTACT_ROLES, ODS_PATTERN, URN_PATTERN, contactSchema, organisationKey, type Contact, type ContactRole } from './organisation';
 import { hasUnsafeText } from '../platform/text';
 import { ImportFormatError, parseCsvRecords } from './csv-records';
+import type { OrganisationType } from '../domain/organisation-ref';
 
 /**
  * The contacts CSV of SPEC §4, one row a contact:

@@ -1,5 +1,6 @@
 import type { RedisClient } from '../platform/redis';
-import { organisationKey, type ContactRole, type OrganisationType } from './organisation';
+import { organisationKey, type ContactRole } from './organisation';
+import type { OrganisationType } from '../domain/organisation-ref';
 
 /**
  * SPEC §13's data-quality list: contacts to correct, because mail to them came back. One

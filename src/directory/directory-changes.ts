@@ -1,4 +1,5 @@
-import type { ContactRole, Organisation, OrganisationType } from './organisation';
+import type { ContactRole, Organisation } from './organisation';
+import type { OrganisationType } from '../domain/organisation-ref';
 
 /** A contact as the audit log and import answers name it: by id and role, never name or email. */
 export type ContactRef = { contactId: string; role: ContactRole };

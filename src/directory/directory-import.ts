@@ -8,7 +8,8 @@ import type { DirectoryStore } from './directory.store';
 import { ImportFormatError } from './csv-records';
 import { readEpraccurPractices } from './epraccur-import';
 import { readGiasEstablishments } from './gias-import';
-import { organisationKey, type Contact, type Organisation, type OrganisationType } from './organisation';
+import { organisationKey, type Contact, type Organisation } from './organisation';
+import type { OrganisationType } from '../domain/organisation-ref';
 
 /**
  * The three directory imports of SPEC §4, shared by the API and `npm run directory`.

@@ -7,16 +7,9 @@ import { singleLineText } from '../platform/text';
 import { contactIdFor } from './contacts-csv';
 import { organisationChange, type OrganisationChange } from './directory-changes';
 import type { DirectoryStore } from './directory.store';
-import {
-  ODS_PATTERN,
-  ORGANISATION_TYPES,
-  URN_PATTERN,
-  contactSchema,
-  type Contact,
-  type Organisation,
-  type OrganisationType,
-} from './organisation';
+import { ODS_PATTERN, URN_PATTERN, contactSchema, type Contact, type Organisation } from './organisation';
 import { sampleDirectory } from './sample-directory';
+import { ORGANISATION_TYPES, type OrganisationRef } from '../domain/organisation-ref';
 
 /**
  * The directory's use cases behind the API and `npm run directory`: create or replace,
@@ -61,8 +54,6 @@ export const organisationBodySchema = z
     }
   });
 export type OrganisationBody = z.infer<typeof organisationBodySchema>;
-
-export type OrganisationRef = { type: OrganisationType; id: string };
 
 /**
  * Reads `{type}/{id}` from a URL: a 6-digit URN for a school, an ODS code (any case, stored

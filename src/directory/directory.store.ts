@@ -1,6 +1,6 @@
 import type { RedisClient } from '../platform/redis';
-import type { DirectoryView } from '../episodes/routing';
-import { organisationKey, type Organisation, type OrganisationType } from './organisation';
+import { organisationKey, type DirectoryView, type Organisation } from './organisation';
+import type { OrganisationType } from '../domain/organisation-ref';
 
 /** The directory stage's Redis keys: one JSON document per organisation, plus indexes. */
 export function createDirectoryStore(redis: RedisClient, prefix: string) {

@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import { singleLineText } from '../platform/text';
-
-/** SPEC §4: a school (id = 6-digit URN) or a GP practice (id = ODS code). */
-export const ORGANISATION_TYPES = ['school', 'gp'] as const;
-export type OrganisationType = (typeof ORGANISATION_TYPES)[number];
+import type { OrganisationType } from '../domain/organisation-ref';
 
 export const CONTACT_ROLES = ['dsl', 'deputy', 'safeguarding_lead', 'practice_manager'] as const;
 export type ContactRole = (typeof CONTACT_ROLES)[number];
@@ -42,3 +39,9 @@ export type Organisation = {
 
 /** Every organisation is addressed as `type:id` inside the app (e.g. in delivery ids). */
 export const organisationKey = (type: OrganisationType, id: string) => `${type}:${id}`;
+
+/** A read-only view of the directory: what routing decides over, loaded once per fan-out. */
+export type DirectoryView = {
+  get(type: OrganisationType, id: string): Organisation | undefined;
+  inLocality(locality: string): Organisation[];
+};

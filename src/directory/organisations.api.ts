@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { named, type ApiOperation } from '../platform/openapi';
 import { organisationBodySchema } from './directory.service';
-import { CONTACT_ROLES, ORGANISATION_TYPES } from './organisation';
+import { CONTACT_ROLES } from './organisation';
+import { ORGANISATION_TYPES } from '../domain/organisation-ref';
 
 const Organisation = named(
   'Organisation',

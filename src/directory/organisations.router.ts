@@ -1,24 +1,18 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { localityByName } from '../../config/localities';
-import { dashboardAuth } from '../dashboard/auth';
-import type { SessionStore } from '../dashboard/sessions.store';
+import { dashboardAuth } from '../access/auth';
+import type { SessionStore } from '../access/sessions.store';
 import { HttpProblem, notFound, validationProblem, type FieldError } from '../platform/problem';
 import { withRedis } from '../platform/redis';
 import { fieldErrors } from '../platform/validation';
 import { ImportFormatError } from './csv-records';
 import { auditDetail, type OrganisationChange } from './directory-changes';
 import { CONTACTS_IMPORT_MODES, importContacts, importEpraccur, importGias, type ContactsImportMode } from './directory-import';
-import {
-  deactivateOrganisation,
-  organisationBody,
-  organisationBodySchema,
-  parseOrganisationRef,
-  putOrganisation,
-  type OrganisationRef,
-} from './directory.service';
-import { auditBeforeAnswer, type AuditLog } from '../dashboard/audit.store';
+import { deactivateOrganisation, organisationBody, organisationBodySchema, parseOrganisationRef, putOrganisation } from './directory.service';
+import { auditBeforeAnswer, type AuditLog } from '../access/audit.store';
 import type { DirectoryStore } from './directory.store';
-import { ORGANISATION_TYPES, type OrganisationType } from './organisation';
+import { ORGANISATION_TYPES, type OrganisationRef, type OrganisationType } from '../domain/organisation-ref';
+import { actorOf } from '../access/actor';
 
 export type OrganisationsRouterDeps = {
   directory: DirectoryStore;
@@ -106,7 +100,7 @@ export function organisationsRouter(deps: OrganisationsRouterDeps): Router {
   // Every change to the directory is written to the audit log before the answer (SPEC §8): who,
   // which organisation, and what changed (field names; contacts by id and role).
   const audited = (req: Request, action: string, subject: string, detail: string) =>
-    auditBeforeAnswer(deps.audit, { at: deps.now().toISOString(), actor: `${req.user!.role}:${req.user!.email}`, action, subject, detail });
+    auditBeforeAnswer(deps.audit, { at: deps.now().toISOString(), actor: actorOf(req.user!), action, subject, detail });
 
   router.get('/api/v1/organisations', ...auth('admin', 'mash'), async (req, res) => {
     const errors: FieldError[] = [];

@@ -1,6 +1,7 @@
 import { LOCALITIES } from '../../config/localities';
 import { contactIdFor } from './contacts-csv';
-import type { Contact, ContactRole, Organisation, OrganisationType } from './organisation';
+import type { Contact, ContactRole, Organisation } from './organisation';
+import type { OrganisationType } from '../domain/organisation-ref';
 
 /**
  * FICTIONAL SAMPLE DIRECTORY (SPEC §9): loaded outside production when the directory is

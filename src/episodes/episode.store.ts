@@ -3,10 +3,11 @@ import type { ChainableCommander } from 'ioredis';
 import { pageOfIndexes, type IndexPage, type Order, type Position } from '../platform/pagination';
 import type { RedisClient } from '../platform/redis';
 import { defineScripts } from '../platform/scripts';
-import type { OrganisationType } from '../directory/organisation';
-import { RISKS } from '../intake/event.schema';
-import type { EpisodeState, EpisodeView } from './episode';
-import type { Audience, OrganisationRef } from './routing';
+import { RISKS } from '../domain/risk';
+import type { EpisodeState } from '../domain/episode-state';
+import type { EpisodeView } from './episode';
+import type { OrganisationRef, OrganisationType } from '../domain/organisation-ref';
+import type { Audience } from '../domain/audience';
 
 /** What the episode keeps beside its folded picture. */
 export type EpisodeRecord = EpisodeView & {

@@ -1,8 +1,8 @@
-import type { EpisodeFacts } from '../delivery/messages';
-import type { Risk } from '../intake/event.schema';
+import type { EpisodeState } from '../domain/episode-state';
 import type { StoredEvent } from '../intake/event.store';
-
-export type EpisodeState = 'open' | 'found' | 'cancelled';
+import type { MissingEvent } from '../intake/event.schema';
+import type { Risk } from '../domain/risk';
+import type { EpisodeFacts } from '../delivery/message-types';
 
 /** An episode's picture, folded from its events: the same events give the same picture whatever order they arrived in. */
 export type EpisodeView = {
@@ -55,54 +55,57 @@ export function foldEpisode(events: readonly StoredEvent[]): EpisodeView {
     gpOdsCode: undefined,
     postcodeDistrict: undefined,
   };
-  for (const { event } of ordered) {
-    switch (event.type) {
-      case 'missing.reported': {
-        view.reported = true;
-        // A report that comes after the close does not move the opening past the closing.
-        if (view.state === 'open') view.openedAt = event.occurredAt;
-        view.risk = event.risk;
-        view.facts = {
-          ...view.facts,
-          risk: event.risk,
-          child: { ...view.facts.child, ...event.child },
-          missingFrom: event.missingFrom,
-          lastSeen: event.lastSeen,
-          contact: event.contact,
-          ...(event.concerns ? { concerns: event.concerns } : {}),
-        };
-        break;
-      }
-      case 'missing.updated': {
-        if (event.risk) view.risk = event.risk;
-        view.facts = {
-          ...view.facts,
-          ...(event.risk ? { risk: event.risk } : {}),
-          ...(event.lastSeen ? { lastSeen: event.lastSeen } : {}),
-          ...(event.concerns ? { concerns: event.concerns } : {}),
-          ...(event.note ? { note: event.note } : {}),
-          child: { ...view.facts.child, ...event.child },
-        };
-        break;
-      }
-      case 'missing.found':
-      case 'missing.cancelled': {
-        if (view.state !== 'open') break;
-        view.state = event.type === 'missing.found' ? 'found' : 'cancelled';
-        view.closedAt = event.occurredAt;
-        if (event.type === 'missing.found') {
-          view.foundAt = event.foundAt;
-          view.returnInterviewDueAt = new Date(Date.parse(event.foundAt) + RETURN_INTERVIEW_HOURS * 3600_000).toISOString();
-        }
-        break;
-      }
-    }
-  }
+  for (const { event } of ordered) applyEvent(view, event);
   view.schoolUrn = view.facts.child.schoolUrn;
   view.gpOdsCode = view.facts.child.gpOdsCode;
   view.postcodeDistrict = view.facts.child.postcodeDistrict;
   if (view.risk) view.facts.risk = view.risk;
   return view;
+}
+
+/** One event's change to the picture, in place; the fold calls it in the order events happened. */
+function applyEvent(view: EpisodeView, event: MissingEvent): void {
+  switch (event.type) {
+    case 'missing.reported': {
+      view.reported = true;
+      // A report that comes after the close does not move the opening past the closing.
+      if (view.state === 'open') view.openedAt = event.occurredAt;
+      view.risk = event.risk;
+      view.facts = {
+        ...view.facts,
+        risk: event.risk,
+        child: { ...view.facts.child, ...event.child },
+        missingFrom: event.missingFrom,
+        lastSeen: event.lastSeen,
+        contact: event.contact,
+        ...(event.concerns ? { concerns: event.concerns } : {}),
+      };
+      break;
+    }
+    case 'missing.updated': {
+      if (event.risk) view.risk = event.risk;
+      view.facts = {
+        ...view.facts,
+        ...(event.risk ? { risk: event.risk } : {}),
+        ...(event.lastSeen ? { lastSeen: event.lastSeen } : {}),
+        ...(event.concerns ? { concerns: event.concerns } : {}),
+        ...(event.note ? { note: event.note } : {}),
+        child: { ...view.facts.child, ...event.child },
+      };
+      break;
+    }
+    case 'missing.found':
+    case 'missing.cancelled': {
+      if (view.state !== 'open') break;
+      view.state = event.type === 'missing.found' ? 'found' : 'cancelled';
+      view.closedAt = event.occurredAt;
+      if (event.type === 'missing.found') {
+        view.foundAt = event.foundAt;
+        view.returnInterviewDueAt = new Date(Date.parse(event.foundAt) + RETURN_INTERVIEW_HOURS * 3600_000).toISOString();
+      }
+      break;
+    }
+  }
 }
 
 /** The event that happened last: an alert planned now describes the episode up to it. */

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { Delivery } from '../delivery/deliveries.api';
-import { EVENT_TYPES, RISKS } from '../intake/event.schema';
+import { EVENT_TYPES } from '../intake/event.schema';
 import { named, type ApiOperation } from '../platform/openapi';
 import { pageLinks } from '../platform/pagination';
 import { listQuery } from './episodes.router';
+import { RISKS } from '../domain/risk';
+import { ORGANISATION_TYPES } from '../domain/organisation-ref';
 
-const organisationRef = z.object({ type: z.enum(['school', 'gp']), id: z.string() });
+const organisationRef = z.object({ type: z.enum(ORGANISATION_TYPES), id: z.string() });
 const episodeFields = {
   episodeId: z.string(),
   feedId: z.string(),

@@ -1,14 +1,15 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { auditBeforeAnswer, type AuditLog } from '../dashboard/audit.store';
-import { actorOf } from '../dashboard/viewer';
+import { auditBeforeAnswer, type AuditLog } from '../access/audit.store';
 import type { DeliveryStore } from '../delivery/delivery.store';
 import type { EventStore } from '../intake/event.store';
 import { nextPage, pageQuery, readCursor } from '../platform/pagination';
 import { notFound, validationProblem } from '../platform/problem';
 import { withRedis } from '../platform/redis';
 import { episodeDetail, episodeListName, listEpisodes } from './episode.queries';
+import { fieldErrors } from '../platform/validation';
 import type { EpisodeStore } from './episode.store';
+import { actorOf } from '../access/actor';
 
 export type EpisodesRouterDeps = {
   episodes: EpisodeStore;
@@ -33,7 +34,7 @@ export function episodesRouter(deps: EpisodesRouterDeps): Router {
 
   router.get('/api/v1/episodes', ...deps.viewer, async (req, res) => {
     const query = listQuery.safeParse(req.query);
-    if (!query.success) throw validationProblem(query.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+    if (!query.success) throw validationProblem(fieldErrors(query.error));
     const viewer = req.viewer!;
     // A feed key sees its own episodes only: read from that feed's index, not filtered after.
     const filter = { ...(query.data.state ? { state: query.data.state } : {}), ...(viewer.kind === 'feed' ? { feedId: viewer.feedId } : {}) };

@@ -9,7 +9,7 @@ import type { DeliverJob } from '../platform/queues';
 import { foldEpisode, latestEvent } from './episode';
 import type { EpisodeStore } from './episode.store';
 import { planEventFanout } from './plan-fanout';
-import type { OrganisationRef } from './routing';
+import type { OrganisationRef } from '../domain/organisation-ref';
 
 const log = moduleLogger('fan-out');
 

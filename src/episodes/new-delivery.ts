@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { NewDelivery } from '../delivery/delivery.store';
 import { deliveryPriority } from '../delivery/delivery-policy';
-import type { MessageKind } from '../delivery/messages';
-import type { Risk } from '../intake/event.schema';
+import type { MessageKind } from '../domain/audience';
+import type { Risk } from '../domain/risk';
 import { recipientKey, type RecipientEntry } from './episode.store';
 
 /** Deterministic: the same event and contact always give the same delivery id, so fan-out can run twice. */

@@ -1,11 +1,13 @@
 import type { Delivery, NewDelivery } from '../delivery/delivery.store';
 import { MISSING_KINDS, type DeliveryStatus } from '../delivery/delivery-status';
-import type { MessageKind } from '../delivery/messages';
 import type { StoredEvent } from '../intake/event.store';
 import type { EpisodeView } from './episode';
 import { recipientKey, type EpisodeRecord, type RecipientEntry } from './episode.store';
 import { newDelivery } from './new-delivery';
-import { routeFollowUp, routeReport, type DirectoryView, type OrganisationRef, type Recipient } from './routing';
+import { routeFollowUp, routeReport, type Recipient } from './routing';
+import type { OrganisationRef } from '../domain/organisation-ref';
+import type { MessageKind } from '../domain/audience';
+import type { DirectoryView } from '../directory/organisation';
 
 export { deliveryIdOf } from './new-delivery';
 

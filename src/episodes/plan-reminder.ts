@@ -1,5 +1,5 @@
 import type { SchoolHours } from '../../config/school-hours';
-import { nextReminderAt } from '../ack/deadline';
+import { nextReminderAt } from '../domain/school-time';
 import type { Delivery, NewDelivery } from '../delivery/delivery.store';
 import type { StoredEvent } from '../intake/event.store';
 import type { EpisodeRecord, RecipientEntry } from './episode.store';

@@ -19,8 +19,10 @@ const BATCH = 500;
 
 /**
  * SPEC §2: closed episodes and their deliveries are purged RETENTION_DAYS after closing. Only
- * the episodes due are read, from the index by closing time, never every closed episode; each
- * record is checked again before it goes. The audit log keeps its lines, which name ids only.
+ * the episodes due are read, from the index by closing time, never every closed episode. The
+ * child's details live in the events and in the episode record's folded facts, and the
+ * contacts' in the deliveries: all three go, so nothing personal outlives the retention
+ * period; the audit log keeps its lines, which name ids only.
  */
 export async function purgeExpired(deps: PurgeDeps): Promise<number> {
   const cutoff = deps.now().getTime() - deps.retentionDays * 24 * 3600_000;

@@ -1,9 +1,9 @@
 import { enqueueDelivery } from '../delivery/delivery.queue';
-import type { OrganisationType } from '../directory/organisation';
 import { moduleLogger } from '../platform/logger';
 import { foldEpisode, latestEvent } from './episode';
 import { EpisodeBusyError, type FanoutDeps } from './fan-out';
 import { planFanout } from './plan-fanout';
+import type { OrganisationType } from '../domain/organisation-ref';
 
 const log = moduleLogger('refill-organisation');
 

@@ -1,9 +1,6 @@
-import {
-  organisationKey,
-  type Contact,
-  type Organisation,
-  type OrganisationType,
-} from '../directory/organisation';
+import { organisationKey, type Contact, type DirectoryView, type Organisation } from '../directory/organisation';
+import type { Audience } from '../domain/audience';
+import type { OrganisationRef, OrganisationType } from '../domain/organisation-ref';
 
 /**
  * Who gets which message for an episode (SPEC §4): a pure decision over a read-only view of
@@ -15,23 +12,9 @@ import {
  * - Only active contacts of active organisations are ever recipients.
  */
 
-export type Audience = 'direct' | 'area';
 export type Recipient = { organisation: Organisation; contact: Contact; audience: Audience };
-export type OrganisationRef = { type: OrganisationType; id: string };
-
-export type DirectoryView = {
-  get(type: OrganisationType, id: string): Organisation | undefined;
-  inLocality(locality: string): Organisation[];
-};
 
 export type SentTo = { orgType: OrganisationType; orgId: string; contactId: string; audience: Audience };
-
-export type EpisodeSoFar = {
-  schoolUrn?: string;
-  gpOdsCode?: string;
-  locality?: string;
-  alreadySent: SentTo[];
-};
 
 /**
  * Why a direct organisation got nothing, for the MASH team to follow up by hand:

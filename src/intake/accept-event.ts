@@ -6,7 +6,8 @@ import { withRedis } from '../platform/redis';
 import type { AcceptedBody } from './event.schema';
 import type { EventStore } from './event.store';
 import { contentHash, episodeIdOf, eventUid } from './ids';
-import { parseEvent, type FieldError } from './parse-event';
+import type { FieldError } from '../platform/problem';
+import { parseEvent } from './parse-event';
 
 const log = moduleLogger('intake');
 

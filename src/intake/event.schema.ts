@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { singleLineText } from '../platform/text';
+import { RISKS } from '../domain/risk';
 
 /**
  * The intake contract of SPEC §3: one strict zod schema per event type, joined on `type`.
@@ -13,11 +14,9 @@ const dateTime = () =>
   z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a zone (Z or ±hh:mm)' });
 
 export const EVENT_TYPES = ['missing.reported', 'missing.updated', 'missing.found', 'missing.cancelled'] as const;
-export const RISKS = ['very_low', 'low', 'medium', 'high'] as const;
 export const CONCERNS = ['cse', 'cce', 'trafficking', 'county_lines', 'self_harm', 'other'] as const;
 
 export const riskSchema = z.enum(RISKS);
-export type Risk = z.infer<typeof riskSchema>;
 
 const concernsSchema = z
   .array(z.enum(CONCERNS))

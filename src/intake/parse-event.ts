@@ -1,29 +1,18 @@
-import type { z } from 'zod';
-import { ageInYears, londonDate } from '../episodes/age';
+import { ageInYears, londonDate } from '../domain/london-time';
+import type { FieldError } from '../platform/problem';
+import { fieldErrors } from '../platform/validation';
 import { eventSchema, type MissingEvent } from './event.schema';
 
-export type FieldError = { path: string; message: string };
 export type ParseResult = { ok: true; event: MissingEvent } | { ok: false; errors: FieldError[] };
 
 /** How far ahead of the server clock an event's times may be (clock skew between systems). */
 export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
-const joinPath = (path: readonly PropertyKey[]) => path.map(String).join('.');
-
-function toFieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.flatMap((issue): FieldError[] => {
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: joinPath([...issue.path, key]), message: 'is not a known field' }));
-    }
-    if (issue.code === 'invalid_type' && issue.path.length === 0) {
-      return [{ path: '', message: 'the body must be a JSON object' }];
-    }
-    if (issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'type') {
-      return [{ path: 'type', message: 'must be one of missing.reported, missing.updated, missing.found, missing.cancelled' }];
-    }
-    return [{ path: joinPath(issue.path), message: issue.message }];
-  });
-}
+/** An unknown `type` fails the whole union: say which types there are instead. */
+const unknownType = (issue: { code: string; path: readonly PropertyKey[] }) =>
+  issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'type'
+    ? [{ path: 'type', message: 'must be one of missing.reported, missing.updated, missing.found, missing.cancelled' }]
+    : undefined;
 
 /** Rules that need the clock or span fields: checked after the shape is known good. */
 function checkTimes(event: MissingEvent, now: Date): FieldError[] {
@@ -59,7 +48,7 @@ function checkTimes(event: MissingEvent, now: Date): FieldError[] {
 /** Validates one posted body against SPEC §3. Pure: `now` is the server clock. */
 export function parseEvent(body: unknown, now: Date): ParseResult {
   const parsed = eventSchema.safeParse(body);
-  if (!parsed.success) return { ok: false, errors: toFieldErrors(parsed.error) };
+  if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error, unknownType) };
   const errors = checkTimes(parsed.data, now);
   return errors.length > 0 ? { ok: false, errors } : { ok: true, event: parsed.data };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { listenSmtp } from './smtp-listen';
 
 /**
  * The embedded development mail sink (SPEC §9): with no `SMTP_URL` outside production,
@@ -44,11 +44,35 @@ export type MailSinkOptions = {
 /** Large enough for any alert, small enough that a stray client cannot exhaust memory. */
 const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 
+/** Reads one message's data; refuses one over the size limit (552), answers once it is stored (or 554). */
+function receiveMessage(store: (raw: Buffer, session: SMTPServerSession) => Promise<void>) {
+  return (stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void) => {
+    const chunks: Buffer[] = [];
+    let answered = false;
+    const answer = (err: Error | null) => {
+      if (answered) return;
+      answered = true;
+      callback(err);
+    };
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('error', (err) => answer(err));
+    stream.on('end', () => {
+      if (stream.sizeExceeded) {
+        return answer(Object.assign(new Error('5.3.4 message too big for the dev mail sink'), { responseCode: 552 }));
+      }
+      store(Buffer.concat(chunks), session).then(
+        () => answer(null),
+        () => answer(Object.assign(new Error('5.6.0 message could not be parsed'), { responseCode: 554 })),
+      );
+    });
+  };
+}
+
 export async function startMailSink(options: MailSinkOptions = {}): Promise<MailSink> {
   const host = options.host ?? '127.0.0.1';
   const keep = options.keep ?? 200;
-  // mailparser is a development dependency and the sink exists only outside production:
-  // loading it here keeps a production start (which never calls this) free of it.
+  // The sink exists only outside production: loading mailparser here keeps an API process
+  // that never calls this from loading it (the bounce listener loads it where bounces are on).
   const { simpleParser } = await import('mailparser');
   const caught: SinkMessage[] = [];
 
@@ -70,31 +94,6 @@ export async function startMailSink(options: MailSinkOptions = {}): Promise<Mail
     options.onMessage?.(message);
   };
 
-  const onData = (
-    stream: SMTPServerDataStream,
-    session: SMTPServerSession,
-    callback: (err?: Error | null, message?: string) => void,
-  ) => {
-    const chunks: Buffer[] = [];
-    let answered = false;
-    const answer = (err: Error | null) => {
-      if (answered) return;
-      answered = true;
-      callback(err);
-    };
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('error', (err) => answer(err));
-    stream.on('end', () => {
-      if (stream.sizeExceeded) {
-        return answer(Object.assign(new Error('5.3.4 message too big for the dev mail sink'), { responseCode: 552 }));
-      }
-      store(Buffer.concat(chunks), session).then(
-        () => answer(null),
-        () => answer(Object.assign(new Error('5.6.0 message could not be parsed'), { responseCode: 554 })),
-      );
-    });
-  };
-
   const server = new SMTPServer({
     secure: false,
     authOptional: true,
@@ -104,19 +103,12 @@ export async function startMailSink(options: MailSinkOptions = {}): Promise<Mail
     size: MAX_MESSAGE_BYTES,
     closeTimeout: 1_000,
     logger: false,
-    onData,
+    onData: receiveMessage(store),
   });
   // Client-side resets surface as 'error' events; they must not bring the app down.
   server.on('error', () => {});
 
-  await new Promise<void>((resolve, reject) => {
-    server.server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.server.address() as AddressInfo).port;
+  const port = await listenSmtp(server, options.port ?? 0, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
 

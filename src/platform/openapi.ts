@@ -76,59 +76,75 @@ const PROBLEM = named(
 /** Express `:name` → OpenAPI `{name}`. */
 export const openApiPath = (expressPath: string) => expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
+type Ref = (schema: ApiSchema) => JsonSchema;
+
+const contentOf = (c: ApiContent, ref: Ref) => ({
+  [c.contentType ?? 'application/json']: {
+    ...(c.schema ? { schema: ref(c.schema) } : {}),
+    ...(c.examples ? { examples: c.examples } : {}),
+  },
+});
+
+/** Path parameters (from `:name`) then query parameters (from the zod shape). */
+function parametersOf(op: ApiOperation, ref: Ref): unknown[] {
+  const pathParams = [...op.path.matchAll(/:([A-Za-z0-9_]+)/g)].map(([, name]) => ({
+    name,
+    in: 'path',
+    required: true,
+    description: op.pathParams?.[name!]?.description ?? name,
+    schema: op.pathParams?.[name!]?.schema ? ref(op.pathParams[name!]!.schema!) : { type: 'string' },
+  }));
+  const queryParams = Object.entries(op.query?.shape ?? {}).map(([name, schema]) => {
+    const zod = schema as z.ZodType;
+    return {
+      name,
+      in: 'query',
+      required: !zod.safeParse(undefined).success,
+      ...(zod.description ? { description: zod.description } : {}),
+      schema: toJson(zod),
+    };
+  });
+  return [...pathParams, ...queryParams];
+}
+
+/** The operation's answers, then its problems (a 401 for every authenticated one). */
+function responsesOf(op: ApiOperation, ref: Ref): Record<string, unknown> {
+  const responses: Record<string, unknown> = {};
+  for (const [status, response] of Object.entries(op.responses)) {
+    responses[status] = {
+      description: response.description ?? 'OK',
+      ...(response.headers ? { headers: Object.fromEntries(Object.entries(response.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) } : {}),
+      ...(response.schema || response.examples ? { content: contentOf(response, ref) } : {}),
+    };
+  }
+  const problems: Record<number, string> = { ...op.problems };
+  if (op.auth.length > 0) problems[401] ??= op.auth.includes('session') ? 'Not signed in (or a wrong feed key)' : 'No or wrong feed key';
+  for (const [status, description] of Object.entries(problems)) {
+    responses[status] = {
+      description,
+      ...(status === '429' || status === '503' ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } } } : {}),
+      content: { 'application/problem+json': { schema: ref(PROBLEM) } },
+    };
+  }
+  return responses;
+}
+
 /** Assembles the OpenAPI 3.1 document from every stage's operations. */
 export function openApiDocument(operations: readonly ApiOperation[], options: DocumentOptions): Record<string, unknown> {
   const components: Record<string, JsonSchema> = {};
-  const ref = (schema: ApiSchema): JsonSchema => {
+  const ref: Ref = (schema) => {
     if (isNamed(schema)) {
       components[schema.componentName] ??= isZod(schema.schema) ? toJson(schema.schema) : schema.schema;
       return { $ref: `#/components/schemas/${schema.componentName}` };
     }
     return isZod(schema) ? toJson(schema) : schema;
   };
-  const content = (c: ApiContent) => ({
-    [c.contentType ?? 'application/json']: {
-      ...(c.schema ? { schema: ref(c.schema) } : {}),
-      ...(c.examples ? { examples: c.examples } : {}),
-    },
-  });
 
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
-    const pathParams = [...op.path.matchAll(/:([A-Za-z0-9_]+)/g)].map(([, name]) => ({
-      name,
-      in: 'path',
-      required: true,
-      description: op.pathParams?.[name!]?.description ?? name,
-      schema: op.pathParams?.[name!]?.schema ? ref(op.pathParams[name!]!.schema!) : { type: 'string' },
-    }));
-    const queryParams = Object.entries(op.query?.shape ?? {}).map(([name, schema]) => {
-      const zod = schema as z.ZodType;
-      return {
-        name,
-        in: 'query',
-        required: !zod.safeParse(undefined).success,
-        ...(zod.description ? { description: zod.description } : {}),
-        schema: toJson(zod),
-      };
-    });
-    const responses: Record<string, unknown> = {};
-    for (const [status, response] of Object.entries(op.responses)) {
-      responses[status] = {
-        description: response.description ?? 'OK',
-        ...(response.headers ? { headers: Object.fromEntries(Object.entries(response.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) } : {}),
-        ...(response.schema || response.examples ? { content: content(response) } : {}),
-      };
-    }
-    const problems: Record<number, string> = { ...op.problems };
-    if (op.auth.length > 0) problems[401] ??= op.auth.includes('session') ? 'Not signed in (or a wrong feed key)' : 'No or wrong feed key';
-    for (const [status, description] of Object.entries(problems)) {
-      responses[status] = {
-        description,
-        ...(status === '429' || status === '503' ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } } } : {}),
-        content: { 'application/problem+json': { schema: ref(PROBLEM) } },
-      };
-    }
+    // In this order, so the components come out in the order they always have.
+    const parameters = parametersOf(op, ref);
+    const responses = responsesOf(op, ref);
     const path = (paths[openApiPath(op.path)] ??= {});
     path[op.method] = {
       operationId: `${op.method}${op.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
@@ -136,8 +152,8 @@ export function openApiDocument(operations: readonly ApiOperation[], options: Do
       ...(op.description ? { description: op.description } : {}),
       tags: [op.tag],
       security: op.auth.length === 0 ? [] : op.auth.map((a) => ({ [a]: [] })),
-      ...(pathParams.length + queryParams.length > 0 ? { parameters: [...pathParams, ...queryParams] } : {}),
-      ...(op.body ? { requestBody: { required: op.body.required ?? true, ...(op.body.description ? { description: op.body.description } : {}), content: content(op.body) } } : {}),
+      ...(parameters.length > 0 ? { parameters } : {}),
+      ...(op.body ? { requestBody: { required: op.body.required ?? true, ...(op.body.description ? { description: op.body.description } : {}), content: contentOf(op.body, ref) } } : {}),
       responses,
     };
   }

@@ -1,6 +1,7 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { RedisClient } from './redis';
 import { moduleLogger } from './logger';
+import type { OrganisationType } from '../domain/organisation-ref';
 
 const log = moduleLogger('queues');
 
@@ -18,7 +19,7 @@ export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
  * Fans one event out; or (`refill`) brings an organisation's current contacts into an open
  * episode after a contact there left (SPEC §6, the right person at send time).
  */
-export type FanoutJob = { eventUid: string } | { refill: { episodeId: string; orgType: 'school' | 'gp'; orgId: string } };
+export type FanoutJob = { eventUid: string } | { refill: { episodeId: string; orgType: OrganisationType; orgId: string } };
 export type DeliverJob = { deliveryId: string };
 /**
  * A notice about one delivery: to staff when it failed for good, bounced, was not acknowledged in

@@ -1,16 +1,19 @@
 import { z } from 'zod';
 
-/**
+/*
  * The one rule for free text we store and show (names, areas, notes): no control characters
  * (C0, DEL, C1; a newline included, values are single lines) and no bidirectional controls —
  * embeddings and overrides U+202A–U+202E, isolates U+2066–U+2069, the marks U+200E, U+200F and
  * U+061C — which make text read differently from what it is (a name shown backwards, a
  * reference that looks like another). Letters of right-to-left scripts are fine.
  */
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
-// eslint-disable-next-line no-control-regex
-const UNSAFE_FOR_DISPLAY = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/** C0, DEL and C1: Unicode's \p{Cc}, as a character-class body for other patterns to build on. */
+export const CONTROL_CHARACTERS = '\\u0000-\\u001f\\u007f-\\u009f';
+const BIDI_CONTROLS = '\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
+const UNSAFE = new RegExp(`[${CONTROL_CHARACTERS}${BIDI_CONTROLS}]`);
+const UNSAFE_ALL = new RegExp(UNSAFE.source, 'g');
+/** The same, but tab and newline, which a multi-line display keeps. */
+const UNSAFE_FOR_DISPLAY = new RegExp(`[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f${BIDI_CONTROLS}]`, 'g');
 
 export const UNSAFE_TEXT_MESSAGE = 'must not contain control characters or bidirectional controls';
 
@@ -31,3 +34,6 @@ export const singleLineText = (max: number, min = 1) =>
  * tabs are kept, markup decides what they mean).
  */
 export const withoutUnsafeText = (text: string): string => text.replace(UNSAFE_FOR_DISPLAY, '');
+
+/** Every character the rule refuses, a newline included, replaced (a one-line rendering of stored text). */
+export const replaceUnsafeText = (text: string, by: string): string => text.replace(UNSAFE_ALL, by);

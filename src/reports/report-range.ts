@@ -1,4 +1,4 @@
-import { londonDate } from '../episodes/age';
+import { londonDate } from '../domain/london-time';
 
 /** Date ranges of the reports: calendar days in UK local time, both ends inclusive. Pure. */
 

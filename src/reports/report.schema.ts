@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ORGANISATION_TYPES } from '../domain/organisation-ref';
 
 /**
  * The contract of `GET /api/v1/reports` (SPEC §13): its query and its answer, one zod schema
@@ -21,7 +22,7 @@ export const reportQuerySchema = z
   });
 export type ReportQuery = z.infer<typeof reportQuerySchema>;
 
-const organisationSchema = z.object({ type: z.enum(['school', 'gp']), id: z.string(), name: z.string() });
+const organisationSchema = z.object({ type: z.enum(ORGANISATION_TYPES), id: z.string(), name: z.string() });
 const seconds = z.number().nonnegative().nullable().describe('seconds; null when there is nothing to measure');
 
 export const reportSchema = z.object({

@@ -1,7 +1,10 @@
-import { londonDate } from '../episodes/age';
+import { londonDate } from '../domain/london-time';
 import type { Report } from './report.schema';
 import { monthsOf, rangeBounds, weekStarting, type DateRange } from './report-range';
 import { repeatedChildren, type ChildIdentity, type RepeatedChild } from './repeat-children';
+import type { OrganisationRef } from '../domain/organisation-ref';
+import type { Audience, MessageKind } from '../domain/audience';
+import type { EpisodeState } from '../domain/episode-state';
 
 /**
  * SPEC §13: the partnership's figures, as pure aggregations over hand-made or loaded tables.
@@ -11,7 +14,8 @@ import { repeatedChildren, type ChildIdentity, type RepeatedChild } from './repe
 
 /** Delivery statuses as the reports read them: `bounced` (SPEC §6) is final like `failed`. */
 export type ReportDeliveryStatus = 'pending' | 'sending' | 'sent' | 'retrying' | 'failed' | 'superseded' | 'bounced';
-export type OrganisationRef = { type: 'school' | 'gp'; id: string; name: string };
+/** An organisation as a report names it. */
+export type NamedOrganisation = OrganisationRef & { name: string };
 
 export type ReportEpisode = {
   episodeId: string;
@@ -19,7 +23,7 @@ export type ReportEpisode = {
   policeReference: string;
   /** False for an episode whose `missing.reported` has not arrived: not counted. */
   reported: boolean;
-  state: 'open' | 'found' | 'cancelled';
+  state: EpisodeState;
   openedAt: string;
   risk: 'very_low' | 'low' | 'medium' | 'high' | null;
   missingFrom: 'home' | 'care' | 'other' | null;
@@ -34,9 +38,9 @@ export type ReportEpisode = {
 export type ReportDelivery = {
   deliveryId: string;
   episodeId: string;
-  kind: 'alert' | 'update' | 'reminder' | 'found' | 'cancelled';
-  audience: 'direct' | 'area';
-  organisation: OrganisationRef;
+  kind: MessageKind;
+  audience: Audience;
+  organisation: NamedOrganisation;
   contactId: string;
   contactRole: string;
   status: ReportDeliveryStatus;
@@ -71,7 +75,7 @@ const EMAIL = /[^\s<>()"',;:@]+@[^\s<>()"',;:]+/g;
 /** An SMTP error as kept, without the addresses it may quote (they are contacts' personal data). */
 export const scrubAddresses = (error: string | null) => (error === null ? null : error.replace(EMAIL, '[address]'));
 
-const orgKey = (o: OrganisationRef) => `${o.type}:${o.id}`;
+const orgKey = (o: NamedOrganisation) => `${o.type}:${o.id}`;
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
@@ -136,17 +140,41 @@ export function buildReport(input: ReportInput, range: DateRange, now: Date): Re
   const episodes = episodesInRange(input.episodes, range);
   const ids = new Set(episodes.map((e) => e.episodeId));
   const deliveries = input.deliveries.filter((d) => ids.has(d.episodeId));
-  const months = monthsOf(range);
+  const repeated = repeatedChildrenOf(input.episodes, range);
+  return {
+    from: range.from,
+    to: range.to,
+    generatedAt: now.toISOString(),
+    episodes: episodeFigures(episodes, range),
+    repeatedChildren: { children: repeated.length, episodes: repeated.reduce((n, r) => n + r.episodes.length, 0) },
+    timeToFirstDirect: timeToFirstDirectFigures(episodes, deliveries),
+    acknowledgements: acknowledgementFigures(deliveries),
+    escalations: escalationFigures(deliveries),
+    deliveryProblems: deliveryProblemFigures(deliveries),
+    returnInterviews: returnInterviewFigures(episodes, now),
+  };
+}
 
+function episodeFigures(episodes: readonly ReportEpisode[], range: DateRange): Report['episodes'] {
   const byMonthAndLocality = [...groupBy(episodes, (e) => `${londonDate(new Date(e.openedAt)).slice(0, 7)}|${e.locality ?? UNKNOWN_LOCALITY}`)]
     .map(([k, list]) => {
       const [month, locality] = k.split('|') as [string, string];
       return { month, locality, count: list.length };
     })
     .sort((a, b) => a.month.localeCompare(b.month) || a.locality.localeCompare(b.locality));
+  return {
+    total: episodes.length,
+    months: monthsOf(range),
+    byMonthAndLocality,
+    byRisk: [...RISKS, 'unknown' as const].map((risk) => ({ risk, count: episodes.filter((e) => (e.risk ?? 'unknown') === risk).length })),
+    byMissingFrom: [...MISSING_FROM, 'unknown' as const].map((missingFrom) => ({
+      missingFrom,
+      count: episodes.filter((e) => (e.missingFrom ?? 'unknown') === missingFrom).length,
+    })),
+  };
+}
 
-  const repeated = repeatedChildrenOf(input.episodes, range);
-
+function timeToFirstDirectFigures(episodes: readonly ReportEpisode[], deliveries: readonly ReportDelivery[]): Report['timeToFirstDirect'] {
   const times = timesToFirstDirect(episodes, deliveries);
   const allSeconds = sortNumbers(times.measured.map((m) => m.seconds));
   const byWeek = [...groupBy(times.measured, (m) => weekStarting(m.episode.openedAt))]
@@ -155,83 +183,76 @@ export function buildReport(input: ReportInput, range: DateRange, now: Date): Re
       return { weekStarting, measured: s.length, p50Seconds: percentile(s, 50), p90Seconds: percentile(s, 90) };
     })
     .sort((a, b) => a.weekStarting.localeCompare(b.weekStarting));
+  return {
+    measured: allSeconds.length,
+    notReached: times.notReached,
+    p50Seconds: percentile(allSeconds, 50),
+    p90Seconds: percentile(allSeconds, 90),
+    maxSeconds: allSeconds.at(-1) ?? null,
+    byWeek,
+  };
+}
 
+function acknowledgementFigures(deliveries: readonly ReportDelivery[]): Report['acknowledgements'] {
   // Acknowledgement: the first direct message to a contact that its server accepted (a bounce never arrived).
   const ackable = deliveries.filter((d) => d.ackable && d.sentAt !== null && d.status !== 'bounced');
   const ackSeconds = (list: readonly ReportDelivery[]) =>
     sortNumbers(list.flatMap((d) => (d.acknowledgedAt ? [secondsBetween(d.sentAt!, d.acknowledgedAt)] : [])));
-  const byOrganisationAck = [...groupBy(ackable, (d) => orgKey(d.organisation)).values()]
+  const byOrganisation = [...groupBy(ackable, (d) => orgKey(d.organisation)).values()]
     .map((list) => {
       const acknowledged = list.filter((d) => d.acknowledgedAt !== null).length;
       return { organisation: list[0]!.organisation, sent: list.length, acknowledged, rate: acknowledged / list.length, medianSeconds: percentile(ackSeconds(list), 50) };
     })
     .sort((a, b) => a.rate - b.rate || b.sent - a.sent || a.organisation.name.localeCompare(b.organisation.name));
-  const acknowledgedCount = ackable.filter((d) => d.acknowledgedAt !== null).length;
+  const acknowledged = ackable.filter((d) => d.acknowledgedAt !== null).length;
+  return {
+    sent: ackable.length,
+    acknowledged,
+    rate: ackable.length === 0 ? null : acknowledged / ackable.length,
+    medianSeconds: percentile(ackSeconds(ackable), 50),
+    byOrganisation,
+  };
+}
 
+function escalationFigures(deliveries: readonly ReportDelivery[]): Report['escalations'] {
   const escalated = deliveries.filter((d) => d.escalatedAt !== null);
-  const problems = deliveries.filter((d) => d.status === 'failed' || d.status === 'bounced');
-  const countStatus = (list: readonly ReportDelivery[], status: ReportDeliveryStatus) => list.filter((d) => d.status === status).length;
+  return {
+    total: escalated.length,
+    byOrganisation: [...groupBy(escalated, (d) => orgKey(d.organisation)).values()]
+      .map((list) => ({ organisation: list[0]!.organisation, count: list.length }))
+      .sort((a, b) => b.count - a.count || a.organisation.name.localeCompare(b.organisation.name)),
+  };
+}
 
+const countStatus = (list: readonly ReportDelivery[], status: ReportDeliveryStatus) => list.filter((d) => d.status === status).length;
+
+function deliveryProblemFigures(deliveries: readonly ReportDelivery[]): Report['deliveryProblems'] {
+  const problems = deliveries.filter((d) => d.status === 'failed' || d.status === 'bounced');
+  return {
+    failed: countStatus(problems, 'failed'),
+    bounced: countStatus(problems, 'bounced'),
+    byOrganisation: [...groupBy(problems, (d) => orgKey(d.organisation)).values()]
+      .map((list) => ({ organisation: list[0]!.organisation, failed: countStatus(list, 'failed'), bounced: countStatus(list, 'bounced') }))
+      .sort((a, b) => b.failed + b.bounced - (a.failed + a.bounced) || a.organisation.name.localeCompare(b.organisation.name)),
+    contacts: [...groupBy(problems, (d) => `${orgKey(d.organisation)}:${d.contactId}`).values()]
+      .map((list) => {
+        const last = [...list].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0]!;
+        return {
+          organisation: last.organisation,
+          contactId: last.contactId,
+          role: last.contactRole,
+          failed: countStatus(list, 'failed'),
+          bounced: countStatus(list, 'bounced'),
+          lastError: scrubAddresses(last.lastError),
+          lastAt: last.updatedAt,
+        };
+      })
+      .sort((a, b) => b.lastAt.localeCompare(a.lastAt)),
+  };
+}
+
+function returnInterviewFigures(episodes: readonly ReportEpisode[], now: Date): Report['returnInterviews'] {
   const found = episodes.filter((e) => e.state === 'found' && e.returnInterviewDueAt);
   const due = found.filter((e) => Date.parse(e.returnInterviewDueAt!) > now.getTime()).length;
-
-  return {
-    from: range.from,
-    to: range.to,
-    generatedAt: now.toISOString(),
-    episodes: {
-      total: episodes.length,
-      months,
-      byMonthAndLocality,
-      byRisk: [...RISKS, 'unknown' as const].map((risk) => ({ risk, count: episodes.filter((e) => (e.risk ?? 'unknown') === risk).length })),
-      byMissingFrom: [...MISSING_FROM, 'unknown' as const].map((missingFrom) => ({
-        missingFrom,
-        count: episodes.filter((e) => (e.missingFrom ?? 'unknown') === missingFrom).length,
-      })),
-    },
-    repeatedChildren: { children: repeated.length, episodes: repeated.reduce((n, r) => n + r.episodes.length, 0) },
-    timeToFirstDirect: {
-      measured: allSeconds.length,
-      notReached: times.notReached,
-      p50Seconds: percentile(allSeconds, 50),
-      p90Seconds: percentile(allSeconds, 90),
-      maxSeconds: allSeconds.at(-1) ?? null,
-      byWeek,
-    },
-    acknowledgements: {
-      sent: ackable.length,
-      acknowledged: acknowledgedCount,
-      rate: ackable.length === 0 ? null : acknowledgedCount / ackable.length,
-      medianSeconds: percentile(ackSeconds(ackable), 50),
-      byOrganisation: byOrganisationAck,
-    },
-    escalations: {
-      total: escalated.length,
-      byOrganisation: [...groupBy(escalated, (d) => orgKey(d.organisation)).values()]
-        .map((list) => ({ organisation: list[0]!.organisation, count: list.length }))
-        .sort((a, b) => b.count - a.count || a.organisation.name.localeCompare(b.organisation.name)),
-    },
-    deliveryProblems: {
-      failed: countStatus(problems, 'failed'),
-      bounced: countStatus(problems, 'bounced'),
-      byOrganisation: [...groupBy(problems, (d) => orgKey(d.organisation)).values()]
-        .map((list) => ({ organisation: list[0]!.organisation, failed: countStatus(list, 'failed'), bounced: countStatus(list, 'bounced') }))
-        .sort((a, b) => b.failed + b.bounced - (a.failed + a.bounced) || a.organisation.name.localeCompare(b.organisation.name)),
-      contacts: [...groupBy(problems, (d) => `${orgKey(d.organisation)}:${d.contactId}`).values()]
-        .map((list) => {
-          const last = [...list].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0]!;
-          return {
-            organisation: last.organisation,
-            contactId: last.contactId,
-            role: last.contactRole,
-            failed: countStatus(list, 'failed'),
-            bounced: countStatus(list, 'bounced'),
-            lastError: scrubAddresses(last.lastError),
-            lastAt: last.updatedAt,
-          };
-        })
-        .sort((a, b) => b.lastAt.localeCompare(a.lastAt)),
-    },
-    returnInterviews: { found: found.length, due, overdue: found.length - due },
-  };
+  return { found: found.length, due, overdue: found.length - due };
 }

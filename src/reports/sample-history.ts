@@ -1,6 +1,8 @@
 import { LOCALITIES } from '../../config/localities';
 import { SAMPLE_GP_COUNT, SAMPLE_SCHOOL_COUNT } from '../directory/sample-directory';
 import { addDays } from './report-range';
+import type { Audience } from '../domain/audience';
+import type { OrganisationRef } from '../domain/organisation-ref';
 
 /**
  * FICTIONAL SAMPLE HISTORY: a year of missing episodes for the sample directory, so that the
@@ -168,7 +170,7 @@ export type SampleOutcome = {
  */
 export function sampleOutcome(
   k: number,
-  delivery: { kind: string; audience: 'direct' | 'area'; organisation: { type: 'school' | 'gp'; id: string }; ackable: boolean },
+  delivery: { kind: string; audience: Audience; organisation: OrganisationRef; ackable: boolean },
   contactIndex: number,
   order: number,
   postedAt: string,

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AuditEntry } from '../../src/dashboard/audit.store';
+import type { AuditEntry } from '../../src/access/audit.store';
 import { signIn, startTestApp, type TestApp } from '../helpers/app';
 import { asUser, type AsUser } from '../helpers/dashboard';
 import { contact, school, seedDirectory } from '../helpers/directory';

@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import { html, sendPage, type Html } from '../../platform/html';
-import type { SessionUser } from '../auth';
+import type { SessionUser } from '../../access/auth';
 import { riskLabel } from '../board';
 
 /** What every signed-in page needs to draw its header. */

@@ -1,7 +1,7 @@
 import { RETRYABLE_STATUSES } from '../../delivery/delivery-status';
 import type { DeliveryWithHistory } from '../../delivery/delivery.store';
 import { html, type Html } from '../../platform/html';
-import type { SessionUser } from '../auth';
+import type { SessionUser } from '../../access/auth';
 import { csrfField, statusTag, time } from './common';
 
 export type DeliveryTableOptions = {

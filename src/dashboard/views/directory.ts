@@ -1,7 +1,7 @@
 import type { DataQualityEntry } from '../../directory/data-quality.store';
 import type { Organisation } from '../../directory/organisation';
 import { html, type Html } from '../../platform/html';
-import type { SessionUser } from '../auth';
+import type { SessionUser } from '../../access/auth';
 import { csrfField, time } from './common';
 
 /** A data-quality entry with the contact's name, when the directory still has them active. */

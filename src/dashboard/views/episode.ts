@@ -1,11 +1,12 @@
-import { concernsLabel, dateOfBirthText, type EpisodeFacts } from '../../delivery/messages';
 import type { DeliveryWithHistory } from '../../delivery/delivery.store';
 import type { EpisodeRecord } from '../../episodes/episode.store';
 import type { StoredEvent } from '../../intake/event.store';
 import { html, type Html } from '../../platform/html';
-import type { SessionUser } from '../auth';
+import type { SessionUser } from '../../access/auth';
 import { riskTag, statusTag, time } from './common';
 import { deliveriesTable } from './deliveries';
+import type { EpisodeFacts } from '../../delivery/message-types';
+import { concernsLabel, dateOfBirthText } from '../../delivery/message-words';
 
 export type EpisodePage = {
   episode: EpisodeRecord;

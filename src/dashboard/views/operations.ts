@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../audit.store';
+import type { AuditEntry } from '../../access/audit.store';
 import type { MailCursor, MailPage } from '../mail.queries';
 import { html, type Html } from '../../platform/html';
 import { alarm, time } from './common';

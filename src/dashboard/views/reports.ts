@@ -1,5 +1,4 @@
-import { formatDate } from '../../delivery/messages';
-import { ageInYears, londonDate } from '../../episodes/age';
+import { ageInYears, londonDate } from '../../domain/london-time';
 import { Html, html } from '../../platform/html';
 import type { ReportEpisode } from '../../reports/report';
 import type { Report } from '../../reports/report.schema';
@@ -8,6 +7,7 @@ import type { DateRange } from '../../reports/report-range';
 import type { ChildIdentity, RepeatedChild } from '../../reports/repeat-children';
 import { horizontalBarChart, lineChart, stackedBarChart } from './charts';
 import { statusTag, time } from './common';
+import { formatDate } from '../../delivery/message-words';
 
 /** SPEC §13: the partnership's report page. Counts only: the one list with names is on its own, audited page. */
 
@@ -54,17 +54,9 @@ function tableView(table: ReportTable, range: DateRange, cell: (row: Cell[], i: 
 <p class="csv-link"><a href="/dashboard/reports/${table.name}.csv?${query(range)}" download>Download this table (CSV)<span class="visually-hidden">: ${table.caption}</span></a></p>`;
 }
 
-export function reportsView(page: ReportsPage): Html {
-  const { report, range } = page;
-  if (!report) return html`<h1>Reports</h1>${rangeForm(page)}`;
-  const tables = new Map(reportTables(report).map((t) => [t.name, t]));
-  const t = (name: string) => tables.get(name)!;
+function episodesChart(report: Report, range: DateRange): Html {
   const localities = localitiesOf(report);
-  const ttf = report.timeToFirstDirect;
-  const ack = report.acknowledgements;
-  const lowest = ack.byOrganisation.slice(0, ACK_CHART_ROWS);
-
-  const monthChart = stackedBarChart(
+  return stackedBarChart(
     'chart-episodes',
     'Episodes by month and locality',
     `${report.episodes.total} episodes from ${range.from} to ${range.to}, one bar a month, divided by locality. The table below gives every figure.`,
@@ -74,7 +66,10 @@ export function reportsView(page: ReportsPage): Html {
     },
     'Episodes',
   );
-  const weekChart = lineChart(
+}
+
+function timeChart(ttf: Report['timeToFirstDirect']): Html {
+  return lineChart(
     'chart-time',
     'Time from the police report to the first direct email accepted, by week',
     `Median and 90th percentile in seconds for each week; over the period the median was ${minutes(ttf.p50Seconds)}, the 90th percentile ${minutes(ttf.p90Seconds)} and the longest ${minutes(ttf.maxSeconds)}. The table below gives every week.`,
@@ -87,22 +82,22 @@ export function reportsView(page: ReportsPage): Html {
     },
     'Seconds',
   );
-  const ackChart = horizontalBarChart(
+}
+
+function acknowledgementChart(lowest: Report['acknowledgements']['byOrganisation']): Html {
+  return horizontalBarChart(
     'chart-ack',
     `Acknowledgement rate by organisation, the ${lowest.length} lowest`,
     `Share of direct alerts acknowledged, lowest first: ${lowest.slice(0, 3).map((o) => `${o.organisation.name} ${pct(o.rate)}`).join('; ')}${lowest.length > 3 ? '; and so on' : ''}. The table below gives every organisation.`,
     lowest.map((o) => ({ label: o.organisation.name, value: o.rate, text: `${pct(o.rate)} of ${o.sent}` })),
     1,
   );
-  const directoryLink = (row: Cell[], i: number) =>
-    i === 0 ? html`<a href="/dashboard/directory?type=${row[1] === 'School' ? 'school' : 'gp'}#org-${row[1] === 'School' ? 'school' : 'gp'}-${row[2]}">${row[0]}</a>` : (row[i] ?? null);
+}
 
-  return html`
-<h1>Reports</h1>
-<p class="hint">For the safeguarding partnership: counts only. Episodes are counted in the period they were opened (UK time).</p>
-${rangeForm(page)}
-<h2 id="summary">${formatDate(range.from)} to ${formatDate(range.to)}</h2>
-<dl class="summary report-summary">
+function reportSummary(report: Report, range: DateRange): Html {
+  const ttf = report.timeToFirstDirect;
+  const ack = report.acknowledgements;
+  return html`<dl class="summary report-summary">
   <dt>Episodes</dt><dd>${report.episodes.total}</dd>
   <dt>Children with repeated episodes</dt><dd>${report.repeatedChildren.children} <a href="/dashboard/reports/repeated?${query(range)}">See who (the view is recorded in the audit log)</a></dd>
   <dt>Police report to first direct email accepted</dt><dd>median ${minutes(ttf.p50Seconds)}, 90th percentile ${minutes(ttf.p90Seconds)}, longest ${minutes(ttf.maxSeconds)} (${ttf.measured} episodes${ttf.notReached > 0 ? html`; <strong class="alarm">${ttf.notReached} reached no direct recipient</strong>` : ''})</dd>
@@ -111,7 +106,30 @@ ${rangeForm(page)}
   <dt>Failed deliveries</dt><dd>${report.deliveryProblems.failed}</dd>
   <dt>Bounced deliveries</dt><dd>${report.deliveryProblems.bounced}</dd>
   <dt>Return home interviews</dt><dd>${report.returnInterviews.found} found; window still open: ${report.returnInterviews.due}; 72 hours passed: ${report.returnInterviews.overdue}</dd>
-</dl>
+</dl>`;
+}
+
+export function reportsView(page: ReportsPage): Html {
+  const { report, range } = page;
+  if (!report) return html`<h1>Reports</h1>${rangeForm(page)}`;
+  const tables = new Map(reportTables(report).map((t) => [t.name, t]));
+  const t = (name: string) => tables.get(name)!;
+  const ttf = report.timeToFirstDirect;
+  const ack = report.acknowledgements;
+  const lowest = ack.byOrganisation.slice(0, ACK_CHART_ROWS);
+
+  const monthChart = episodesChart(report, range);
+  const weekChart = timeChart(ttf);
+  const ackChart = acknowledgementChart(lowest);
+  const directoryLink = (row: Cell[], i: number) =>
+    i === 0 ? html`<a href="/dashboard/directory?type=${row[1] === 'School' ? 'school' : 'gp'}#org-${row[1] === 'School' ? 'school' : 'gp'}-${row[2]}">${row[0]}</a>` : (row[i] ?? null);
+
+  return html`
+<h1>Reports</h1>
+<p class="hint">For the safeguarding partnership: counts only. Episodes are counted in the period they were opened (UK time).</p>
+${rangeForm(page)}
+<h2 id="summary">${formatDate(range.from)} to ${formatDate(range.to)}</h2>
+${reportSummary(report, range)}
 
 <h2>Episodes by month and locality</h2>
 <figure class="report-chart">${monthChart}</figure>

@@ -1,6 +1,6 @@
 import type { DeliveryWithHistory } from '../../delivery/delivery.store';
 import { html, type Html } from '../../platform/html';
-import type { SessionUser } from '../auth';
+import type { SessionUser } from '../../access/auth';
 import { deliveriesTable } from './deliveries';
 
 type ListPage = { deliveries: readonly DeliveryWithHistory[]; references: ReadonlyMap<string, string>; user: SessionUser };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEVELOPMENT_ADMIN_EMAIL, ensureFirstAdmin } from '../../../src/dashboard/first-admin';
-import { SESSION_IDLE_SECONDS } from '../../../src/dashboard/sessions.store';
+import { DEVELOPMENT_ADMIN_EMAIL, ensureFirstAdmin } from '../../../src/access/first-admin';
+import { SESSION_IDLE_SECONDS } from '../../../src/access/sessions.store';
 import { signIn, startTestApp, type TestApp } from '../../helpers/app';
 import { asUser } from '../../helpers/dashboard';
 import { uniqueId } from '../../helpers/factories';

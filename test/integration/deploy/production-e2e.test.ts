@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { createAuditLog } from '../../../src/dashboard/audit.store';
+import { createAuditLog } from '../../../src/access/audit.store';
 import { createRedis, type RedisClient } from '../../../src/platform/redis';
 import { loadConfig } from '../../../config/env';
 import { reportedEvent, uniqueId } from '../../helpers/factories';

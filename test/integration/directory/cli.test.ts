@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createUserStore } from '../../../src/dashboard/users.store';
+import { createUserStore } from '../../../src/access/users.store';
 import { createDirectoryStore } from '../../../src/directory/directory.store';
 import { contact, school, seedDirectory } from '../../helpers/directory';
 import { SAMPLE_GP_COUNT, SAMPLE_SCHOOL_COUNT } from '../../../src/directory/sample-directory';

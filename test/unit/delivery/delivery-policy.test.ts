@@ -12,7 +12,7 @@ import {
   isFinal,
   type DeliveryStatus,
 } from '../../../src/delivery/delivery-status';
-import { RISKS, type Risk } from '../../../src/intake/event.schema';
+import { RISKS, type Risk } from '../../../src/domain/risk';
 
 const HOUR_MS = 3_600_000;
 /** SPEC §2 defaults: RETRY_ATTEMPTS, RETRY_BASE_MS, RETRY_MAX_DELAY_MS. */
@@ -101,7 +101,7 @@ describe('retryDelayMs', () => {
 });
 
 describe('totalRetryWindowMs', () => {
-  it('keeps trying for about 4 hours under the default policy (SPEC §2)', () => {
+  it('keeps trying for about 3 h 45 min, between 3.5 and 4.5 hours, under the default policy (SPEC §2)', () => {
     const total = totalRetryWindowMs(DEFAULT_POLICY);
     expect(total).toBeGreaterThanOrEqual(3.5 * HOUR_MS);
     expect(total).toBeLessThanOrEqual(4.5 * HOUR_MS);

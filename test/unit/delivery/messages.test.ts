@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import {
-  containsChildName,
-  escapeHtml,
-  formatLondonDateTime,
-  renderEscalationNotice,
-  renderFailureNotice,
-  renderMessage,
-  subjectLine,
-  type EpisodeFacts,
-  type MessageInput,
-  type MessageKind,
-} from '../../../src/delivery/messages';
-import { RISKS, type Risk } from '../../../src/intake/event.schema';
+import { containsChildName, renderMessage, subjectLine } from '../../../src/delivery/messages';
+import { RISKS, type Risk } from '../../../src/domain/risk';
+import type { MessageKind } from '../../../src/domain/audience';
+import { escapeHtml } from '../../../src/platform/html';
+import type { EpisodeFacts, MessageInput } from '../../../src/delivery/message-types';
+import { renderEscalationNotice, renderFailureNotice } from '../../../src/delivery/staff-notices';
+import { formatLondonDateTime } from '../../../src/delivery/message-words';
 
 // Fictional people and places only.
 const episode = (overrides: Partial<EpisodeFacts> = {}): EpisodeFacts => ({

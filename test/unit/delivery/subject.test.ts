@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  renderAckAnswerNotice,
-  renderEscalationNotice,
-  renderFailureNotice,
-  renderMessage,
-  renderSupersededNotice,
-  type MessageKind,
-  type RenderedMessage,
-} from '../../../src/delivery/messages';
+import { renderMessage } from '../../../src/delivery/messages';
 import { subjectFor } from '../../../src/delivery/subject';
+import type { MessageKind } from '../../../src/domain/audience';
+import type { RenderedMessage } from '../../../src/delivery/message-types';
+import { renderAckAnswerNotice, renderEscalationNotice, renderFailureNotice, renderSupersededNotice } from '../../../src/delivery/staff-notices';
 
 /*
  * SPEC §5: no child's name in any subject, of any email the service sends. The child here,

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { localityOfDistrict } from '../../../config/localities';
 import type { DeliveryStatus } from '../../../src/delivery/delivery-status';
-import type { MessageKind } from '../../../src/delivery/messages';
+import type { MessageKind } from '../../../src/domain/audience';
 import type { Organisation } from '../../../src/directory/organisation';
 import { foldEpisode, latestEvent } from '../../../src/episodes/episode';
 import type { EpisodeRecord } from '../../../src/episodes/episode.store';
 import { planEventFanout, type EventFanoutInput } from '../../../src/episodes/plan-fanout';
-import type { DirectoryView } from '../../../src/episodes/routing';
+import type { DirectoryView } from '../../../src/directory/organisation';
 import type { MissingEvent } from '../../../src/intake/event.schema';
 import type { StoredEvent } from '../../../src/intake/event.store';
 

@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { localityOfDistrict } from '../../../config/localities';
 import type { NewDelivery } from '../../../src/delivery/delivery.store';
 import type { DeliveryStatus } from '../../../src/delivery/delivery-status';
-import type { Contact, Organisation, OrganisationType } from '../../../src/directory/organisation';
+import type { Contact, DirectoryView, Organisation } from '../../../src/directory/organisation';
 import { foldEpisode, latestEvent } from '../../../src/episodes/episode';
 import { deliveryIdOf, planFanout, type FanoutInput, type FanoutPlan } from '../../../src/episodes/plan-fanout';
-import type { DirectoryView } from '../../../src/episodes/routing';
-import type { MissingEvent, ReportedEvent, Risk, UpdatedEvent } from '../../../src/intake/event.schema';
+import type { MissingEvent, ReportedEvent, UpdatedEvent } from '../../../src/intake/event.schema';
 import type { StoredEvent } from '../../../src/intake/event.store';
+import type { Risk } from '../../../src/domain/risk';
+import type { OrganisationType } from '../../../src/domain/organisation-ref';
 
 /* Fictional data only: .test emails, 99xxxx URNs, Y9xxxx ODS codes, fixed instants. */
 

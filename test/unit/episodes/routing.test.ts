@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { localityOfDistrict } from '../../../config/localities';
-import type { Contact, Organisation, OrganisationType } from '../../../src/directory/organisation';
-import {
-  routeFollowUp,
-  routeReport,
-  type DirectoryView,
-  type FollowUpRecipient,
-  type Recipient,
-  type SentTo,
-} from '../../../src/episodes/routing';
+import type { Contact, DirectoryView, Organisation } from '../../../src/directory/organisation';
+import { routeFollowUp, routeReport, type FollowUpRecipient, type Recipient, type SentTo } from '../../../src/episodes/routing';
+import type { OrganisationType } from '../../../src/domain/organisation-ref';
 
 /* Fictional directory data only: .test emails, 99xxxx URNs, Y9xxxx ODS codes. */
 

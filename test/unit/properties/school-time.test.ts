@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BANK_HOLIDAYS_ENGLAND_WALES } from '../../../config/bank-holidays';
 import { parseSchoolHours } from '../../../config/school-hours';
-import { addSchoolTime, isSchoolTime } from '../../../src/ack/deadline';
+import { addSchoolTime, isSchoolTime } from '../../../src/domain/school-time';
 
 /*
  * Properties of school-time arithmetic (SPEC §7) over 2024–2028, weighted towards the weeks

@@ -1,12 +1,12 @@
 import { Router } from 'express';
-import { SESSION_COOKIE, readCookie } from '../dashboard/auth';
-import { sessionCookieOptions } from '../dashboard/session.router';
+import { SESSION_COOKIE, readCookie } from '../access/auth';
+import { sessionCookieOptions } from '../access/session.router';
 import { html, sendPage } from '../platform/html';
 import { moduleLogger } from '../platform/logger';
 import { withRedis } from '../platform/redis';
-import type { OidcClient } from './oidc';
-import type { SignInService } from './sign-in';
-import { notAllowedView } from './views';
+import type { OidcClient } from '../access/oidc';
+import type { SignInService } from '../access/sign-in';
+import { notAllowedView } from './views/account';
 
 const log = moduleLogger('oidc');
 const ATTEMPT_COOKIE = 'endeavor_oidc';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerRecipient } from '../../../src/ack/answer-recipient';
+import { answerRecipient } from '../../../src/delivery/answer-recipient';
 import { loadConfig } from '../../../config/env';
 
 const MASH = 'mash-team@endeavor.test';

@@ -1,5 +1,5 @@
-import { Html, html } from '../platform/html';
-import type { UserView } from './user-admin';
+import { Html, html } from '../../platform/html';
+import type { UserView } from '../../access/user-admin';
 
 const csrf = (token: string) => html`<input type="hidden" name="csrf" value="${token}">`;
 

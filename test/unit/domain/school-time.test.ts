@@ -6,7 +6,7 @@ import {
   isSchoolTime,
   nextReminderAt,
   nextSchoolOpening,
-} from '../../../src/ack/deadline';
+} from '../../../src/domain/school-time';
 import { parseSchoolHours } from '../../../config/school-hours';
 
 const school = parseSchoolHours('Mon-Fri 08:00-17:00 Europe/London');

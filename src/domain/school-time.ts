@@ -1,5 +1,5 @@
-import type { Risk } from '../intake/event.schema';
 import type { SchoolHours } from '../../config/school-hours';
+import type { Risk } from './risk';
 
 /*
  * Acknowledgement deadlines and reminder times, counted in school hours (SPEC §7).

@@ -1,20 +1,19 @@
 import express, { Router, type Request, type RequestHandler } from 'express';
-import { z } from 'zod';
-import { SESSION_COOKIE, loadSession, notSignedIn, rejectCrossSiteWrites } from '../dashboard/auth';
-import { checkCsrf, pageAuth } from '../dashboard/page-auth';
-import { pageErrors } from '../dashboard/page-errors';
-import { jsonBody, requireJson, sessionCookieOptions } from '../dashboard/session.router';
-import type { SessionStore } from '../dashboard/sessions.store';
-import { ROLES, type UserStore } from '../dashboard/users.store';
-import { sendDashboardPage, type PageContext } from '../dashboard/views/common';
+import { SESSION_COOKIE, loadSession, notSignedIn, rejectCrossSiteWrites } from '../access/auth';
+import { checkCsrf, pageAuth } from '../access/page-auth';
+import { pageErrors } from './page-errors';
+import { jsonBody, requireJson, sessionCookieOptions } from '../access/session.router';
+import type { SessionStore } from '../access/sessions.store';
+import { ROLES, type UserStore } from '../access/users.store';
+import { sendDashboardPage, type PageContext } from './views/common';
 import { html, sendPage } from '../platform/html';
 import { HttpProblem, notFound, validationProblem } from '../platform/problem';
 import { withRedis } from '../platform/redis';
 import { fieldErrors } from '../platform/validation';
-import { qrSvg } from './totp';
-import type { TotpEnrolment } from './totp-enrolment';
-import { changePasswordSchema, createUserSchema, userView, type UserAdmin } from './user-admin';
-import { accountView, recoveryCodesView, totpSetupView, usersView, type UsersPage } from './views';
+import { qrSvg } from '../access/totp';
+import { confirmTotpSchema, type TotpEnrolment } from '../access/totp-enrolment';
+import { changePasswordSchema, createUserSchema, userView, type UserAdmin } from '../access/user-admin';
+import { accountView, recoveryCodesView, totpSetupView, usersView, type UsersPage } from './views/account';
 
 export type AccountRouterDeps = {
   users: UserStore;
@@ -27,13 +26,6 @@ export type AccountRouterDeps = {
   hasMail: boolean;
   now: () => Date;
 };
-
-/** `PUT /api/v1/session/totp`: the first code from the app. */
-export const confirmTotpSchema = z.strictObject({ code: z.string().trim().regex(/^\d{6}$/, 'must be the 6 digits the app shows') });
-/** `POST /api/v1/session/totp` answers the secret to put in the app (also as an otpauth:// URI for a QR code). */
-export const totpSecretSchema = z.object({ secret: z.string(), otpauthUri: z.string() });
-/** `PUT /api/v1/session/totp` answers the recovery codes, once. */
-export const recoveryCodesSchema = z.object({ recoveryCodes: z.array(z.string()) });
 
 const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 });
 const USER_ID = /^usr_[A-Za-z0-9]{20}$/;

@@ -1,6 +1,6 @@
-import express, { Router, type CookieOptions, type RequestHandler } from 'express';
+import express, { Router, type CookieOptions, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
-import type { SignInService } from '../access/sign-in';
+import type { Credentials, SignInService } from './sign-in';
 import { HttpProblem, validationProblem } from '../platform/problem';
 import { withRedis } from '../platform/redis';
 import { fieldErrors } from '../platform/validation';
@@ -27,6 +27,13 @@ export const SIGN_IN_TIMEOUT_MS = 30_000;
 
 export const sessionCookieOptions = (secure: boolean): CookieOptions => ({ httpOnly: true, sameSite: 'strict', path: '/', secure });
 
+/**
+ * The one sign-in step of the API and the sign-in page: the shared flow (limits, password, code,
+ * audit) with this request's address and the session it may replace.
+ */
+export const signInFromRequest = (signIn: SignInService, req: Request, credentials: Credentials) =>
+  withRedis(() => signIn.withPassword(credentials, { address: req.ip ?? '', previousToken: readCookie(req.get('cookie'), SESSION_COOKIE) }), SIGN_IN_TIMEOUT_MS);
+
 export const requireJson: RequestHandler = (req, _res, next) => {
   if (!req.is(['application/json', 'application/*+json'])) {
     throw new HttpProblem(415, 'unsupported-media-type', 'Unsupported Media Type', 'Send application/json.');
@@ -43,7 +50,7 @@ export function sessionRouter(deps: SessionRouterDeps): Router {
   router.post('/api/v1/session', requireJson, jsonBody, async (req, res) => {
     const parsed = signInSchema.safeParse(req.body);
     if (!parsed.success) throw validationProblem(fieldErrors(parsed.error));
-    const outcome = await withRedis(() => deps.signIn.withPassword(parsed.data, { address: req.ip ?? '', previousToken: readCookie(req.get('cookie'), SESSION_COOKIE) }), SIGN_IN_TIMEOUT_MS);
+    const outcome = await signInFromRequest(deps.signIn, req, parsed.data);
     if (outcome.kind === 'throttled') {
       throw new HttpProblem(429, 'rate-limited', 'Too Many Requests', 'Too many sign-in attempts; wait and try again.', { retryAfterSeconds: outcome.retryAfterSeconds });
     }

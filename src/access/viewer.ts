@@ -32,6 +32,3 @@ export function viewerAuth(deps: { feedKeys: ReadonlyMap<string, string>; sessio
   };
   return [load, decide, rejectCrossSiteWrites];
 }
-
-/** A label for the audit log: the role and email of a user, or the feed id. */
-export const actorOf = (viewer: Viewer) => (viewer.kind === 'user' ? `${viewer.role}:${viewer.email}` : `feed:${viewer.feedId}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SCRYPT_PARAMS, hashPassword, verifyAgainstNothing, verifyPassword } from '../../../src/dashboard/password';
+import { SCRYPT_PARAMS, hashPassword, verifyAgainstNothing, verifyPassword } from '../../../src/access/password';
 
 const PASSWORD = 'fictional-password-for-tests';
 
