@@ -83,6 +83,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   // The stages' commands go on a connection of their own, not the one BullMQ defines its
   // scripts on: every ioredis pipeline copies the commands of its connection.
   const appRedis = deps.redis.duplicate();
+  // Like every connection: an error is logged (by code), never an unhandled 'error' event.
+  appRedis.on('error', (err: NodeJS.ErrnoException) => log.warn({ role: 'worker-app', code: err.code }, 'redis connection error'));
 
   const { events, episodes, deliveries, directory, dataQuality } = createStores(appRedis, prefix);
   // Indexes added since the records were written (the lists, the board, the purge) are filled once.
