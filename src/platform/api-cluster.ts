@@ -78,9 +78,6 @@ export function runApiCluster(options: ApiClusterOptions): void {
     if (running.size === 0) allExited();
   });
 
-  for (let i = 0; i < processes; i += 1) running.add(cluster.fork());
-  log.info({ processes }, 'api processes started');
-
   exitOnSignal({
     timeoutMs,
     log,
@@ -93,6 +90,9 @@ export function runApiCluster(options: ApiClusterOptions): void {
       process.exit(code);
     },
   });
+  // After the signal handlers, so a SIGTERM during start-up already drains what has started.
+  for (let i = 0; i < processes; i += 1) running.add(cluster.fork());
+  log.info({ processes }, 'api processes started');
 }
 
 class ApiProcessFailedError extends Error {
