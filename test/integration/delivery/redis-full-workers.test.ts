@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { practice, school, seedDirectory } from '../../helpers/directory';
 import { reportedEvent } from '../../helpers/factories';
+import { fillRedis } from '../../helpers/redis-fill';
 import { startRedisServer, type RedisServerHandle } from '../../helpers/redis-server';
 import { startTestSmtp, type TestSmtp } from '../../helpers/smtp-server';
 
@@ -52,21 +53,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 const refusedForMemory = async () => Number(/errorstat_OOM:count=(\d+)/.exec(await filler.info('errorstats'))?.[1] ?? 0);
 const withStatus = (status: string) => app.redis.zcard(`${app.config.queuePrefix}:deliveries:status:${status}`);
 
-async function fillRedis(): Promise<string[]> {
-  const keys: string[] = [];
-  const chunk = 'x'.repeat(64 * 1024);
-  for (let i = 0; i < 10_000; i++) {
-    try {
-      await filler.set(`filler:${i}`, chunk);
-      keys.push(`filler:${i}`);
-    } catch (err) {
-      expect((err as Error).message).toMatch(/^OOM command not allowed/);
-      return keys;
-    }
-  }
-  throw new Error('Redis never filled up');
-}
-
 describe('running workers, when Redis is full', () => {
   it('hold the due retries while Redis refuses writes, send them once memory is freed, and count the refusals in /metrics', async () => {
     smtp.respondWith(451);
@@ -76,7 +62,7 @@ describe('running workers, when Redis is full', () => {
     smtp.respondWith(250);
     const retryingSince = Date.now();
 
-    const fillers = await fillRedis();
+    const fillers = await fillRedis(filler);
     // Full stays full: at the limit, a freed client buffer would let a small write through now and then.
     await filler.config('SET', 'maxmemory', '1mb');
     const refusedByFill = await refusedForMemory();
