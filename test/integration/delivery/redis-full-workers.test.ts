@@ -4,6 +4,7 @@ import { startTestApp, type TestApp } from '../../helpers/app';
 import { practice, school, seedDirectory } from '../../helpers/directory';
 import { reportedEvent } from '../../helpers/factories';
 import { fillRedis } from '../../helpers/redis-fill';
+import { until } from '../../helpers/until';
 import { startRedisServer, type RedisServerHandle } from '../../helpers/redis-server';
 import { startTestSmtp, type TestSmtp } from '../../helpers/smtp-server';
 
@@ -40,16 +41,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not in ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const refusedForMemory = async () => Number(/errorstat_OOM:count=(\d+)/.exec(await filler.info('errorstats'))?.[1] ?? 0);
 const withStatus = (status: string) => app.redis.zcard(`${app.config.queuePrefix}:deliveries:status:${status}`);
 
@@ -58,7 +49,7 @@ describe('running workers, when Redis is full', () => {
     smtp.respondWith(451);
     const event = reportedEvent();
     expect((await app.post('/api/v1/events', event)).status).toBe(202);
-    await until('both direct deliveries waiting to retry', async () => ((await withStatus('retrying')) === DIRECT.length ? true : undefined));
+    await until(() => withStatus('retrying'), (n) => n === DIRECT.length, 'direct deliveries waiting to retry');
     smtp.respondWith(250);
     const retryingSince = Date.now();
 
@@ -67,21 +58,21 @@ describe('running workers, when Redis is full', () => {
     await filler.config('SET', 'maxmemory', '1mb');
     const refusedByFill = await refusedForMemory();
     // The retries fall due after RETRY_BASE_MS; from then on the workers' attempts to take them are refused.
-    await until('the workers refused for memory after the retries fell due', async () =>
-      Date.now() > retryingSince + 2500 && (await refusedForMemory()) >= refusedByFill + 3 ? true : undefined,
-    );
+    await until(refusedForMemory, (n) => Date.now() > retryingSince + 2500 && n >= refusedByFill + 3, 'refusals for memory after the retries fell due', 20_000);
     expect(smtp.mails).toHaveLength(0);
 
     await filler.del(...fillers);
     await filler.config('SET', 'maxmemory', '8mb');
     await smtp.waitFor((mails) => mails.length === DIRECT.length, 20_000);
     expect(smtp.mails.flatMap((m) => m.to).sort()).toEqual(DIRECT);
-    await until('both deliveries sent', async () => ((await withStatus('sent')) === DIRECT.length ? true : undefined));
+    await until(() => withStatus('sent'), (n) => n === DIRECT.length, 'deliveries sent');
 
-    const metrics = await until('the workers refusals in /metrics', async () => {
-      const text = await (await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
-      return /endeavor_worker_redis_unavailable_total\{reason="oom",queue="deliver"\} [1-9]/.test(text) ? text : undefined;
-    });
+    const metrics = await until(
+      async () => (await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text(),
+      (text) => /endeavor_worker_redis_unavailable_total\{reason="oom",queue="deliver"\} [1-9]/.test(text),
+      'the workers refusals in /metrics',
+      20_000,
+    );
     expect(metrics).not.toMatch(/endeavor_worker_redis_unavailable_total\{reason="down"/);
     // Each refused worker pauses a second; BullMQ alone retried a refused fetch thousands of times a second.
     const refused = [...metrics.matchAll(/^endeavor_worker_redis_unavailable_total\{[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
