@@ -100,6 +100,7 @@ export async function fanOutEvent(deps: FanoutDeps, eventUid: string, deliveryAt
  * Returns how many steps it took.
  */
 async function writeAndQueue(deps: FanoutDeps, plan: EventFanout, existing: readonly Delivery[], now: Date, attempts: number): Promise<number> {
+  // requeue is drawn from existing, so every one of its ids has an audience here.
   const audienceOf = new Map(existing.map((d) => [d.deliveryId, d.audience]));
   const requeue = plan.requeue.map((d) => ({ ...d, audience: audienceOf.get(d.deliveryId) ?? 'area' }));
   const steps = fanoutSteps(plan.deliveries, requeue, deps.areaBatch ?? AREA_BATCH);
