@@ -17,7 +17,7 @@ const log = moduleLogger('sample-history');
  * emailed, and a worker started later finds every delivery final. Running it again adds nothing.
  */
 export async function loadSampleHistory(stores: Pick<Stores, 'events' | 'episodes' | 'deliveries' | 'directory'>, until: string): Promise<{ events: number; deliveries: number }> {
-  const held = { add: async () => undefined } as unknown as Queue<FanoutJob> & Queue<DeliverJob>;
+  const held = { add: async () => undefined, addBulk: async () => [] } as unknown as Queue<FanoutJob> & Queue<DeliverJob>;
   const contactIndex = new Map(sampleDirectory(new Date(0)).flatMap((o) => o.contacts.map((c, i) => [`${o.type}:${o.id}:${c.contactId}`, i] as const)));
   let accepted = 0;
   let recorded = 0;
