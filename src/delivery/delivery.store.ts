@@ -1,12 +1,17 @@
+import type { ChainableCommander } from 'ioredis';
+import { moduleLogger } from '../platform/logger';
 import { pageOfIndexes, type IndexPage, type Order, type Position } from '../platform/pagination';
 import type { RedisClient } from '../platform/redis';
 import { execReplicated } from '../platform/replica-wait';
 import { defineScripts } from '../platform/scripts';
 import { DELIVERY_STATUSES, ALLOWED_FROM, type DeliveryStatus } from './delivery-status';
-import { fromHash, toHash, type DeliveryWithHistory, type HistoryEntry, type NewDelivery } from './delivery-record';
+import { fromHash, toHash, type Delivery, type DeliveryWithHistory, type HistoryEntry, type NewDelivery } from './delivery-record';
+import type { MessageFacts } from './message-types';
 
 // The record's types are defined in delivery-record.ts; most readers know them from here.
 export type { Delivery, DeliveryWithHistory, HistoryEntry, NewDelivery } from './delivery-record';
+
+const log = moduleLogger('delivery-store');
 
 /** How long a `sent` record waits for replicas; past it the send stands and the worker goes on. */
 const SENT_REPLICA_WAIT_MS = 1000;
@@ -96,6 +101,29 @@ redis.call('ZREM', KEYS[3], redis.call('HGET', KEYS[1], 'deliveryId'))
 return 1
 `;
 
+/*
+ * The send path's one read: the record, and beside it what the send decides on, each from the
+ * key its owner names (ARGV are key templates from the episode and directory stores, filled
+ * from the record's fields: <episodeId>, <orgType>, <orgId>, <eventUid>), plus the message facts
+ * stored at fan-out for the record's event and asOf (ARGV[3], this store's own template). Keys found in the record cannot be declared up front;
+ * they share the queue prefix, which a Cluster deployment hash-tags (BullMQ requires it), so they
+ * live in one slot.
+ */
+const LOAD_FOR_SEND = `
+local raw = redis.call('HGETALL', KEYS[1])
+if #raw == 0 then return {} end
+local h = {}
+for i = 1, #raw, 2 do h[raw[i]] = raw[i + 1] end
+local function fill(template) return (string.gsub(template, '<(%w+)>', function(k) return h[k] end)) end
+local episode = redis.call('GET', fill(ARGV[1]))
+local organisation = redis.call('GET', fill(ARGV[2]))
+local facts = redis.call('HGET', fill(ARGV[3]), h['asOf'] or h['eventUid'])
+return {raw, episode, organisation, facts}
+`;
+
+/** What the send path reads in one trip (LOAD_FOR_SEND): JSON documents as their owners stored them. */
+export type SendLoad = { delivery: Delivery; episode: string | null; organisation: string | null; messageFacts: MessageFacts | undefined };
+
 /**
  * The indexes a list of deliveries is read from: every delivery by creation time, those in
  * some statuses by when they entered it, or direct alerts sent and unacknowledged by time sent.
@@ -113,6 +141,8 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
     log: `${prefix}:deliveries:log`,
     unacknowledged: `${prefix}:deliveries:unacknowledged`,
     escalationWatch: `${prefix}:deliveries:escalation-watch`,
+    /** Per event: what its messages describe, one field per asOf (MessageFacts JSON); purged with the episode. */
+    messageFacts: (uid: string) => `${prefix}:message-facts:${uid}`,
   };
 
   const scripts = defineScripts(redis, {
@@ -121,6 +151,7 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
     deliveryAcknowledge: { numberOfKeys: 4, lua: ACKNOWLEDGE },
     deliveryRecordAnswer: { numberOfKeys: 2, lua: RECORD_ANSWER },
     deliveryEscalate: { numberOfKeys: 3, lua: ESCALATE },
+    deliveryLoadForSend: { numberOfKeys: 1, lua: LOAD_FOR_SEND },
   });
 
   async function loadMany(ids: string[], withHistory: boolean): Promise<DeliveryWithHistory[]> {
@@ -165,6 +196,40 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
       return created === 1;
     },
 
+    /**
+     * Keeps what one event's messages describe (SPEC §5), per asOf, before its deliveries are
+     * written: every send of them, first or retried, renders the same facts without folding
+     * the episode again.
+     */
+    async putMessageFacts(eventUid: string, byAsOf: ReadonlyMap<string, MessageFacts>): Promise<void> {
+      if (byAsOf.size === 0) return;
+      // The first kept stays: a fan-out run again after later events arrived must not change what was sent.
+      const pipeline = redis.pipeline();
+      for (const [asOf, facts] of byAsOf) pipeline.hsetnx(keys.messageFacts(eventUid), asOf, JSON.stringify(facts));
+      for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+    },
+
+    /**
+     * The send path's read, in one trip: the record (without history), the episode's and the
+     * organisation's documents at the keys the templates name, and the stored message facts.
+     */
+    async loadForSend(deliveryId: string, templates: { episode: string; organisation: string }): Promise<SendLoad | undefined> {
+      const result = (await scripts.run('deliveryLoadForSend', [keys.delivery(deliveryId)], [
+        templates.episode,
+        templates.organisation,
+        keys.messageFacts('<eventUid>'),
+      ])) as
+        | []
+        | [string[], string | null, string | null, string | null];
+      if (result.length === 0) return undefined;
+      const [raw, episode, organisation, facts] = result;
+      const hash: Record<string, string> = {};
+      for (let i = 0; i < raw.length; i += 2) hash[raw[i]!] = raw[i + 1]!;
+      const delivery = fromHash(hash);
+      if (!delivery) return undefined;
+      return { delivery, episode, organisation, messageFacts: facts ? (JSON.parse(facts) as MessageFacts) : undefined };
+    },
+
     async get(deliveryId: string): Promise<DeliveryWithHistory | undefined> {
       return (await loadMany([deliveryId], true))[0];
     },
@@ -189,6 +254,8 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
          * Used for `sent`, so a failover cannot forget a send and make it go twice.
          */
         waitReplicas?: number;
+        /** Writes that travel in the same trip, after the change (the delivery's metric counters). */
+        also?: (pipeline: ChainableCommander) => void;
       },
     ): Promise<{ ok: true; from: DeliveryStatus } | { ok: false; current: DeliveryStatus | undefined }> {
       const from = change.from ?? ALLOWED_FROM[to];
@@ -214,8 +281,17 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
       if (change.waitReplicas && change.waitReplicas > 0) {
         // WAIT on the connection (and, in a Cluster, the node) that wrote, for every online replica.
         const pipeline = scripts.queue(redis.pipeline(), 'deliveryTransition', scriptKeys, args);
+        change.also?.(pipeline);
         const { results } = await execReplicated(redis, pipeline, change.waitReplicas, SENT_REPLICA_WAIT_MS, keys.delivery(deliveryId));
         result = results[0]?.[1];
+      } else if (change.also) {
+        const pipeline = scripts.queue(redis.pipeline(), 'deliveryTransition', scriptKeys, args);
+        change.also(pipeline);
+        const [[err, value] = [null, undefined], ...rest] = ((await pipeline.exec()) ?? []) as [Error | null, unknown][];
+        if (err) throw err;
+        // The writes after it are figures: one that fails is logged, never allowed to undo a send.
+        for (const [extraErr] of rest) if (extraErr) log.warn({ deliveryId, error: extraErr.message }, 'write after a transition failed');
+        result = value;
       } else {
         result = await scripts.run('deliveryTransition', scriptKeys, args);
       }
@@ -311,7 +387,7 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
     async purgeEpisode(episodeId: string, eventUids: string[]): Promise<number> {
       const ids = await redis.zrange(keys.episode(episodeId), 0, -1);
       const tx = redis.multi().del(keys.episode(episodeId));
-      for (const uid of eventUids) tx.del(keys.eventCounts(uid));
+      for (const uid of eventUids) tx.del(keys.eventCounts(uid), keys.messageFacts(uid));
       for (const id of ids) {
         tx.del(keys.delivery(id), keys.history(id)).zrem(keys.log, id).zrem(keys.unacknowledged, id).zrem(keys.escalationWatch, id);
         for (const status of DELIVERY_STATUSES) tx.zrem(keys.byStatus(status), id);

@@ -8,6 +8,7 @@ import { moduleLogger } from '../platform/logger';
 import type { DeliverJob } from '../platform/queues';
 import { foldEpisode, latestEvent } from './episode';
 import type { EpisodeStore } from './episode.store';
+import { messageFactsOf } from './message-facts';
 import { planEventFanout } from './plan-fanout';
 import type { OrganisationRef } from '../domain/organisation-ref';
 
@@ -71,6 +72,8 @@ export async function fanOutEvent(deps: FanoutDeps, eventUid: string, deliveryAt
       latestUid: latestEvent(all)!.uid,
       now,
     });
+    // What this event's messages describe, kept before any of its deliveries exists (deliver reads it).
+    await deps.deliveries.putMessageFacts(eventUid, messageFactsOf(all, stored, plan.deliveries));
 
     await deps.episodes.save(plan.episode);
     for (const d of plan.supersede) {
