@@ -5,11 +5,13 @@ import type { RedisClient } from '../platform/redis';
 import { execReplicated } from '../platform/replica-wait';
 import { defineScripts } from '../platform/scripts';
 import { DELIVERY_STATUSES, ALLOWED_FROM, type DeliveryStatus } from './delivery-status';
-import { fromHash, toHash, type Delivery, type DeliveryWithHistory, type HistoryEntry, type NewDelivery } from './delivery-record';
+import { fromHash, toHash, type DeliveryWithHistory, type HistoryEntry, type NewDelivery } from './delivery-record';
 import type { MessageFacts } from './message-types';
+import { LOAD_FOR_SEND, parseSendLoad, type SendLoad } from './send-load';
 
 // The record's types are defined in delivery-record.ts; most readers know them from here.
 export type { Delivery, DeliveryWithHistory, HistoryEntry, NewDelivery } from './delivery-record';
+export type { SendLoad } from './send-load';
 
 const log = moduleLogger('delivery-store');
 
@@ -101,34 +103,19 @@ redis.call('ZREM', KEYS[3], redis.call('HGET', KEYS[1], 'deliveryId'))
 return 1
 `;
 
-/*
- * The send path's one read: the record, and beside it what the send decides on, each from the
- * key its owner names (ARGV are key templates from the episode and directory stores, filled
- * from the record's fields: <episodeId>, <orgType>, <orgId>, <eventUid>), plus the message facts
- * stored at fan-out for the record's event and asOf (ARGV[3], this store's own template). Keys found in the record cannot be declared up front;
- * they share the queue prefix, which a Cluster deployment hash-tags (BullMQ requires it), so they
- * live in one slot.
- */
-const LOAD_FOR_SEND = `
-local raw = redis.call('HGETALL', KEYS[1])
-if #raw == 0 then return {} end
-local h = {}
-for i = 1, #raw, 2 do h[raw[i]] = raw[i + 1] end
-local function fill(template) return (string.gsub(template, '<(%w+)>', function(k) return h[k] end)) end
-local episode = redis.call('GET', fill(ARGV[1]))
-local organisation = redis.call('GET', fill(ARGV[2]))
-local facts = redis.call('HGET', fill(ARGV[3]), h['asOf'] or h['eventUid'])
-return {raw, episode, organisation, facts}
-`;
-
-/** What the send path reads in one trip (LOAD_FOR_SEND): JSON documents as their owners stored them. */
-export type SendLoad = { delivery: Delivery; episode: string | null; organisation: string | null; messageFacts: MessageFacts | undefined };
-
 /**
  * The indexes a list of deliveries is read from: every delivery by creation time, those in
  * some statuses by when they entered it, or direct alerts sent and unacknowledged by time sent.
  */
 export type DeliveryIndex = { by: 'created' } | { by: 'status'; statuses: readonly DeliveryStatus[] } | { by: 'unacknowledged' };
+
+/** Runs a pipeline whose first command is the change; the writes after it are figures, logged if they fail, never allowed to undo a send. */
+async function firstResult(pipeline: ChainableCommander, deliveryId: string): Promise<unknown> {
+  const [[err, value] = [null, undefined], ...rest] = ((await pipeline.exec()) ?? []) as [Error | null, unknown][];
+  if (err) throw err;
+  for (const [e] of rest) if (e) log.warn({ deliveryId, error: e.message }, 'write after a transition failed');
+  return value;
+}
 
 /** The delivery stage's Redis keys: records, histories, per-event counts and status indexes. */
 export function createDeliveryStore(redis: RedisClient, prefix: string) {
@@ -214,20 +201,8 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
      * organisation's documents at the keys the templates name, and the stored message facts.
      */
     async loadForSend(deliveryId: string, templates: { episode: string; organisation: string }): Promise<SendLoad | undefined> {
-      const result = (await scripts.run('deliveryLoadForSend', [keys.delivery(deliveryId)], [
-        templates.episode,
-        templates.organisation,
-        keys.messageFacts('<eventUid>'),
-      ])) as
-        | []
-        | [string[], string | null, string | null, string | null];
-      if (result.length === 0) return undefined;
-      const [raw, episode, organisation, facts] = result;
-      const hash: Record<string, string> = {};
-      for (let i = 0; i < raw.length; i += 2) hash[raw[i]!] = raw[i + 1]!;
-      const delivery = fromHash(hash);
-      if (!delivery) return undefined;
-      return { delivery, episode, organisation, messageFacts: facts ? (JSON.parse(facts) as MessageFacts) : undefined };
+      const args = [templates.episode, templates.organisation, keys.messageFacts('<eventUid>')];
+      return parseSendLoad(await scripts.run('deliveryLoadForSend', [keys.delivery(deliveryId)], args));
     },
 
     async get(deliveryId: string): Promise<DeliveryWithHistory | undefined> {
@@ -287,11 +262,7 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
       } else if (change.also) {
         const pipeline = scripts.queue(redis.pipeline(), 'deliveryTransition', scriptKeys, args);
         change.also(pipeline);
-        const [[err, value] = [null, undefined], ...rest] = ((await pipeline.exec()) ?? []) as [Error | null, unknown][];
-        if (err) throw err;
-        // The writes after it are figures: one that fails is logged, never allowed to undo a send.
-        for (const [extraErr] of rest) if (extraErr) log.warn({ deliveryId, error: extraErr.message }, 'write after a transition failed');
-        result = value;
+        result = await firstResult(pipeline, deliveryId);
       } else {
         result = await scripts.run('deliveryTransition', scriptKeys, args);
       }
