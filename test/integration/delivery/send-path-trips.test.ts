@@ -67,40 +67,48 @@ async function serverCommands(redis: RedisClient): Promise<number> {
   return total;
 }
 
+/** The send path's dependencies on a connection of its own, as a worker has them; mail is kept, not sent. */
+function sendDeps() {
+  const workerRedis = app.redis.duplicate();
+  const stores = createStores(workerRedis, app.config.queuePrefix);
+  const sent: OutgoingMail[] = [];
+  const transport: MailTransport = {
+    send: async (mail) => {
+      sent.push(mail);
+      return { accepted: true, response: '250 2.0.0 queued' };
+    },
+    verify: async () => undefined,
+    close: async () => undefined,
+  };
+  const deps: DeliverDeps = {
+    deliveries: stores.deliveries,
+    episodes: stores.episodes,
+    fold: { all: foldEpisode, asOf: episodeAsOf },
+    events: stores.events,
+    directory: stores.directory,
+    transport,
+    notify: app.queues.notify,
+    fanout: app.queues.fanout,
+    messageDomain: 'endeavor.test',
+    ackUrlFor: (delivery) => `https://endeavor.test/ack/${delivery.deliveryId}`,
+    now: () => new Date(),
+    metrics: pipelineMetrics(workerRedis, app.config.queuePrefix),
+  };
+  return { workerRedis, deps, sent };
+}
+
+/** Accepts and fans out one event; its deliveries. */
+async function fanOut(event: { eventId: string }) {
+  expect((await app.post('/api/v1/events', event)).status).toBe(202);
+  const uid = eventUid(FEED_A.feedId, event.eventId);
+  expect(await fanOutEvent({ ...app.stores, deliver: app.queues.deliver, lockMs: 5000, now: () => new Date() }, uid, 3)).toBe('routed');
+  return (await app.stores.deliveries.ofEpisode((await app.stores.events.get(uid))!.episodeId, false)).filter((d) => d.eventUid === uid);
+}
+
 describe('the send path', () => {
   it(`costs at most ${MAX_TRIPS_PER_DELIVERY} round trips and ${MAX_COMMANDS_PER_DELIVERY} Redis commands per delivery`, async () => {
-    const workerRedis = app.redis.duplicate();
-    const stores = createStores(workerRedis, app.config.queuePrefix);
-    const sent: OutgoingMail[] = [];
-    const transport: MailTransport = {
-      send: async (mail) => {
-        sent.push(mail);
-        return { accepted: true, response: '250 2.0.0 queued' };
-      },
-      verify: async () => undefined,
-      close: async () => undefined,
-    };
-    const deps: DeliverDeps = {
-      deliveries: stores.deliveries,
-      episodes: stores.episodes,
-      fold: { all: foldEpisode, asOf: episodeAsOf },
-      events: stores.events,
-      directory: stores.directory,
-      transport,
-      notify: app.queues.notify,
-      fanout: app.queues.fanout,
-      messageDomain: 'endeavor.test',
-      ackUrlFor: (delivery) => `https://endeavor.test/ack/${delivery.deliveryId}`,
-      now: () => new Date(),
-      metrics: pipelineMetrics(workerRedis, app.config.queuePrefix),
-    };
-    /** Accepts and fans out one event; its deliveries' ids. */
-    const fanOut = async (event: { eventId: string }) => {
-      expect((await app.post('/api/v1/events', event)).status).toBe(202);
-      const uid = eventUid(FEED_A.feedId, event.eventId);
-      expect(await fanOutEvent({ ...app.stores, deliver: app.queues.deliver, lockMs: 5000, now: () => new Date() }, uid, 3)).toBe('routed');
-      return (await app.stores.deliveries.ofEpisode((await app.stores.events.get(uid))!.episodeId, false)).filter((d) => d.eventUid === uid).map((d) => d.deliveryId);
-    };
+    const { workerRedis, deps, sent } = sendDeps();
+    const ids = async (event: { eventId: string }) => (await fanOut(event)).map((d) => d.deliveryId);
     const attempt = { attemptsMade: 0, maxAttempts: 3 };
     const counted = counting(workerRedis);
     /** Sends each delivery; the work per delivery. */
@@ -112,15 +120,15 @@ describe('the send path', () => {
     };
 
     // A first episode warms the connection (scripts loaded once), as a running worker's is.
-    await measure(await fanOut(reportedEvent()));
+    await measure(await ids(reportedEvent()));
 
     // Eleven contacts: the child's school (two) and practice, and eight of the area.
     const report = reportedEvent();
-    const alerts = await fanOut(report);
+    const alerts = await ids(report);
     expect(alerts).toHaveLength(11);
     const alert = await measure(alerts);
     // An update of the same episode: the old path read and folded both events for every recipient.
-    const updates = await fanOut(updatedEvent(report.policeReference, { note: 'Seen near the station (fictional).' }));
+    const updates = await ids(updatedEvent(report.policeReference, { note: 'Seen near the station (fictional).' }));
     expect(updates).toHaveLength(11);
     const update = await measure(updates);
 
@@ -130,6 +138,22 @@ describe('the send path', () => {
       expect(figures.commands).toBeLessThanOrEqual(MAX_COMMANDS_PER_DELIVERY);
     }
     expect(sent).toHaveLength(33);
+    workerRedis.disconnect();
+  });
+
+  it('renders a record without stored facts (written before they were kept) from the episode’s events, alike', async () => {
+    const { workerRedis, deps, sent } = sendDeps();
+    const attempt = { attemptsMade: 0, maxAttempts: 3 };
+    const report = reportedEvent();
+    const [first, second] = (await fanOut(report)).filter((d) => d.audience === 'direct' && d.organisation.type === 'school');
+    expect(await deliverOne(deps, first!.deliveryId, attempt)).toBe('sent');
+    expect(await app.redis.del(app.stores.deliveries.keys.messageFacts(first!.eventUid))).toBe(1);
+    expect(await deliverOne(deps, second!.deliveryId, attempt)).toBe('sent');
+    // The part both contacts share, from the child to what to do, reads the same either way.
+    const picture = (text: string) => text.slice(text.indexOf('The child\n'), text.indexOf('What to do\n'));
+    expect(sent).toHaveLength(2);
+    expect(picture(sent[0]!.text)).toContain('Testchild Fictional');
+    expect(picture(sent[1]!.text)).toBe(picture(sent[0]!.text));
     workerRedis.disconnect();
   });
 });
