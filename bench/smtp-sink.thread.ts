@@ -1,18 +1,21 @@
 import type { AddressInfo } from 'node:net';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { SMTPServer } from 'smtp-server';
 import { clock } from './threads';
 
 /*
  * A lean SMTP sink on its own thread: a real smtp-server session (EHLO, MAIL, RCPT, DATA,
- * 250), but it keeps only each message's Message-ID and the time it answered 250, so parsing
- * mail never competes with the service for the main event loop. Acceptances go to the parent
- * in small batches.
+ * 250), but it keeps only each message's Message-ID, recipient and the time it answered 250,
+ * so parsing mail never competes with the bench's main thread. Acceptances go to the parent in
+ * small batches. The whole source of the first message to each address in `capture` is kept
+ * too: the raw ceiling sends copies of what the service sent.
  */
 
+export type SinkOptions = { capture: string[] };
 export type SinkToParent =
   | { type: 'ready'; port: number }
-  | { type: 'accepted'; mails: Array<[messageId: string, at: number]> }
+  | { type: 'accepted'; mails: Array<[messageId: string, at: number, rcpt: string]> }
+  | { type: 'captured'; rcpt: string; source: string }
   | { type: 'closed' };
 export type ParentToSink = { type: 'close' };
 
@@ -20,7 +23,9 @@ const port = parentPort!;
 const HEAD_LIMIT = 64 * 1024;
 const MESSAGE_ID = /^message-id:\s*(<[^>\r\n]*>)/im;
 
-let batch: Array<[string, number]> = [];
+const toCapture = new Set((workerData as SinkOptions).capture.map((address) => address.toLowerCase()));
+
+let batch: Array<[string, number, string]> = [];
 let flushTimer: NodeJS.Timeout | undefined;
 const flush = () => {
   flushTimer = undefined;
@@ -37,10 +42,14 @@ const server = new SMTPServer({
   maxClients: 1000,
   closeTimeout: 200,
   logger: false,
-  onData(stream, _session, callback) {
+  onData(stream, session, callback) {
+    const rcpt = session.envelope.rcptTo[0]?.address.toLowerCase() ?? '';
+    const capture = toCapture.delete(rcpt);
+    const whole: Buffer[] = [];
     let head = '';
     let headDone = false;
     stream.on('data', (chunk: Buffer) => {
+      if (capture) whole.push(chunk);
       if (headDone) return;
       head += chunk.toString('latin1');
       const end = head.indexOf('\r\n\r\n');
@@ -53,7 +62,8 @@ const server = new SMTPServer({
     });
     stream.on('error', (err) => callback(err));
     stream.on('end', () => {
-      batch.push([MESSAGE_ID.exec(head)?.[1] ?? '', clock()]);
+      batch.push([MESSAGE_ID.exec(head)?.[1] ?? '', clock(), rcpt]);
+      if (capture) port.postMessage({ type: 'captured', rcpt, source: Buffer.concat(whole).toString('latin1') } satisfies SinkToParent);
       flushTimer ??= setTimeout(flush, 5);
       callback(null, 'OK: accepted');
     });

@@ -1,5 +1,7 @@
 import { startTsThread } from './threads';
-import type { ParentToSink, SinkToParent } from './smtp-sink.thread';
+import type { ParentToSink, SinkOptions, SinkToParent } from './smtp-sink.thread';
+
+export type Acceptance = { messageId: string; at: number; rcpt: string };
 
 export type BenchSink = {
   url: string;
@@ -9,6 +11,10 @@ export type BenchSink = {
   acceptedAt(messageId: string): number | undefined;
   /** Acceptance times of messages number `from` (0-based) onwards. */
   timesSince(from: number): number[];
+  /** Messages number `from` (0-based) onwards. */
+  since(from: number): Acceptance[];
+  /** The source of the first message to this address, when it was in `capture`. */
+  captured(rcpt: string): string | undefined;
   /** Messages whose Message-ID had already been accepted: resends. */
   readonly duplicates: number;
   /** Resolves once `count` reaches `target`; rejects after `timeoutMs`. */
@@ -17,10 +23,12 @@ export type BenchSink = {
 };
 
 /** Starts the lean SMTP sink on its own thread (see smtp-sink.thread.ts). */
-export async function startBenchSink(): Promise<BenchSink> {
-  const thread = startTsThread(new URL('./smtp-sink.thread.ts', import.meta.url), undefined);
+export async function startBenchSink(options: SinkOptions): Promise<BenchSink> {
+  const thread = startTsThread(new URL('./smtp-sink.thread.ts', import.meta.url), options);
   const firstSeen = new Map<string, number>();
   const times: number[] = [];
+  const accepted: Acceptance[] = [];
+  const sources = new Map<string, string>();
   let duplicates = 0;
   const waiters = new Set<() => void>();
 
@@ -28,9 +36,11 @@ export async function startBenchSink(): Promise<BenchSink> {
     thread.once('error', reject);
     thread.on('message', (message: SinkToParent) => {
       if (message.type === 'ready') resolve(message.port);
+      if (message.type === 'captured') sources.set(message.rcpt, message.source);
       if (message.type !== 'accepted') return;
-      for (const [messageId, at] of message.mails) {
+      for (const [messageId, at, rcpt] of message.mails) {
         times.push(at);
+        accepted.push({ messageId, at, rcpt });
         if (firstSeen.has(messageId)) duplicates += 1;
         else firstSeen.set(messageId, at);
       }
@@ -49,6 +59,8 @@ export async function startBenchSink(): Promise<BenchSink> {
     },
     acceptedAt: (messageId) => firstSeen.get(messageId),
     timesSince: (from) => times.slice(from),
+    since: (from) => accepted.slice(from),
+    captured: (rcpt) => sources.get(rcpt.toLowerCase()),
     waitForCount(target, timeoutMs) {
       return new Promise((resolve, reject) => {
         const check = () => {

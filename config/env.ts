@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseSchoolHours, type SchoolHours } from './school-hours';
 import { SECRET_SUFFIX_MIN_LENGTH, parseTrustProxy, placeholderReason, plainTextSmtpReason, urlPassword, type TrustProxy } from './strict-checks';
@@ -179,6 +180,11 @@ const envSchema = z.object({
   TRUST_PROXY: trustProxy.optional(),
   // Below the 30 s that compose (stop_grace_period) and Kubernetes give before SIGKILL.
   SHUTDOWN_TIMEOUT_MS: int(1000, 600_000).default(25_000),
+  // Capacity (issue 11): API processes of `start:api` (unset = one per CPU), deliveries sent at
+  // once per workers process, and SMTP connections each workers process keeps open.
+  API_PROCESSES: int(1, 256).optional(),
+  DELIVER_CONCURRENCY: int(1, 1000).default(10),
+  SMTP_POOL_SIZE: int(1, 100).default(5),
   // Operations (issue 12, SPEC §12): the bearer token of GET /metrics; unset = no /metrics.
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   // Bounces (SPEC §6): the VERP envelope sender's domain and the DSN listener, both off when unset.
@@ -226,6 +232,12 @@ export type Config = {
   trustProxy: TrustProxy;
   /** How long a SIGTERM may take before the process gives up and exits non-zero. */
   shutdownTimeoutMs: number;
+  /** Processes `start:api` runs (node:cluster); one per CPU unless API_PROCESSES says. */
+  apiProcesses: number;
+  /** Delivery jobs one workers process runs at once. */
+  deliverConcurrency: number;
+  /** SMTP connections one workers process keeps open to the relay (nodemailer's pool). */
+  smtpPoolSize: number;
   /** Bearer token of GET /metrics; undefined = /metrics answers 404. */
   metricsToken: string | undefined;
   /** Bounces: `domain` set = VERP envelope senders; `smtpPort` set = the workers run the DSN listener. */
@@ -289,6 +301,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jobs: { lockMs: e.JOB_LOCK_MS, stalledCheckMs: e.JOB_STALLED_CHECK_MS, sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS },
     trustProxy: e.TRUST_PROXY ?? false,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    apiProcesses: e.API_PROCESSES ?? availableParallelism(),
+    deliverConcurrency: e.DELIVER_CONCURRENCY,
+    smtpPoolSize: e.SMTP_POOL_SIZE,
     metricsToken: e.METRICS_TOKEN,
     bounces: { domain: e.BOUNCE_DOMAIN?.toLowerCase(), smtpPort: e.BOUNCE_SMTP_PORT, smtpHost: e.BOUNCE_SMTP_HOST },
     policeContactDomains: e.POLICE_CONTACT_DOMAINS,

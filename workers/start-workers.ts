@@ -37,6 +37,7 @@ export type WorkerTuning = {
   /** BullMQ job lock; a crashed worker's jobs come back after it expires. */
   lockDurationMs: number;
   stalledIntervalMs: number;
+  /** Delivery jobs run at once (DELIVER_CONCURRENCY). */
   deliverConcurrency: number;
   /** How long a delivery may sit pending / sending before the sweeper checks its job. */
   staleDeliveryMs: number;
@@ -46,7 +47,7 @@ const tuningFrom = (config: Config): WorkerTuning => ({
   sweepEverySeconds: config.jobs.sweepIntervalSeconds,
   lockDurationMs: config.jobs.lockMs,
   stalledIntervalMs: config.jobs.stalledCheckMs,
-  deliverConcurrency: 10,
+  deliverConcurrency: config.deliverConcurrency,
   staleDeliveryMs: 120_000,
 });
 
@@ -83,6 +84,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   // The stages' commands go on a connection of their own, not the one BullMQ defines its
   // scripts on: every ioredis pipeline copies the commands of its connection.
   const appRedis = deps.redis.duplicate();
+  // Like every connection: an error is logged (by code), never an unhandled 'error' event.
+  appRedis.on('error', (err: NodeJS.ErrnoException) => log.warn({ role: 'worker-app', code: err.code }, 'redis connection error'));
 
   const { events, episodes, deliveries, directory, dataQuality } = createStores(appRedis, prefix);
   // Indexes added since the records were written (the lists, the board, the purge) are filled once.
@@ -105,7 +108,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       onReport: (deliveryId, report) => applyDeliveryReport({ deliveries, dataQuality, notify: deps.queues.notify, now, metrics }, deliveryId, report),
     });
   }
-  const transport = createMailTransport({ url: deps.smtpUrl, from: config.mailFrom });
+  const transport = createMailTransport({ url: deps.smtpUrl, from: config.mailFrom, maxConnections: config.smtpPoolSize });
   const messageDomain = messageDomainOf(config.mailFrom);
 
   const maintenance = maintenanceProcessor({
@@ -222,7 +225,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   await heartbeat();
   const timer = setInterval(() => void heartbeat(), 5000);
   timer.unref();
-  log.info({ workerId, queues: workers.map((w) => w.name) }, 'workers started');
+  log.info({ workerId, queues: workers.map((w) => w.name), deliverConcurrency: tuning.deliverConcurrency, smtpPoolSize: config.smtpPoolSize }, 'workers started');
 
   return {
     workerId,

@@ -163,24 +163,46 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
 
     /** Creates the delivery unless it exists; true when this call created it. */
     async create(delivery: NewDelivery, now: Date, detail: string): Promise<boolean> {
-      const created = await scripts.run(
-        'deliveryCreate',
-        [
-          keys.delivery(delivery.deliveryId),
-          keys.history(delivery.deliveryId),
-          keys.episode(delivery.episodeId),
-          keys.eventCounts(delivery.eventUid),
-          keys.byStatus(delivery.status),
-          keys.log,
-        ],
-        [
-          JSON.stringify(toHash(delivery, now)),
-          JSON.stringify({ at: now.toISOString(), status: delivery.status, detail } satisfies HistoryEntry),
-          String(now.getTime()),
-          delivery.deliveryId,
-        ],
-      );
-      return created === 1;
+      return (await store.createMany([delivery], now, detail)).has(delivery.deliveryId);
+    },
+
+    /**
+     * Creates each delivery that does not exist, in one round trip: the create script once per
+     * delivery in a pipeline, so each record stays whole on its own while the batch is not one
+     * step (a crash between leaves some created, and running again creates the rest). Returns
+     * the ids this call created.
+     */
+    async createMany(deliveries: readonly NewDelivery[], now: Date, detail: string | ((delivery: NewDelivery) => string)): Promise<Set<string>> {
+      if (deliveries.length === 0) return new Set();
+      const pipeline = redis.pipeline();
+      for (const delivery of deliveries) {
+        const entry: HistoryEntry = { at: now.toISOString(), status: delivery.status, detail: typeof detail === 'string' ? detail : detail(delivery) };
+        scripts.queue(
+          pipeline,
+          'deliveryCreate',
+          [
+            keys.delivery(delivery.deliveryId),
+            keys.history(delivery.deliveryId),
+            keys.episode(delivery.episodeId),
+            keys.eventCounts(delivery.eventUid),
+            keys.byStatus(delivery.status),
+            keys.log,
+          ],
+          [
+            JSON.stringify(toHash(delivery, now)),
+            JSON.stringify(entry),
+            String(now.getTime()),
+            delivery.deliveryId,
+          ],
+        );
+      }
+      const results = (await pipeline.exec()) ?? [];
+      const created = new Set<string>();
+      results.forEach(([error, outcome], i) => {
+        if (error) throw error;
+        if (outcome === 1) created.add(deliveries[i]!.deliveryId);
+      });
+      return created;
     },
 
     /**

@@ -49,8 +49,10 @@ export type MailTransportOptions = {
   url: string;
   /** The `From` of every message, e.g. `Operation Endeavor <endeavor@localhost>`. */
   from: string;
-  /** Keep up to five connections open and reuse them (default true). */
+  /** Keep connections open and reuse them (default true). */
   pool?: boolean;
+  /** The most connections the pool opens (SMTP_POOL_SIZE; default 5, nodemailer's own). */
+  maxConnections?: number;
   timeouts?: Partial<MailTransportTimeouts>;
 };
 
@@ -60,7 +62,7 @@ export const DEFAULT_TIMEOUTS: MailTransportTimeouts = {
   socketMs: 30_000,
 };
 
-const MAX_CONNECTIONS = 5;
+const DEFAULT_MAX_CONNECTIONS = 5;
 
 /** Creates the transport; throws at once (start-up) when the URL is not a usable SMTP URL. */
 export function createMailTransport(options: MailTransportOptions): MailTransport {
@@ -82,7 +84,7 @@ export function createMailTransport(options: MailTransportOptions): MailTranspor
     options.pool === false
       ? nodemailer.createTransport(connection, defaults)
       : nodemailer.createTransport(
-          { ...connection, pool: true, maxConnections: MAX_CONNECTIONS } satisfies SMTPPoolOptions & { pool: true },
+          { ...connection, pool: true, maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS } satisfies SMTPPoolOptions & { pool: true },
           defaults,
         );
 

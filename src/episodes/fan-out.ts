@@ -1,15 +1,16 @@
 import type { Queue } from 'bullmq';
 import { localityOfDistrict } from '../../config/localities';
-import type { DeliveryStore } from '../delivery/delivery.store';
-import { enqueueDelivery } from '../delivery/delivery.queue';
+import type { Delivery, DeliveryStore } from '../delivery/delivery.store';
+import { enqueueDeliveries } from '../delivery/delivery.queue';
 import type { DirectoryStore } from '../directory/directory.store';
 import type { EventStore } from '../intake/event.store';
 import { moduleLogger } from '../platform/logger';
 import type { DeliverJob } from '../platform/queues';
 import { foldEpisode, latestEvent } from './episode';
 import type { EpisodeStore } from './episode.store';
+import { AREA_BATCH, fanoutSteps } from './fanout-steps';
 import { messageFactsOf } from './message-facts';
-import { planEventFanout } from './plan-fanout';
+import { planEventFanout, type EventFanout } from './plan-fanout';
 import type { OrganisationRef } from '../domain/organisation-ref';
 
 const log = moduleLogger('fan-out');
@@ -22,6 +23,8 @@ export type FanoutDeps = {
   deliver: Queue<DeliverJob>;
   /** How long an episode lock lives: as long as a job lock, so a crashed holder frees it as soon as its job returns. */
   lockMs: number;
+  /** Area deliveries written and queued per round trip (fanout-steps.ts); tests make it small. */
+  areaBatch?: number;
   now: () => Date;
 };
 
@@ -32,9 +35,10 @@ export class EpisodeBusyError extends Error {
 
 /**
  * Fans one accepted event out (SPEC §4, §6): load the episode and the directory it needs,
- * decide (planEventFanout), then apply: the episode record, supersessions, one delivery per
- * contact queued as it is recorded, and the event marked routed. Every step is idempotent, so
- * a crash anywhere is repaired by running it again.
+ * decide (planEventFanout), then apply: the episode record, supersessions, the deliveries
+ * written and queued (direct first, then area in batches: fanoutSteps), the recipients, and
+ * the event marked routed. Every step is idempotent, so a crash anywhere is repaired by
+ * running it again.
  */
 export async function fanOutEvent(deps: FanoutDeps, eventUid: string, deliveryAttempts: number): Promise<'routed' | 'already' | 'missing'> {
   const stored = await deps.events.get(eventUid);
@@ -79,22 +83,33 @@ export async function fanOutEvent(deps: FanoutDeps, eventUid: string, deliveryAt
     for (const d of plan.supersede) {
       await deps.deliveries.transition(d.deliveryId, 'superseded', now, { detail: `episode ${view.state}`, eventUid: d.eventUid });
     }
-    // Each delivery is queued as soon as it is recorded, direct ones first: the child's own
-    // school need not wait for the bookkeeping of a large area broadcast.
-    for (const delivery of plan.deliveries) {
-      await deps.deliveries.create(delivery, now, delivery.status === 'superseded' ? 'episode closed before its report' : 'created');
-      if (delivery.status === 'pending') await enqueueDelivery(deps.deliver, delivery, deliveryAttempts);
-    }
+    const steps = await writeAndQueue(deps, plan, existing, now, deliveryAttempts);
     await deps.episodes.putRecipients(stored.episodeId, plan.recipients);
-    // A run that died while queuing left this event's records pending: queue them too (job ids dedupe).
-    for (const d of plan.requeue) await enqueueDelivery(deps.deliver, d, deliveryAttempts);
     await deps.events.markRouted(eventUid, now);
     log.info(
-      { eventUid, episodeId: stored.episodeId, deliveries: plan.deliveries.length, unroutable: plan.unroutable.length, reason: plan.reason },
+      { eventUid, episodeId: stored.episodeId, deliveries: plan.deliveries.length, steps, unroutable: plan.unroutable.length, reason: plan.reason },
       'event routed',
     );
     return 'routed';
   } finally {
     await release();
   }
+}
+
+/**
+ * Writes and queues the plan's deliveries, direct before any area one and the area ones a
+ * batch at a time: two round trips a step. A run that died part way left this event's records
+ * pending without jobs: they are queued again in the step of their audience (job ids dedupe).
+ * Returns how many steps it took.
+ */
+async function writeAndQueue(deps: FanoutDeps, plan: EventFanout, existing: readonly Delivery[], now: Date, attempts: number): Promise<number> {
+  // requeue is drawn from existing, so every one of its ids has an audience here.
+  const audienceOf = new Map(existing.map((d) => [d.deliveryId, d.audience]));
+  const requeue = plan.requeue.map((d) => ({ ...d, audience: audienceOf.get(d.deliveryId) ?? 'area' }));
+  const steps = fanoutSteps(plan.deliveries, requeue, deps.areaBatch ?? AREA_BATCH);
+  for (const step of steps) {
+    await deps.deliveries.createMany(step.create, now, (d) => (d.status === 'superseded' ? 'episode closed before its report' : 'created'));
+    await enqueueDeliveries(deps.deliver, step.queue, attempts);
+  }
+  return steps.length;
 }

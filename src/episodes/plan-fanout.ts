@@ -60,15 +60,11 @@ const empty = (reason: string, input: FanoutInput): FanoutPlan => ({
   reason,
 });
 
-/**
- * Who gets what for one event (SPEC §4, §6): a pure decision over the episode, its
- * recipients so far and a snapshot of the directory.
- */
-export function planFanout(input: FanoutInput): FanoutPlan {
+/** What both plans build with: the delivery of a recipient, and its entry in the episode's recipients. */
+function plannerTools(input: FanoutInput) {
   const { stored, view } = input;
   const kind = KIND[stored.type];
   const risk = view.risk ?? 'medium';
-
   const toDelivery = (r: Recipient, status: 'pending' | 'superseded', threadOf: string | null, ackable: boolean): NewDelivery =>
     newDelivery({
       event: { uid: stored.uid, eventId: stored.eventId, episodeId: stored.episodeId, feedId: stored.feedId },
@@ -82,7 +78,6 @@ export function planFanout(input: FanoutInput): FanoutPlan {
       ackable,
       risk,
     });
-
   const known = new Map(input.recipients.map((e) => [recipientKey(e), e]));
   const entryOf = (r: Recipient, root: string): RecipientEntry => ({
     orgType: r.organisation.type,
@@ -91,35 +86,46 @@ export function planFanout(input: FanoutInput): FanoutPlan {
     audience: r.audience,
     threadRoot: root,
   });
+  return { kind, toDelivery, known, entryOf };
+}
 
-  if (kind === 'alert') {
-    const routing = routeReport(
-      { schoolUrn: view.schoolUrn, gpOdsCode: view.gpOdsCode, postcodeDistrict: view.postcodeDistrict },
-      input.directory,
-      input.localityOfDistrict,
-    );
-    // A report that comes after its episode closed is recorded, never sent.
-    const status = view.state === 'open' ? 'pending' : 'superseded';
-    const fresh = routing.recipients.filter((r) => !known.has(recipientKey(entryOf(r, ''))));
-    const deliveries = fresh.map((r) => toDelivery(r, status, null, r.audience === 'direct'));
-    return {
-      deliveries,
-      recipients: status === 'pending' ? fresh.map((r, i) => entryOf(r, deliveries[i]!.deliveryId)) : [],
-      unroutable: routing.unroutable,
-      inactive: routing.inactive,
-      noActiveContacts: routing.noActiveContacts,
-      locality: routing.locality,
-      supersedePending: false,
-      reason: status === 'pending' ? 'alert' : 'episode closed before its report',
-    };
-  }
-
-  if (!view.reported) return empty('no report yet: kept for the alert to carry', input);
-  const closing = kind === 'found' || kind === 'cancelled';
+/**
+ * Who gets what for one event (SPEC §4, §6): a pure decision over the episode, its
+ * recipients so far and a snapshot of the directory.
+ */
+export function planFanout(input: FanoutInput): FanoutPlan {
+  const tools = plannerTools(input);
+  if (tools.kind === 'alert') return planAlert(input, tools);
+  if (!input.view.reported) return empty('no report yet: kept for the alert to carry', input);
   if (input.wasClosed) return empty('episode already closed', input);
-  if (kind === 'update' && view.state !== 'open') return empty('episode closed', input);
+  if (tools.kind === 'update' && input.view.state !== 'open') return empty('episode closed', input);
+  return planFollowUp(input, tools);
+}
 
-  // Follow-ups go to those the alert reached or is reaching; a closing message only to those it reached.
+/** The report: the child's own school and practice (direct) and the locality's subscribers (area), each once. */
+function planAlert(input: FanoutInput, { toDelivery, known, entryOf }: ReturnType<typeof plannerTools>): FanoutPlan {
+  const { view } = input;
+  const routing = routeReport({ schoolUrn: view.schoolUrn, gpOdsCode: view.gpOdsCode, postcodeDistrict: view.postcodeDistrict }, input.directory, input.localityOfDistrict);
+  // A report that comes after its episode closed is recorded, never sent.
+  const status = view.state === 'open' ? 'pending' : 'superseded';
+  const fresh = routing.recipients.filter((r) => !known.has(recipientKey(entryOf(r, ''))));
+  const deliveries = fresh.map((r) => toDelivery(r, status, null, r.audience === 'direct'));
+  return {
+    deliveries,
+    recipients: status === 'pending' ? fresh.map((r, i) => entryOf(r, deliveries[i]!.deliveryId)) : [],
+    unroutable: routing.unroutable,
+    inactive: routing.inactive,
+    noActiveContacts: routing.noActiveContacts,
+    locality: routing.locality,
+    supersedePending: false,
+    reason: status === 'pending' ? 'alert' : 'episode closed before its report',
+  };
+}
+
+/** An update, found or cancelled: to those the alert reached or is reaching (a closing message only to those it reached), threaded. */
+function planFollowUp(input: FanoutInput, { kind, toDelivery, known, entryOf }: ReturnType<typeof plannerTools>): FanoutPlan {
+  const { stored } = input;
+  const closing = kind === 'found' || kind === 'cancelled';
   const reachable: readonly DeliveryStatus[] = closing ? ['sent', 'sending'] : ['pending', 'sending', 'sent', 'retrying'];
   const reached = input.recipients.filter((e) => reachable.includes(input.rootStatus.get(e.threadRoot) ?? 'failed'));
   const newDirect = kind === 'update' && stored.event.type === 'missing.updated' ? stored.event.child ?? {} : {};

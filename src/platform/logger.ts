@@ -29,7 +29,8 @@ const redact = redactionFor(process.env);
 export const rootLogger: Logger = pino({
   level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' || process.env.VITEST ? 'silent' : 'info'),
   ...(redact ? { redact } : {}),
-  base: { service: 'endeavor-dispatch' },
+  // The pid tells apart the processes that share one output: API_PROCESSES, api and workers in one container.
+  base: { service: 'endeavor-dispatch', pid: process.pid },
 });
 
 /** One child logger per module, named for it. */

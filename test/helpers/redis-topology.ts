@@ -174,7 +174,16 @@ export async function startSentinelSet(options: { replicas?: number } = {}): Pro
       resumeReplica: (index) => void replicas[index]!.child.kill('SIGCONT'),
       masterAsReported,
       async failover() {
-        await ask(sentinel.port, 'SENTINEL', 'FAILOVER', SENTINEL_MASTER_NAME);
+        // A failover the sentinel is still finishing (reconfiguring replicas) answers INPROG: ask again.
+        await poll('the sentinel accepting a failover', async () => {
+          try {
+            await ask(sentinel.port, 'SENTINEL', 'FAILOVER', SENTINEL_MASTER_NAME);
+            return true;
+          } catch (err) {
+            if (/INPROG/.test((err as Error).message)) return undefined;
+            throw err;
+          }
+        });
       },
       async waitForPromotion(from = master.port, timeoutMs = 30_000) {
         const promoted = await poll(

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../helpers/app';
 import { practice, school, seedDirectory } from '../../helpers/directory';
 import { reportedEvent } from '../../helpers/factories';
+import { fillRedis } from '../../helpers/redis-fill';
+import { until } from '../../helpers/until';
 import { startRedisServer, type RedisServerHandle } from '../../helpers/redis-server';
 import { startTestSmtp, type TestSmtp } from '../../helpers/smtp-server';
 
@@ -39,63 +41,38 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not in ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const refusedForMemory = async () => Number(/errorstat_OOM:count=(\d+)/.exec(await filler.info('errorstats'))?.[1] ?? 0);
 const withStatus = (status: string) => app.redis.zcard(`${app.config.queuePrefix}:deliveries:status:${status}`);
-
-async function fillRedis(): Promise<string[]> {
-  const keys: string[] = [];
-  const chunk = 'x'.repeat(64 * 1024);
-  for (let i = 0; i < 10_000; i++) {
-    try {
-      await filler.set(`filler:${i}`, chunk);
-      keys.push(`filler:${i}`);
-    } catch (err) {
-      expect((err as Error).message).toMatch(/^OOM command not allowed/);
-      return keys;
-    }
-  }
-  throw new Error('Redis never filled up');
-}
 
 describe('running workers, when Redis is full', () => {
   it('hold the due retries while Redis refuses writes, send them once memory is freed, and count the refusals in /metrics', async () => {
     smtp.respondWith(451);
     const event = reportedEvent();
     expect((await app.post('/api/v1/events', event)).status).toBe(202);
-    await until('both direct deliveries waiting to retry', async () => ((await withStatus('retrying')) === DIRECT.length ? true : undefined));
+    await until(() => withStatus('retrying'), (n) => n === DIRECT.length, 'direct deliveries waiting to retry');
     smtp.respondWith(250);
     const retryingSince = Date.now();
 
-    const fillers = await fillRedis();
+    const fillers = await fillRedis(filler);
     // Full stays full: at the limit, a freed client buffer would let a small write through now and then.
     await filler.config('SET', 'maxmemory', '1mb');
     const refusedByFill = await refusedForMemory();
     // The retries fall due after RETRY_BASE_MS; from then on the workers' attempts to take them are refused.
-    await until('the workers refused for memory after the retries fell due', async () =>
-      Date.now() > retryingSince + 2500 && (await refusedForMemory()) >= refusedByFill + 3 ? true : undefined,
-    );
+    await until(refusedForMemory, (n) => Date.now() > retryingSince + 2500 && n >= refusedByFill + 3, 'refusals for memory after the retries fell due', 20_000);
     expect(smtp.mails).toHaveLength(0);
 
     await filler.del(...fillers);
     await filler.config('SET', 'maxmemory', '8mb');
     await smtp.waitFor((mails) => mails.length === DIRECT.length, 20_000);
     expect(smtp.mails.flatMap((m) => m.to).sort()).toEqual(DIRECT);
-    await until('both deliveries sent', async () => ((await withStatus('sent')) === DIRECT.length ? true : undefined));
+    await until(() => withStatus('sent'), (n) => n === DIRECT.length, 'deliveries sent');
 
-    const metrics = await until('the workers refusals in /metrics', async () => {
-      const text = await (await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
-      return /endeavor_worker_redis_unavailable_total\{reason="oom",queue="deliver"\} [1-9]/.test(text) ? text : undefined;
-    });
+    const metrics = await until(
+      async () => (await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text(),
+      (text) => /endeavor_worker_redis_unavailable_total\{reason="oom",queue="deliver"\} [1-9]/.test(text),
+      'the workers refusals in /metrics',
+      20_000,
+    );
     expect(metrics).not.toMatch(/endeavor_worker_redis_unavailable_total\{reason="down"/);
     // Each refused worker pauses a second; BullMQ alone retried a refused fetch thousands of times a second.
     const refused = [...metrics.matchAll(/^endeavor_worker_redis_unavailable_total\{[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);

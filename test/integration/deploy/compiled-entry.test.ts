@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { Agent, request, type IncomingMessage } from 'node:http';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -120,6 +121,86 @@ describe('the compiled service (npm run build, node dist/…)', () => {
     }
   });
 
+  it('runs API_PROCESSES processes on one port, and on SIGTERM drains each one\'s request in flight, then exits 0', async () => {
+    const port = await freePort();
+    const run = start(API_COMMAND, { QUEUE_PREFIX: prefix(), PORT: String(port), API_PROCESSES: '2' });
+    await until(() => logLines(run, 'listening').length === 2, 'two API processes listening', 60_000);
+    const pids = new Set(logLines(run, 'listening').map((line) => line.pid));
+    expect(pids.size).toBe(2);
+    expect(pids.has(run.child.pid)).toBe(false);
+
+    // One kept-alive connection per API process, each found by asking the log who answered it.
+    const connections = new Map<unknown, Agent>();
+    for (let i = 0; connections.size < 2; i += 1) {
+      if (i === 8) throw new Error('8 connections did not reach both API processes');
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      const requestId = `cluster-probe-${i}-${uniqueId('r')}`;
+      const probe = await httpRequest(port, agent, { method: 'GET', path: '/healthz', headers: { 'x-request-id': requestId } });
+      expect(probe.status).toBe(200);
+      await until(() => servedBy(run, requestId) !== undefined, 'the probe in the request log');
+      const pid = servedBy(run, requestId);
+      if (connections.has(pid)) agent.destroy();
+      else connections.set(pid, agent);
+    }
+
+    // On each: an event whose headers have been read (100 Continue) but whose body is not sent yet.
+    const posts = [...connections.values()].map((agent, i) => {
+      const body = JSON.stringify(reportedEvent());
+      const requestId = `cluster-drain-${i}-${uniqueId('r')}`;
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        agent,
+        method: 'POST',
+        path: '/api/v1/events',
+        headers: {
+          authorization: `Bearer ${FEED_A.key}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          expect: '100-continue',
+          connection: 'close',
+          'x-request-id': requestId,
+        },
+      });
+      const continued = new Promise<void>((resolve) => req.once('continue', () => resolve()));
+      const answered = new Promise<number>((resolve, reject) => {
+        req.once('response', (res: IncomingMessage) => {
+          res.resume();
+          res.once('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.once('error', reject);
+      });
+      req.flushHeaders();
+      return { req, body, requestId, continued, answered };
+    });
+    await Promise.all(posts.map((post) => post.continued));
+
+    run.child.kill('SIGTERM');
+    await until(() => [...pids].every((pid) => logLines(run, 'shutting down').some((line) => line.pid === pid)), 'both API processes shutting down');
+    for (const post of posts) post.req.end(post.body);
+    expect(await Promise.all(posts.map((post) => post.answered))).toEqual([202, 202]);
+    expect(await run.exited, run.stdout().slice(-3000)).toBe(0);
+
+    expect(new Set(posts.map((post) => servedBy(run, post.requestId)))).toEqual(pids);
+    for (const pid of pids) expect(logLines(run, 'shut down').some((line) => line.pid === pid)).toBe(true);
+    expect(logLines(run, 'shut down').some((line) => line.pid === run.child.pid)).toBe(true);
+  });
+
+  it('does not restart an API process that dies: it stops the others and exits 1', async () => {
+    const port = await freePort();
+    const run = start(API_COMMAND, { QUEUE_PREFIX: prefix(), PORT: String(port), API_PROCESSES: '2' });
+    await until(() => logLines(run, 'listening').length === 2, 'two API processes listening', 60_000);
+    const [victim, survivor] = logLines(run, 'listening').map((line) => line.pid as number);
+    process.kill(victim!, 'SIGKILL');
+
+    expect(await run.exited, run.stdout().slice(-3000)).toBe(1);
+    expect(logLines(run, 'api process exited unexpectedly: stopping the others')).toEqual([
+      expect.objectContaining({ apiPid: victim, signal: 'SIGKILL' }),
+    ]);
+    expect(logLines(run, 'shut down').some((line) => line.pid === survivor)).toBe(true);
+    expect(logLines(run, 'listening')).toHaveLength(2);
+  });
+
   it.each([
     ['the api', API_COMMAND, true],
     ['the workers', WORKERS_COMMAND, false],
@@ -146,3 +227,31 @@ describe('the compiled service (npm run build, node dist/…)', () => {
     }
   });
 });
+
+type LogLine = Record<string, unknown> & { msg?: string; pid?: number };
+
+/** The process's JSON log lines with this message. */
+function logLines(run: Spawned, msg: string): LogLine[] {
+  return run
+    .stdout()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as LogLine)
+    .filter((line) => line.msg === msg);
+}
+
+/** The pid of the process whose request log holds this request id. */
+const servedBy = (run: Spawned, requestId: string) => logLines(run, 'request').find((line) => line.requestId === requestId)?.pid;
+
+type RequestOptions = { method: string; path: string; headers: Record<string, string> };
+
+function httpRequest(port: number, agent: Agent, options: RequestOptions): Promise<{ status: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, agent, ...options }, (res) => {
+      res.resume();
+      res.once('end', () => resolve({ status: res.statusCode ?? 0 }));
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventUid } from '../../../src/intake/ids';
 import { FEED_A, startTestApp, type TestApp } from '../../helpers/app';
 import { reportedEvent } from '../../helpers/factories';
+import { fillRedis } from '../../helpers/redis-fill';
 import { startRedisServer, type RedisServerHandle } from '../../helpers/redis-server';
 
 /*
@@ -26,25 +27,9 @@ afterAll(async () => {
   await server.stop();
 });
 
-/** Writes 64 KiB values until Redis refuses with OOM; returns the keys written. */
-async function fillRedis(): Promise<string[]> {
-  const keys: string[] = [];
-  const chunk = 'x'.repeat(64 * 1024);
-  for (let i = 0; i < 10_000; i++) {
-    try {
-      await filler.set(`filler:${i}`, chunk);
-      keys.push(`filler:${i}`);
-    } catch (err) {
-      expect((err as Error).message).toMatch(/^OOM command not allowed/);
-      return keys;
-    }
-  }
-  throw new Error('Redis never filled up');
-}
-
 describe('when Redis is full (maxmemory, noeviction)', () => {
   it('answers 503 with Retry-After, reports oom on /readyz and in /metrics, and accepts the retried eventId once memory is freed', async () => {
-    const fillers = await fillRedis();
+    const fillers = await fillRedis(filler);
     const event = reportedEvent();
     for (let i = 0; i < 5; i++) {
       const res = await app.post('/api/v1/events', i === 0 ? event : reportedEvent());

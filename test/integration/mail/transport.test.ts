@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   classifySmtpError,
@@ -216,5 +217,43 @@ describe('embedded mail sink', () => {
     expect(messages[0]!.text.trim()).toBe('Plain text body');
     expect(messages[0]!.id).not.toBe(messages[1]!.id);
     expect(Number.isNaN(Date.parse(messages[0]!.at))).toBe(false);
+  });
+});
+
+describe('mail transport pool size (SMTP_POOL_SIZE)', () => {
+  /** A plain SMTP server that answers 250 and notes each connection's session id. */
+  async function countingServer(): Promise<{ url: string; sessions: Set<string>; close(): Promise<void> }> {
+    const sessions = new Set<string>();
+    const server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onConnect(session, callback) {
+        sessions.add(session.id);
+        callback();
+      },
+      onData(stream, _session, callback) {
+        stream.resume();
+        stream.on('end', () => callback());
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.server.address() as AddressInfo;
+    return { url: `smtp://127.0.0.1:${port}`, sessions, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  }
+
+  it.each([
+    [1, 1],
+    [3, 3],
+  ])('opens at most %i connection(s) for sends made at once (%i seen)', async (maxConnections, expected) => {
+    const server = await countingServer();
+    const pooled = createMailTransport({ url: server.url, from: FROM, timeouts: TEST_TIMEOUTS, maxConnections });
+    try {
+      await Promise.all([1, 2, 3, 4].map((n) => pooled.send(message({ messageId: `<pool-${maxConnections}-${n}@dispatch.test>` }))));
+      expect(server.sessions.size).toBe(expected);
+    } finally {
+      await pooled.close();
+      await server.close();
+    }
   });
 });

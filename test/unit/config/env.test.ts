@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../config/env';
 
@@ -333,6 +334,31 @@ describe('loadConfig TRUST_PROXY and SHUTDOWN_TIMEOUT_MS', () => {
     expect(loadDev({}).shutdownTimeoutMs).toBe(25_000);
     expect(loadDev({ SHUTDOWN_TIMEOUT_MS: '5000' }).shutdownTimeoutMs).toBe(5000);
     expect(configError({ SHUTDOWN_TIMEOUT_MS: '10' }).message).toContain('SHUTDOWN_TIMEOUT_MS');
+  });
+});
+
+describe('loadConfig API_PROCESSES, DELIVER_CONCURRENCY and SMTP_POOL_SIZE (issue 11)', () => {
+  it('runs one API process per CPU unless API_PROCESSES says, in strict mode too', () => {
+    expect(loadDev({}).apiProcesses).toBe(availableParallelism());
+    expect(loadConfig(PRODUCTION).apiProcesses).toBe(availableParallelism());
+    expect(loadConfig({ ...PRODUCTION, API_PROCESSES: '3' }).apiProcesses).toBe(3);
+    expect(loadDev({ API_PROCESSES: '1' }).apiProcesses).toBe(1);
+  });
+
+  it('sends 10 deliveries at once over at most 5 SMTP connections unless told otherwise', () => {
+    expect(loadDev({})).toMatchObject({ deliverConcurrency: 10, smtpPoolSize: 5 });
+    expect(loadDev({ DELIVER_CONCURRENCY: '32', SMTP_POOL_SIZE: '8' })).toMatchObject({ deliverConcurrency: 32, smtpPoolSize: 8 });
+  });
+
+  it.each([
+    ['API_PROCESSES', '0'],
+    ['API_PROCESSES', 'auto'],
+    ['DELIVER_CONCURRENCY', '0'],
+    ['DELIVER_CONCURRENCY', '1001'],
+    ['SMTP_POOL_SIZE', '0'],
+    ['SMTP_POOL_SIZE', '2.5'],
+  ])('rejects %s=%s, naming it', (variable, value) => {
+    expect(configError({ [variable]: value }).message).toMatch(new RegExp(`^invalid configuration: ${variable} `));
   });
 });
 

@@ -1,11 +1,11 @@
 import { Agent, request } from 'node:http';
-import { parentPort, workerData } from 'node:worker_threads';
 import { reportedEvent } from '../test/helpers/factories';
 import { clock } from './threads';
 
 /*
- * The load generator, on its own thread so that its own work never delays the app's event
- * loop. It posts distinct valid `missing.reported` events over keep-alive connections.
+ * The load generator, a process of its own (bench/load.ts forks it) so that its work shares
+ * neither an event loop nor a process with the service or the bench: the figures are the
+ * service's. It posts distinct valid `missing.reported` events over keep-alive connections.
  * `closed`: `concurrency` requests always in flight until `count` are done (throughput).
  * `open`: one request every 1/rate seconds whatever the answers (latency at a steady load),
  * with at most `maxInFlight` outstanding so the loop stays bounded.
@@ -28,13 +28,12 @@ export type PostSample = {
 
 export type LoadResult = { samples: PostSample[]; startedAt: number; endedAt: number };
 
-const plan = workerData as LoadPlan;
-const target = new URL(plan.url);
-const sockets = plan.mode === 'closed' ? plan.concurrency : plan.maxInFlight;
-const agent = new Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
+export type ToLoader = { type: 'run'; id: number; plan: LoadPlan };
+export type FromLoader = { type: 'ready' } | { type: 'result'; id: number; result: LoadResult } | { type: 'failed'; id: number; message: string };
+
 const REQUEST_TIMEOUT_MS = 15_000;
 
-function post(body: string): Promise<{ status: number; text: string }> {
+function post(target: URL, agent: Agent, feedKey: string, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve) => {
     const req = request(
       {
@@ -46,7 +45,7 @@ function post(body: string): Promise<{ status: number; text: string }> {
         headers: {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(body),
-          authorization: `Bearer ${plan.feedKey}`,
+          authorization: `Bearer ${feedKey}`,
         },
       },
       (res) => {
@@ -62,11 +61,18 @@ function post(body: string): Promise<{ status: number; text: string }> {
   });
 }
 
-async function postOne(): Promise<PostSample> {
+type Poster = () => Promise<PostSample>;
+
+function poster(plan: LoadPlan, agent: Agent): Poster {
+  const target = new URL(plan.url);
+  return () => postOne(target, agent, plan.feedKey);
+}
+
+async function postOne(target: URL, agent: Agent, feedKey: string): Promise<PostSample> {
   const event = reportedEvent();
   const body = JSON.stringify(event);
   const start = clock();
-  const { status, text } = await post(body);
+  const { status, text } = await post(target, agent, feedKey, body);
   const ms = clock() - start;
   let episodeId: string | undefined;
   if (status === 202) {
@@ -81,7 +87,7 @@ async function postOne(): Promise<PostSample> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function closedLoop(count: number, concurrency: number): Promise<PostSample[]> {
+async function closedLoop(postOne: Poster, count: number, concurrency: number): Promise<PostSample[]> {
   const samples: PostSample[] = [];
   let next = 0;
   const runner = async () => {
@@ -94,7 +100,7 @@ async function closedLoop(count: number, concurrency: number): Promise<PostSampl
   return samples;
 }
 
-async function openLoop(count: number, ratePerSecond: number, maxInFlight: number): Promise<PostSample[]> {
+async function openLoop(postOne: Poster, count: number, ratePerSecond: number, maxInFlight: number): Promise<PostSample[]> {
   const samples: PostSample[] = [];
   const inFlight = new Set<Promise<void>>();
   const interval = 1000 / ratePerSecond;
@@ -114,9 +120,28 @@ async function openLoop(count: number, ratePerSecond: number, maxInFlight: numbe
   return samples;
 }
 
-const startedAt = clock();
-const samples =
-  plan.mode === 'closed' ? await closedLoop(plan.count, plan.concurrency) : await openLoop(plan.count, plan.ratePerSecond, plan.maxInFlight);
-const endedAt = clock();
-agent.destroy();
-parentPort!.postMessage({ samples, startedAt, endedAt } satisfies LoadResult);
+async function run(plan: LoadPlan): Promise<LoadResult> {
+  const sockets = plan.mode === 'closed' ? plan.concurrency : plan.maxInFlight;
+  const agent = new Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
+  const postOne = poster(plan, agent);
+  try {
+    const startedAt = clock();
+    const samples =
+      plan.mode === 'closed' ? await closedLoop(postOne, plan.count, plan.concurrency) : await openLoop(postOne, plan.count, plan.ratePerSecond, plan.maxInFlight);
+    return { samples, startedAt, endedAt: clock() };
+  } finally {
+    agent.destroy();
+  }
+}
+
+const send = (message: FromLoader) => process.send!(message);
+process.on('message', (message: ToLoader) => {
+  if (message.type !== 'run') return;
+  run(message.plan).then(
+    (result) => send({ type: 'result', id: message.id, result }),
+    (err: unknown) => send({ type: 'failed', id: message.id, message: err instanceof Error ? err.message : String(err) }),
+  );
+});
+// The bench goes away: so does its load generator.
+process.on('disconnect', () => process.exit(0));
+send({ type: 'ready' });
