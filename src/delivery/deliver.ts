@@ -3,22 +3,27 @@ import type { DirectoryStore } from '../directory/directory.store';
 import type { EventStore } from '../intake/event.store';
 import { jobOptions } from '../platform/job-options';
 import { moduleLogger } from '../platform/logger';
-import { noMetrics, type PipelineMetrics } from '../platform/metrics';
+import { noMetrics, type MetricWrite, type PipelineMetrics } from '../platform/metrics';
+import type { Organisation } from '../directory/organisation';
+import type { EpisodeState } from '../domain/episode-state';
+import type { OrganisationType } from '../domain/organisation-ref';
 import type { FanoutJob, NotifyJob } from '../platform/queues';
-import type { DeliveryStore, DeliveryWithHistory } from './delivery.store';
+import type { ChainableCommander } from 'ioredis';
+import type { DeliveryStore, Delivery } from './delivery.store';
 import { MISSING_KINDS, isFinal } from './delivery-status';
 import { classifySmtpError, describeSmtpError, type MailTransport } from './mail.transport';
 import { renderMessage } from './messages';
 import type { EpisodeFold, EpisodeLookup } from './episode-source';
 import { enqueueNotice } from './notice.queue';
 import { contactLeft, resolveRecipient, type RecipientDecision } from './recipient';
-import type { EpisodeChanges, RenderedMessage } from './message-types';
+import type { EpisodeChanges, EpisodeFacts, MessageFacts, RenderedMessage } from './message-types';
 
 const log = moduleLogger('deliver');
 
 export type DeliverDeps = {
   deliveries: DeliveryStore;
-  episodes: EpisodeLookup;
+  /** The episode's key, so the send path's one read finds its state (the lookup itself serves notices). */
+  episodes: EpisodeLookup & { keys: { episode(episodeId: string): string } };
   fold: EpisodeFold;
   events: EventStore;
   /** Read right before each send: the contact as the directory has it now (SPEC §6). */
@@ -29,7 +34,7 @@ export type DeliverDeps = {
   fanout: Queue<FanoutJob>;
   messageDomain: string;
   /** The personal acknowledgement link of an ackable delivery. */
-  ackUrlFor: (delivery: DeliveryWithHistory) => string | undefined;
+  ackUrlFor: (delivery: Delivery) => string | undefined;
   /** The envelope sender of a delivery: its VERP bounce address when BOUNCE_DOMAIN is set. */
   envelopeFromFor?: (deliveryId: string) => string | undefined;
   now: () => Date;
@@ -49,23 +54,43 @@ export class TemporaryDeliveryError extends Error {
 /** Direct messages that ask the child's own school or practice to act carry the personal acknowledgement link. */
 const CARRIES_ACK_LINK = new Set(['alert', 'update', 'reminder']);
 
-/** The message, and when its event was POSTed (for the POST-to-SMTP figure; reminders have none). */
-async function render(
-  deps: DeliverDeps,
-  delivery: DeliveryWithHistory,
-  to: Extract<RecipientDecision, { send: true }>,
-): Promise<{ message: RenderedMessage; receivedAt?: string }> {
+/** Which messages' shared part a render may reuse: the stored facts of one event and asOf. */
+const factsKeyOf = (delivery: Delivery) => `${delivery.eventUid}|${delivery.asOf ?? delivery.eventUid}`;
+
+/**
+ * What the message describes: the facts stored at fan-out for the delivery's event and asOf,
+ * or, without them (records written before they were stored, reminders, which describe the
+ * episode as it stands when due), the episode folded from its events as before.
+ */
+async function describe(deps: DeliverDeps, delivery: Delivery, stored: MessageFacts | undefined): Promise<MessageFacts | { facts: EpisodeFacts; changes?: EpisodeChanges; occurredAt: string; receivedAt?: string }> {
+  if (stored) return stored;
   const events = await deps.events.eventsOfEpisode(delivery.episodeId);
   const own = events.find((e) => e.uid === delivery.eventUid);
   // A reminder belongs to no event: it describes the episode as it stands when it is due.
   if (!own && delivery.kind !== 'reminder') throw new Error('the event of this delivery is gone');
   const view = own ? deps.fold.asOf(events, delivery.asOf ?? delivery.eventUid) : deps.fold.all(events);
   const changes: EpisodeChanges | undefined = own?.event.type === 'missing.updated' ? own.event : undefined;
+  return {
+    facts: view.facts,
+    ...(changes ? { changes } : {}),
+    occurredAt: own?.event.occurredAt ?? delivery.createdAt,
+    ...(own ? { receivedAt: own.receivedAt } : {}),
+  };
+}
+
+/** The message, and when its event was POSTed (for the POST-to-SMTP figure; reminders have none). */
+async function render(
+  deps: DeliverDeps,
+  delivery: Delivery,
+  to: Extract<RecipientDecision, { send: true }>,
+  stored: MessageFacts | undefined,
+): Promise<{ message: RenderedMessage; receivedAt?: string }> {
+  const { facts, changes, occurredAt, receivedAt } = await describe(deps, delivery, stored);
   const ackUrl = delivery.audience === 'direct' && CARRIES_ACK_LINK.has(delivery.kind) ? deps.ackUrlFor(delivery) : undefined;
   const message = renderMessage({
     kind: delivery.kind,
     audience: delivery.audience,
-    episode: view.facts,
+    episode: facts,
     ...(changes ? { changes } : {}),
     organisation: { ...delivery.organisation, name: to.organisationName },
     contact: { name: to.contact.name, role: to.contact.role },
@@ -73,30 +98,43 @@ async function render(
     messageDomain: deps.messageDomain,
     ...(delivery.threadOf ? { threadOf: `${delivery.threadOf}@${deps.messageDomain}` } : {}),
     ...(ackUrl ? { ackUrl } : {}),
-    occurredAt: own?.event.occurredAt ?? delivery.createdAt,
+    occurredAt,
+    // Only facts stored once per event are stable enough to share a render between recipients.
+    ...(stored ? { sharedKey: factsKeyOf(delivery) } : {}),
   });
-  return own ? { message, receivedAt: own.receivedAt } : { message };
+  return receivedAt ? { message, receivedAt } : { message };
+}
+
+/** Where the send path's one read finds the episode and the organisation: keys their own stores name. */
+function sendTemplates(deps: DeliverDeps): { episode: string; organisation: string } {
+  return {
+    episode: deps.episodes.keys.episode('<episodeId>'),
+    organisation: deps.directory.keys.organisation('<orgType>' as OrganisationType, '<orgId>'),
+  };
 }
 
 /**
- * Sends one delivery (SPEC §6), only while its record says it has not been sent: load,
- * claim (`sending`), render, send, record. A temporary failure is thrown for BullMQ to retry;
- * a permanent one, or the last try, ends `failed` and is not retried.
+ * Sends one delivery (SPEC §6), only while its record says it has not been sent, as a straight
+ * line: one read (the record, the episode's state, the organisation as the directory has it
+ * now, the message facts stored at fan-out), the pure decisions, one claim (`sending`), render,
+ * send, one record (`sent` with its figures). A temporary failure is thrown for BullMQ to
+ * retry; a permanent one, or the last try, ends `failed` and is not retried.
  */
 export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt: Attempt): Promise<'sent' | 'skipped'> {
-  const delivery = await deps.deliveries.get(deliveryId);
-  if (!delivery || isFinal(delivery.status)) {
+  const loaded = await deps.deliveries.loadForSend(deliveryId, sendTemplates(deps));
+  const delivery = loaded?.delivery;
+  if (!loaded || !delivery || isFinal(delivery.status)) {
     log.info({ deliveryId, status: delivery?.status ?? 'missing' }, 'delivery skipped');
     return 'skipped';
   }
   // Never "still missing" after the child is found: a retried or late alert of a closed episode is superseded.
-  if (MISSING_KINDS.has(delivery.kind) && (await deps.episodes.get(delivery.episodeId))?.state !== 'open') {
+  if (MISSING_KINDS.has(delivery.kind) && episodeState(loaded.episode) !== 'open') {
     await deps.deliveries.transition(deliveryId, 'superseded', deps.now(), { detail: 'episode closed', from: ['pending', 'retrying'], eventUid: delivery.eventUid });
     log.info({ deliveryId, status: 'superseded' }, 'delivery skipped');
     return 'skipped';
   }
   // The right person, at send time: the contact as the directory has it now, or nobody.
-  const recipient = resolveRecipient(delivery, await deps.directory.get(delivery.organisation.type, delivery.organisation.id));
+  const recipient = resolveRecipient(delivery, loaded.organisation ? (JSON.parse(loaded.organisation) as Organisation) : undefined);
   if (!recipient.send) {
     await supersede(deps, delivery, recipient);
     return 'skipped';
@@ -107,7 +145,7 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
   let message: RenderedMessage;
   let receivedAt: string | undefined;
   try {
-    ({ message, receivedAt } = await render(deps, delivery, recipient));
+    ({ message, receivedAt } = await render(deps, delivery, recipient, loaded.messageFacts));
   } catch (err) {
     await fail(deps, { ...delivery, attempts }, 'the message could not be rendered');
     log.error({ deliveryId, error: (err as Error).name }, 'delivery could not be rendered');
@@ -116,8 +154,32 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
   return send(deps, delivery, recipient, { message, attempts, attempt, ...(receivedAt ? { receivedAt } : {}) });
 }
 
+/** The state of the episode document as its store keeps it; undefined when there is none. */
+const episodeState = (json: string | null): EpisodeState | undefined => (json ? (JSON.parse(json) as { state: EpisodeState }).state : undefined);
+
+/**
+ * The figures of one outcome ride in the same trip as its record when the metrics can be
+ * queued (pipelineMetrics); otherwise they follow it, as separate writes.
+ */
+async function recordWithFigures(
+  deps: DeliverDeps,
+  write: (also?: (pipeline: ChainableCommander) => void) => Promise<unknown>,
+  writes: readonly MetricWrite[],
+): Promise<void> {
+  const metrics = deps.metrics ?? noMetrics;
+  if (metrics.queue) {
+    await write((pipeline) => metrics.queue!(pipeline, writes));
+    return;
+  }
+  await write();
+  for (const w of writes) {
+    if ('count' in w) await metrics.count(w.count, w.labels, w.by);
+    else await metrics.observe(w.observe, w.labels, w.seconds);
+  }
+}
+
 /** Claims the delivery (`sending`); false when another attempt holds it or it has moved on. */
-async function claim(deps: DeliverDeps, delivery: DeliveryWithHistory, recipient: Extract<RecipientDecision, { send: true }>): Promise<boolean> {
+async function claim(deps: DeliverDeps, delivery: Delivery, recipient: Extract<RecipientDecision, { send: true }>): Promise<boolean> {
   const { deliveryId } = delivery;
   // The record follows the directory, so the dashboard shows where the message went.
   const claimed = await deps.deliveries.transition(deliveryId, 'sending', deps.now(), {
@@ -144,12 +206,11 @@ type Rendered = { message: RenderedMessage; receivedAt?: string; attempts: numbe
 /** Hands the message to SMTP and records the outcome: sent, retrying (thrown for BullMQ), or failed for good. */
 async function send(
   deps: DeliverDeps,
-  delivery: DeliveryWithHistory,
+  delivery: Delivery,
   recipient: Extract<RecipientDecision, { send: true }>,
   { message, receivedAt, attempts, attempt }: Rendered,
 ): Promise<'sent'> {
   const { deliveryId } = delivery;
-  const metrics = deps.metrics ?? noMetrics;
   const counted = { kind: delivery.kind, audience: delivery.audience };
   try {
     const envelopeFrom = deps.envelopeFromFor?.(deliveryId);
@@ -162,16 +223,23 @@ async function send(
       headers: message.headers,
       messageId: message.messageId,
     });
-    await deps.deliveries.transition(deliveryId, 'sent', deps.now(), {
-      detail: result.response.slice(0, 200),
-      fields: { sentAt: deps.now().toISOString(), lastError: null },
-      eventUid: delivery.eventUid,
-      ...(deps.waitReplicas ? { waitReplicas: deps.waitReplicas } : {}),
-    });
-    await metrics.count('endeavor_deliveries_total', { status: 'sent', ...counted });
+    const sentAt = deps.now();
+    const figures: MetricWrite[] = [{ count: 'endeavor_deliveries_total', labels: { status: 'sent', ...counted } }];
     if (receivedAt) {
-      await metrics.observe('endeavor_post_to_smtp_accepted_seconds', { audience: delivery.audience }, (deps.now().getTime() - Date.parse(receivedAt)) / 1000);
+      figures.push({ observe: 'endeavor_post_to_smtp_accepted_seconds', labels: { audience: delivery.audience }, seconds: (sentAt.getTime() - Date.parse(receivedAt)) / 1000 });
     }
+    await recordWithFigures(
+      deps,
+      (also) =>
+        deps.deliveries.transition(deliveryId, 'sent', sentAt, {
+          detail: result.response.slice(0, 200),
+          fields: { sentAt: sentAt.toISOString(), lastError: null },
+          eventUid: delivery.eventUid,
+          ...(deps.waitReplicas ? { waitReplicas: deps.waitReplicas } : {}),
+          ...(also ? { also } : {}),
+        }),
+      figures,
+    );
     log.info({ deliveryId, episodeId: delivery.episodeId, kind: delivery.kind, audience: delivery.audience, attempts }, 'delivery sent');
     return 'sent';
   } catch (err) {
@@ -181,8 +249,11 @@ async function send(
       await fail(deps, { ...delivery, attempts }, detail);
       throw new UnrecoverableError(detail);
     }
-    await deps.deliveries.transition(deliveryId, 'retrying', deps.now(), { detail, fields: { lastError: detail }, eventUid: delivery.eventUid });
-    await metrics.count('endeavor_deliveries_total', { status: 'retrying', ...counted });
+    await recordWithFigures(
+      deps,
+      (also) => deps.deliveries.transition(deliveryId, 'retrying', deps.now(), { detail, fields: { lastError: detail }, eventUid: delivery.eventUid, ...(also ? { also } : {}) }),
+      [{ count: 'endeavor_deliveries_total', labels: { status: 'retrying', ...counted } }],
+    );
     log.warn({ deliveryId, attempts }, 'delivery will be retried');
     throw new TemporaryDeliveryError(detail);
   }
@@ -194,7 +265,7 @@ async function send(
  * contact left an open episode's alert goes to whoever the organisation lists now. Both are
  * queued before the record changes, so a crash between cannot lose them.
  */
-async function supersede(deps: DeliverDeps, delivery: DeliveryWithHistory, decision: Extract<RecipientDecision, { send: false }>): Promise<void> {
+async function supersede(deps: DeliverDeps, delivery: Delivery, decision: Extract<RecipientDecision, { send: false }>): Promise<void> {
   const { deliveryId, episodeId, organisation } = delivery;
   if (delivery.audience === 'direct') {
     const occasion = contactLeft(decision.reason) ? `${organisation.type}-${organisation.id}-${delivery.contact.contactId}` : `${organisation.type}-${organisation.id}`;
@@ -212,13 +283,16 @@ async function supersede(deps: DeliverDeps, delivery: DeliveryWithHistory, decis
   log.info({ deliveryId, episodeId, reason: decision.reason }, 'delivery superseded at send time');
 }
 
-async function fail(deps: DeliverDeps, delivery: DeliveryWithHistory, detail: string): Promise<void> {
+async function fail(deps: DeliverDeps, delivery: Delivery, detail: string): Promise<void> {
   // The notice is queued first, so a crash between the two cannot lose it; it waits until the record says failed.
   if (delivery.audience === 'direct') {
     // A short delay lets the record say failed before the notice worker looks (it would retry anyway).
     await enqueueNotice(deps.notify, { notice: 'failure', deliveryId: delivery.deliveryId }, `nf-${delivery.deliveryId}-${delivery.attempts}`, 250);
   }
-  await deps.deliveries.transition(delivery.deliveryId, 'failed', deps.now(), { detail, fields: { lastError: detail }, eventUid: delivery.eventUid });
-  await (deps.metrics ?? noMetrics).count('endeavor_deliveries_total', { status: 'failed', kind: delivery.kind, audience: delivery.audience });
+  await recordWithFigures(
+    deps,
+    (also) => deps.deliveries.transition(delivery.deliveryId, 'failed', deps.now(), { detail, fields: { lastError: detail }, eventUid: delivery.eventUid, ...(also ? { also } : {}) }),
+    [{ count: 'endeavor_deliveries_total', labels: { status: 'failed', kind: delivery.kind, audience: delivery.audience } }],
+  );
   log.warn({ deliveryId: delivery.deliveryId, episodeId: delivery.episodeId, attempts: delivery.attempts }, 'delivery failed');
 }

@@ -1,12 +1,19 @@
+import type { ChainableCommander } from 'ioredis';
+import { moduleLogger } from '../platform/logger';
 import { pageOfIndexes, type IndexPage, type Order, type Position } from '../platform/pagination';
 import type { RedisClient } from '../platform/redis';
 import { execReplicated } from '../platform/replica-wait';
 import { defineScripts } from '../platform/scripts';
 import { DELIVERY_STATUSES, ALLOWED_FROM, type DeliveryStatus } from './delivery-status';
 import { fromHash, toHash, type DeliveryWithHistory, type HistoryEntry, type NewDelivery } from './delivery-record';
+import type { MessageFacts } from './message-types';
+import { LOAD_FOR_SEND, parseSendLoad, type SendLoad } from './send-load';
 
 // The record's types are defined in delivery-record.ts; most readers know them from here.
 export type { Delivery, DeliveryWithHistory, HistoryEntry, NewDelivery } from './delivery-record';
+export type { SendLoad } from './send-load';
+
+const log = moduleLogger('delivery-store');
 
 /** How long a `sent` record waits for replicas; past it the send stands and the worker goes on. */
 const SENT_REPLICA_WAIT_MS = 1000;
@@ -102,6 +109,14 @@ return 1
  */
 export type DeliveryIndex = { by: 'created' } | { by: 'status'; statuses: readonly DeliveryStatus[] } | { by: 'unacknowledged' };
 
+/** Runs a pipeline whose first command is the change; the writes after it are figures, logged if they fail, never allowed to undo a send. */
+async function firstResult(pipeline: ChainableCommander, deliveryId: string): Promise<unknown> {
+  const [[err, value] = [null, undefined], ...rest] = ((await pipeline.exec()) ?? []) as [Error | null, unknown][];
+  if (err) throw err;
+  for (const [e] of rest) if (e) log.warn({ deliveryId, error: e.message }, 'write after a transition failed');
+  return value;
+}
+
 /** The delivery stage's Redis keys: records, histories, per-event counts and status indexes. */
 export function createDeliveryStore(redis: RedisClient, prefix: string) {
   const keys = {
@@ -113,6 +128,8 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
     log: `${prefix}:deliveries:log`,
     unacknowledged: `${prefix}:deliveries:unacknowledged`,
     escalationWatch: `${prefix}:deliveries:escalation-watch`,
+    /** Per event: what its messages describe, one field per asOf (MessageFacts JSON); purged with the episode. */
+    messageFacts: (uid: string) => `${prefix}:message-facts:${uid}`,
   };
 
   const scripts = defineScripts(redis, {
@@ -121,6 +138,7 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
     deliveryAcknowledge: { numberOfKeys: 4, lua: ACKNOWLEDGE },
     deliveryRecordAnswer: { numberOfKeys: 2, lua: RECORD_ANSWER },
     deliveryEscalate: { numberOfKeys: 3, lua: ESCALATE },
+    deliveryLoadForSend: { numberOfKeys: 1, lua: LOAD_FOR_SEND },
   });
 
   async function loadMany(ids: string[], withHistory: boolean): Promise<DeliveryWithHistory[]> {
@@ -187,6 +205,28 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
       return created;
     },
 
+    /**
+     * Keeps what one event's messages describe (SPEC §5), per asOf, before its deliveries are
+     * written: every send of them, first or retried, renders the same facts without folding
+     * the episode again.
+     */
+    async putMessageFacts(eventUid: string, byAsOf: ReadonlyMap<string, MessageFacts>): Promise<void> {
+      if (byAsOf.size === 0) return;
+      // The first kept stays: a fan-out run again after later events arrived must not change what was sent.
+      const pipeline = redis.pipeline();
+      for (const [asOf, facts] of byAsOf) pipeline.hsetnx(keys.messageFacts(eventUid), asOf, JSON.stringify(facts));
+      for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+    },
+
+    /**
+     * The send path's read, in one trip: the record (without history), the episode's and the
+     * organisation's documents at the keys the templates name, and the stored message facts.
+     */
+    async loadForSend(deliveryId: string, templates: { episode: string; organisation: string }): Promise<SendLoad | undefined> {
+      const args = [templates.episode, templates.organisation, keys.messageFacts('<eventUid>')];
+      return parseSendLoad(await scripts.run('deliveryLoadForSend', [keys.delivery(deliveryId)], args));
+    },
+
     async get(deliveryId: string): Promise<DeliveryWithHistory | undefined> {
       return (await loadMany([deliveryId], true))[0];
     },
@@ -211,6 +251,8 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
          * Used for `sent`, so a failover cannot forget a send and make it go twice.
          */
         waitReplicas?: number;
+        /** Writes that travel in the same trip, after the change (the delivery's metric counters). */
+        also?: (pipeline: ChainableCommander) => void;
       },
     ): Promise<{ ok: true; from: DeliveryStatus } | { ok: false; current: DeliveryStatus | undefined }> {
       const from = change.from ?? ALLOWED_FROM[to];
@@ -236,8 +278,13 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
       if (change.waitReplicas && change.waitReplicas > 0) {
         // WAIT on the connection (and, in a Cluster, the node) that wrote, for every online replica.
         const pipeline = scripts.queue(redis.pipeline(), 'deliveryTransition', scriptKeys, args);
+        change.also?.(pipeline);
         const { results } = await execReplicated(redis, pipeline, change.waitReplicas, SENT_REPLICA_WAIT_MS, keys.delivery(deliveryId));
         result = results[0]?.[1];
+      } else if (change.also) {
+        const pipeline = scripts.queue(redis.pipeline(), 'deliveryTransition', scriptKeys, args);
+        change.also(pipeline);
+        result = await firstResult(pipeline, deliveryId);
       } else {
         result = await scripts.run('deliveryTransition', scriptKeys, args);
       }
@@ -333,7 +380,7 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
     async purgeEpisode(episodeId: string, eventUids: string[]): Promise<number> {
       const ids = await redis.zrange(keys.episode(episodeId), 0, -1);
       const tx = redis.multi().del(keys.episode(episodeId));
-      for (const uid of eventUids) tx.del(keys.eventCounts(uid));
+      for (const uid of eventUids) tx.del(keys.eventCounts(uid), keys.messageFacts(uid));
       for (const id of ids) {
         tx.del(keys.delivery(id), keys.history(id)).zrem(keys.log, id).zrem(keys.unacknowledged, id).zrem(keys.escalationWatch, id);
         for (const status of DELIVERY_STATUSES) tx.zrem(keys.byStatus(status), id);

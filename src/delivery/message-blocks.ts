@@ -13,12 +13,23 @@ export type Block =
   | { type: 'paragraph'; text: string }
   | { type: 'facts'; rows: Array<[label: string, value: string | Link]> }
   | { type: 'list'; items: string[] }
-  | { type: 'link'; link: Link };
+  | { type: 'link'; link: Link }
+  /** Blocks already rendered (prerender): a part many messages share, rendered once. */
+  | { type: 'rendered'; text: readonly string[]; html: readonly string[] };
 
 /** Control and bidi characters (the one text rule) could make a value read differently from what it is. */
 export const clean = (s: string) => replaceUnsafeText(s, ' ');
 
 export function renderText(blocks: Block[]): string {
+  return `${textLines(blocks).join('\n').trimEnd()}\n`;
+}
+
+/** Renders blocks once for both parts: the result stands in for them in any later message. */
+export function prerender(blocks: Block[]): Extract<Block, { type: 'rendered' }> {
+  return { type: 'rendered', text: textLines(blocks), html: blocks.map(htmlOf) };
+}
+
+function textLines(blocks: Block[]): string[] {
   const out: string[] = [];
   for (const block of blocks) {
     switch (block.type) {
@@ -44,38 +55,45 @@ export function renderText(blocks: Block[]): string {
       case 'link':
         out.push(`${clean(block.link.label)}:`, clean(block.link.href), '');
         break;
+      case 'rendered':
+        out.push(...block.text);
+        break;
     }
   }
-  return `${out.join('\n').trimEnd()}\n`;
+  return out;
 }
 
 export const anchor = (link: Link) => `<a href="${escapeHtml(link.href)}">${escapeHtml(clean(link.label))}</a>`;
 
+function htmlOf(block: Block): string {
+  switch (block.type) {
+    case 'title':
+      return `<h1 style="font-size:1.4em">${escapeHtml(clean(block.text))}</h1>`;
+    case 'heading':
+      return `<h2 style="font-size:1.15em;margin-top:1.5em">${escapeHtml(clean(block.text))}</h2>`;
+    case 'paragraph':
+      return `<p>${escapeHtml(clean(block.text))}</p>`;
+    case 'facts':
+      return [
+        '<dl>',
+        ...block.rows.map(
+          ([label, value]) =>
+            `<dt style="font-weight:bold">${escapeHtml(label)}</dt>` +
+            `<dd style="margin:0 0 0.6em 0">${typeof value === 'string' ? escapeHtml(clean(value)) : anchor(value)}</dd>`,
+        ),
+        '</dl>',
+      ].join('\n');
+    case 'list':
+      return ['<ul>', ...block.items.map((item) => `<li>${escapeHtml(clean(item))}</li>`), '</ul>'].join('\n');
+    case 'link':
+      return `<p style="font-size:1.1em"><strong>${anchor(block.link)}</strong></p>`;
+    case 'rendered':
+      return block.html.join('\n');
+  }
+}
+
 export function renderHtml(title: string, blocks: Block[]): string {
-  const body = blocks.map((block) => {
-    switch (block.type) {
-      case 'title':
-        return `<h1 style="font-size:1.4em">${escapeHtml(clean(block.text))}</h1>`;
-      case 'heading':
-        return `<h2 style="font-size:1.15em;margin-top:1.5em">${escapeHtml(clean(block.text))}</h2>`;
-      case 'paragraph':
-        return `<p>${escapeHtml(clean(block.text))}</p>`;
-      case 'facts':
-        return [
-          '<dl>',
-          ...block.rows.map(
-            ([label, value]) =>
-              `<dt style="font-weight:bold">${escapeHtml(label)}</dt>` +
-              `<dd style="margin:0 0 0.6em 0">${typeof value === 'string' ? escapeHtml(clean(value)) : anchor(value)}</dd>`,
-          ),
-          '</dl>',
-        ].join('\n');
-      case 'list':
-        return ['<ul>', ...block.items.map((item) => `<li>${escapeHtml(clean(item))}</li>`), '</ul>'].join('\n');
-      case 'link':
-        return `<p style="font-size:1.1em"><strong>${anchor(block.link)}</strong></p>`;
-    }
-  });
+  const body = blocks.map(htmlOf);
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',

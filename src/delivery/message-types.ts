@@ -22,6 +22,17 @@ export type ChildConcern = NonNullable<UpdatedEvent['concerns']>[number];
 /** What an update changed: the fields of a `missing.updated` event (the event itself will do). */
 export type EpisodeChanges = Pick<UpdatedEvent, 'risk' | 'lastSeen' | 'concerns' | 'child' | 'note'>;
 
+/**
+ * What one event's messages describe, kept once at fan-out (delivery.store putMessageFacts):
+ * the episode as of the delivery's asOf, an update's changes, and the event's times.
+ */
+export type MessageFacts = {
+  facts: EpisodeFacts;
+  changes?: EpisodeChanges;
+  occurredAt: string;
+  receivedAt: string;
+};
+
 export type MessageInput = {
   kind: MessageKind;
   audience: Audience;
@@ -39,6 +50,11 @@ export type MessageInput = {
   ackUrl?: string;
   /** The event's time (a reminder's: its due time): the "as of" line and the age in area messages. */
   occurredAt: string;
+  /**
+   * Names the facts this message describes when they are stored once per event (and asOf): the
+   * parts every recipient of that event shares are then rendered once, not once per recipient.
+   */
+  sharedKey?: string;
 };
 
 export type RenderedMessage = {

@@ -22,8 +22,10 @@ const LONDON_DATE_TIME = new Intl.DateTimeFormat('en-GB', {
 export function formatLondonDateTime(iso: string): string {
   const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return iso;
-  const part = (type: Intl.DateTimeFormatPartTypes) =>
-    LONDON_DATE_TIME.formatToParts(at).find((p) => p.type === type)?.value ?? '';
+  // One formatToParts per call, read by type.
+  const parts: Partial<Record<Intl.DateTimeFormatPartTypes, string>> = {};
+  for (const p of LONDON_DATE_TIME.formatToParts(at)) parts[p.type] ??= p.value;
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts[type] ?? '';
   // Builds without full ICU name the summer zone "GMT+1".
   const zone = part('timeZoneName') === 'GMT+1' ? 'BST' : part('timeZoneName');
   return `${part('weekday')} ${part('day')} ${part('month')} ${part('year')} at ${part('hour')}:${part('minute')} ${zone}`;

@@ -1,6 +1,6 @@
 import type { PoliceContact } from '../intake/event.schema';
 import type { MessageKind } from '../domain/audience';
-import { FOOTER, renderHtml, renderText, type Block, type Link } from './message-blocks';
+import { FOOTER, prerender, renderHtml, renderText, type Block, type Link } from './message-blocks';
 import { angleId, assertHttpUrl, messageIdFor } from './message-ids';
 import type { MessageInput, RenderedMessage } from './message-types';
 import {
@@ -56,6 +56,32 @@ export function renderMessage(input: MessageInput): RenderedMessage {
   };
 }
 
+/*
+ * The parts every recipient of one event shares (the current picture, an update's changes, a
+ * closure's body) depend only on the stored facts, the kind and the audience: with a sharedKey
+ * they are rendered once and reused, most recently used kept, up to SHARED_LIMIT. What names the
+ * recipient (greeting, organisation, ack link, Message-ID, threading headers) is never kept.
+ */
+const SHARED_LIMIT = 500;
+const sharedParts = new Map<string, Block>();
+
+function shared(input: MessageInput, part: string, build: () => Block[]): Block[] {
+  if (input.sharedKey === undefined) return build();
+  const key = `${input.sharedKey}|${input.kind}|${input.audience}|${part}`;
+  let block = sharedParts.get(key);
+  if (block) {
+    sharedParts.delete(key);
+  } else {
+    block = prerender(build());
+    if (sharedParts.size >= SHARED_LIMIT) sharedParts.delete(sharedParts.keys().next().value!);
+  }
+  sharedParts.set(key, block);
+  return [block];
+}
+
+/** How many shared parts are kept now (tests: the cache stays bounded). */
+export const sharedPartsKept = () => sharedParts.size;
+
 const TITLE: Record<MessageKind, string> = {
   alert: 'Missing child alert',
   update: 'Missing child update',
@@ -88,20 +114,24 @@ function bodyFor(input: MessageInput): Block[] {
           : 'The police have reported a child missing in your area. Please share this with staff who need to know so that they can look out for the child.';
       return [
         { type: 'paragraph', text: intro },
-        ...currentPicture(input),
+        ...shared(input, 'picture', () => currentPicture(input)),
         ...whatToDo(input),
         ...acknowledgement(input, 'alert'),
       ];
     }
     case 'update': {
-      const changed = changeList(input);
       return [
-        { type: 'paragraph', text: `The police have updated the alert for ${name ?? 'a missing child'}, ref ${ref}. The child is still missing.` },
-        { type: 'heading', text: 'What has changed' },
-        changed.length > 0
-          ? { type: 'list', items: changed }
-          : { type: 'paragraph', text: 'The police have updated the details of this alert. The current picture is below.' },
-        ...currentPicture(input),
+        ...shared(input, 'update', () => {
+          const changed = changeList(input);
+          return [
+            { type: 'paragraph', text: `The police have updated the alert for ${name ?? 'a missing child'}, ref ${ref}. The child is still missing.` },
+            { type: 'heading', text: 'What has changed' },
+            changed.length > 0
+              ? { type: 'list', items: changed }
+              : { type: 'paragraph', text: 'The police have updated the details of this alert. The current picture is below.' },
+            ...currentPicture(input),
+          ];
+        }),
         ...whatToDo(input),
         ...acknowledgement(input, 'update'),
       ];
@@ -112,13 +142,13 @@ function bodyFor(input: MessageInput): Block[] {
           type: 'paragraph',
           text: `${name ?? 'The child'} is still missing, ref ${ref}. This reminder is sent while the alert stays open: please keep looking out for the child.`,
         },
-        ...currentPicture(input),
+        ...shared(input, 'picture', () => currentPicture(input)),
         ...whatToDo(input),
         ...acknowledgement(input, 'reminder'),
       ];
     case 'found':
     case 'cancelled':
-      return closure(input);
+      return shared(input, 'closure', () => closure(input));
   }
 }
 

@@ -9,6 +9,7 @@ import type { DeliverJob } from '../platform/queues';
 import { foldEpisode, latestEvent } from './episode';
 import type { EpisodeStore } from './episode.store';
 import { AREA_BATCH, fanoutSteps } from './fanout-steps';
+import { messageFactsOf } from './message-facts';
 import { planEventFanout, type EventFanout } from './plan-fanout';
 import type { OrganisationRef } from '../domain/organisation-ref';
 
@@ -75,6 +76,8 @@ export async function fanOutEvent(deps: FanoutDeps, eventUid: string, deliveryAt
       latestUid: latestEvent(all)!.uid,
       now,
     });
+    // What this event's messages describe, kept before any of its deliveries exists (deliver reads it).
+    await deps.deliveries.putMessageFacts(eventUid, messageFactsOf(all, stored, plan.deliveries));
 
     await deps.episodes.save(plan.episode);
     for (const d of plan.supersede) {

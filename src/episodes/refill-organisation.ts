@@ -2,6 +2,7 @@ import { enqueueDelivery } from '../delivery/delivery.queue';
 import { moduleLogger } from '../platform/logger';
 import { foldEpisode, latestEvent } from './episode';
 import { EpisodeBusyError, type FanoutDeps } from './fan-out';
+import { messageFactsOf } from './message-facts';
 import { planFanout } from './plan-fanout';
 import type { OrganisationType } from '../domain/organisation-ref';
 
@@ -49,6 +50,7 @@ export async function refillOrganisation(
     const deliveries = plan.deliveries.filter((d) => d.audience === 'direct' && d.status === 'pending' && ours(d.organisation));
     const entries = plan.recipients.filter((e) => e.audience === 'direct' && ours({ type: e.orgType, id: e.orgId }));
     const now = deps.now();
+    await deps.deliveries.putMessageFacts(report.uid, messageFactsOf(all, report, deliveries));
     for (const delivery of deliveries) {
       await deps.deliveries.create(delivery, now, 'created: the contact it was for has left');
     }

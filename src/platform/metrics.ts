@@ -1,3 +1,4 @@
+import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from './redis';
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import { moduleLogger } from './logger';
@@ -51,7 +52,30 @@ const field = (labelNames: readonly string[], labels: Labels) => labelNames.map(
 export type PipelineMetrics = {
   count(name: PipelineCounter, labels?: Labels, by?: number): Promise<void>;
   observe(name: PipelineHistogram, labels: Labels, seconds: number): Promise<void>;
+  /**
+   * Queues the same writes in the caller's pipeline, so they travel with the caller's own
+   * write (the send path records `sent` and its figures in one trip). Optional: without it,
+   * callers fall back to count and observe.
+   */
+  queue?(pipeline: ChainableCommander, writes: readonly MetricWrite[]): void;
 };
+
+export type MetricWrite =
+  | { count: PipelineCounter; labels?: Labels; by?: number }
+  | { observe: PipelineHistogram; labels: Labels; seconds: number };
+
+/** The HINCRBYs of one write, into the same hashes and fields count and observe use. */
+function queueWrite(pipeline: ChainableCommander, prefix: string, write: MetricWrite): ChainableCommander {
+  if ('count' in write) return pipeline.hincrby(counterKey(prefix, write.count), field(PIPELINE_COUNTERS[write.count].labels, write.labels ?? {}), write.by ?? 1);
+  const spec = PIPELINE_HISTOGRAMS[write.observe];
+  const base = field(spec.labels, write.labels);
+  const bucket = spec.buckets.find((le) => write.seconds <= le);
+  const key = counterKey(prefix, write.observe);
+  return pipeline
+    .hincrby(key, `${base}|le=${bucket ?? '+Inf'}`, 1)
+    .hincrby(key, `${base}|count`, 1)
+    .hincrbyfloat(key, `${base}|sum`, Math.max(0, write.seconds));
+}
 
 export function pipelineMetrics(redis: RedisClient, prefix: string): PipelineMetrics {
   const swallow = (name: string) => (err: Error) => log.warn({ metric: name, error: err.message }, 'metric not recorded');
@@ -60,16 +84,12 @@ export function pipelineMetrics(redis: RedisClient, prefix: string): PipelineMet
       await redis.hincrby(counterKey(prefix, name), field(PIPELINE_COUNTERS[name].labels, labels), by).catch(swallow(name));
     },
     async observe(name, labels, seconds) {
-      const spec = PIPELINE_HISTOGRAMS[name];
-      const base = field(spec.labels, labels);
-      const bucket = spec.buckets.find((le) => seconds <= le);
-      await redis
-        .multi()
-        .hincrby(counterKey(prefix, name), `${base}|le=${bucket ?? '+Inf'}`, 1)
-        .hincrby(counterKey(prefix, name), `${base}|count`, 1)
-        .hincrbyfloat(counterKey(prefix, name), `${base}|sum`, Math.max(0, seconds))
+      await queueWrite(redis.multi(), prefix, { observe: name, labels, seconds })
         .exec()
         .catch(swallow(name));
+    },
+    queue(pipeline, writes) {
+      for (const write of writes) queueWrite(pipeline, prefix, write);
     },
   };
 }

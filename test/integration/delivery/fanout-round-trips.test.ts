@@ -86,9 +86,9 @@ describe('fan-out of one event', () => {
     const fourAreaBatches = await roundTrips(10);
     // Each further batch of area deliveries is one trip to write it and one to queue it...
     expect(fourAreaBatches - oneAreaBatch).toBe(2 * 3);
-    // ...on top of the fixed work, 15 trips today: read the event, lock, the episode's events,
-    // record, recipients and deliveries (two), the school, the directory (three), save the
-    // episode, the recipients, mark routed, release. One of slack, and the two steps.
+    // ...on top of the fixed work, 16 trips today: read the event, lock, the episode's events,
+    // record, recipients and deliveries (two), the school, the directory (three), the event's
+    // message facts, save the episode, the recipients, mark routed, release; and the two steps.
     expect(oneAreaBatch).toBeLessThanOrEqual(16 + 2 * 2);
   });
 

@@ -47,6 +47,9 @@ describe('retention', () => {
     expect((await app.stores.episodes.get(closedId))?.closedAt).toBeTruthy();
     const deliveryIds = (await app.stores.deliveries.ofEpisode(closedId)).map((d) => d.deliveryId);
     expect(deliveryIds).toHaveLength(2);
+    // What each event's messages described was kept once per event (the report's and the found's).
+    const factsKeys = (await app.stores.events.eventsOfEpisode(closedId)).map((e) => app.stores.deliveries.keys.messageFacts(e.uid));
+    expect(await app.redis.exists(...factsKeys)).toBe(2);
 
     // One day after closing: kept.
     expect(await purgeAt(app, later(1 * DAY, closedAt))).toBe(0);
@@ -59,6 +62,7 @@ describe('retention', () => {
     expect(await app.stores.deliveries.load(deliveryIds)).toEqual([]);
     const leftovers = await app.redis.keys(`${app.config.queuePrefix}:*${closedId}*`);
     expect(leftovers).toEqual([]);
+    expect(await app.redis.exists(...factsKeys)).toBe(0);
     const stillThere = await app.redis.hgetall(`${app.config.queuePrefix}:event:${(await app.stores.events.eventsOfEpisode(openId))[0]!.uid}`);
     expect(stillThere.event).toContain('Testchild');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containsChildName, renderMessage, subjectLine } from '../../../src/delivery/messages';
+import { containsChildName, renderMessage, sharedPartsKept, subjectLine } from '../../../src/delivery/messages';
 import { RISKS, type Risk } from '../../../src/domain/risk';
 import type { MessageKind } from '../../../src/domain/audience';
 import { escapeHtml } from '../../../src/platform/html';
@@ -416,5 +416,45 @@ describe('staff notices', () => {
     expect(notice.text).not.toMatch(/correct the contact in the directory if needed, then retry/i);
     expect(notice.text).toMatch(/retry from the dashboard goes to the contact as the directory has it then/i);
     for (const part of [notice.subject, notice.text, notice.html]) expect(part).not.toMatch(childFragments);
+  });
+});
+
+describe('shared part rendered once per event', () => {
+  const changes = { risk: 'high' as const, note: 'Seen near the river', child: { description: 'Blue coat' } };
+  const recipients: Array<Pick<MessageInput, 'organisation' | 'contact' | 'deliveryId' | 'ackUrl' | 'threadOf'>> = [
+    { organisation: { type: 'school', id: '999001', name: 'Hollyhock Test Primary School' }, contact: { name: 'Alex Example', role: 'dsl' }, deliveryId: 'dl_one', ackUrl: 'https://endeavor.test/ack/tok_one', threadOf: 'dl_root1@endeavor.test' },
+    { organisation: { type: 'gp', id: 'Z99001', name: 'Larkspur Test Surgery' }, contact: { name: 'Sam Sample', role: 'practice_manager' }, deliveryId: 'dl_two', ackUrl: 'https://endeavor.test/ack/tok_two', threadOf: 'dl_root2@endeavor.test' },
+  ];
+
+  for (const kind of KINDS) {
+    for (const audience of ['direct', 'area'] as const) {
+      it(`gives each recipient of a ${audience} ${kind} exactly the message rendered without sharing`, () => {
+        // One event: its direct and area recipients share the same stored facts.
+        const sharedKey = `ev_${kind}|ev_${kind}`;
+        // Twice round: the first fills the cache, the second reads from it.
+        for (let round = 0; round < 2; round++) {
+          for (const r of recipients) {
+            const plain = input({ kind, audience, ...(kind === 'update' ? { changes } : {}), ...r });
+            const withShared = renderMessage({ ...plain, sharedKey });
+            expect(withShared).toEqual(renderMessage(plain));
+            // What names the recipient is theirs alone.
+            expect(withShared.text).toContain(`Dear ${r.contact.name},`);
+            expect(withShared.messageId).toBe(`<${r.deliveryId}@endeavor.test>`);
+            for (const other of recipients.filter((o) => o !== r)) {
+              expect(withShared.text).not.toContain(other.contact.name);
+              expect(withShared.text).not.toContain(other.organisation.name);
+              expect(withShared.text).not.toContain(other.ackUrl!);
+              expect(withShared.html).not.toContain(other.ackUrl!);
+              expect(JSON.stringify(withShared.headers)).not.toContain(other.threadOf!);
+            }
+          }
+        }
+      });
+    }
+  }
+
+  it('keeps at most 500 shared parts', () => {
+    for (let i = 0; i < 600; i++) renderMessage(input({ sharedKey: `ev_bound_${i}|ev_bound_${i}` }));
+    expect(sharedPartsKept()).toBe(500);
   });
 });
