@@ -56,6 +56,7 @@ export type AppDeps = {
 const CSS = readFileSync(new URL('./platform/assets/app.css', import.meta.url));
 
 /** Express wiring only: every route's behaviour lives in its stage. */
+// eslint-disable-next-line max-lines-per-function -- wiring, read top to bottom as the list of what is mounted (README, Layout: exceptions)
 export function createApp(deps: AppDeps): Express {
   const now = deps.now ?? (() => new Date());
   const { config, stores } = deps;

@@ -74,6 +74,7 @@ export type RunningWorkers = {
 const BOUNCE_MAX_BYTES = 1024 * 1024;
 
 /** Starts every queue's processor, the scheduled maintenance and the liveness heartbeat. */
+// eslint-disable-next-line max-lines-per-function -- wiring, read top to bottom as the list of what is started (README, Layout: exceptions)
 export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const now = deps.now ?? (() => new Date());
   const tuning = { ...tuningFrom(deps.config), ...deps.tuning };

@@ -19,6 +19,7 @@ export type OidcIdentity = { email: string; emailVerified: boolean };
  * `allowInsecureRequests` lets the tests' provider run on http://127.0.0.1; the app passes it
  * only outside strict mode.
  */
+// eslint-disable-next-line max-lines-per-function -- a service factory: a set of small methods over shared state (README, Layout: exceptions)
 export function oidcClient(settings: OidcSettings, deps: { redis: RedisClient; prefix: string; redirectUri: string; allowInsecureRequests?: boolean }) {
   let discovered: Promise<client.Configuration> | undefined;
   const configuration = () => {

@@ -41,6 +41,7 @@ export type SignInOutcome =
  * reached step 2 is audited (`sign-in` or `sign-in.failed`), by user id; a failure for an
  * unknown email records no email at all.
  */
+// eslint-disable-next-line max-lines-per-function -- a service factory: a set of small methods over shared state (README, Layout: exceptions)
 export function signInService(deps: SignInDeps) {
   const audit = (action: string, user: User | undefined, detail?: string) =>
     deps.audit.append({ at: deps.now().toISOString(), actor: user ? userActor(user) : 'anonymous', action, subject: user ? userActor(user) : 'unknown-account', ...(detail ? { detail } : {}) });

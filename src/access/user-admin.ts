@@ -64,6 +64,7 @@ export type UpdateOutcome = { kind: 'updated'; user: User; sessionsEnded: number
  * password. Every change is audited by user id; a deactivation or role change ends all the
  * user's sessions at once (they sign in again with what they now may do).
  */
+// eslint-disable-next-line max-lines-per-function -- a service factory: a set of small methods over shared state (README, Layout: exceptions)
 export function userAdmin(deps: UserAdminDeps) {
   const audit = (actor: Actor, action: string, subject: User, detail?: string) =>
     deps.audit.append({ at: deps.now().toISOString(), actor: userActor(actor), action, subject: userActor(subject), ...(detail ? { detail } : {}) });

@@ -35,6 +35,7 @@ const USER_ID = /^usr_[A-Za-z0-9]{20}$/;
  * the own account and password page, and the users page for admins. A session that is only
  * for enrolling (strict mode, no TOTP yet) reaches the TOTP routes and nothing else.
  */
+// eslint-disable-next-line max-lines-per-function -- a router: short handlers, registered in order (README, Layout: exceptions)
 export function accountRouter(deps: AccountRouterDeps): Router {
   const router = Router();
   const load = loadSession(deps.sessions, deps.now);

@@ -1,7 +1,7 @@
 import type { DirectoryStore } from '../directory/directory.store';
 import { moduleLogger } from '../platform/logger';
 import type { NotifyJob } from '../platform/queues';
-import type { DeliveryStore } from './delivery.store';
+import type { DeliveryStore, DeliveryWithHistory } from './delivery.store';
 import type { EpisodeFold, EpisodeLookup } from './episode-source';
 import type { MailTransport } from './mail.transport';
 import type { EventStore } from '../intake/event.store';
@@ -67,25 +67,7 @@ export async function sendNotice(deps: NoticeDeps, job: NotifyJob, noticeId: str
     organisationContacts: organisation?.contacts ?? [],
     deliveryContactId: delivery.contact.contactId,
   });
-  let message;
-  if (job.notice === 'failure' || job.notice === 'bounce') {
-    // SPEC §5: one failure notice for a delivery that failed for good or bounced; a bounce's attempts say nothing.
-    const attempts = job.notice === 'failure' ? { attempts: delivery.attempts } : {};
-    message = renderFailureNotice({ ...base, kind: delivery.kind, lastError: delivery.lastError ?? 'unknown error', ...attempts });
-  } else if (job.notice === 'superseded') {
-    const reason = [...delivery.history].reverse().find((h) => h.status === 'superseded')?.detail ?? 'the recipient is no longer active';
-    message = renderSupersededNotice({ ...base, kind: delivery.kind, reason });
-  } else if (job.notice === 'ack-answer') {
-    message = renderAckAnswerNotice({
-      ...base,
-      inSchoolToday: delivery.acknowledgement.inSchoolToday,
-      note: delivery.acknowledgement.note,
-      acknowledgedAt: delivery.acknowledgedAt,
-    });
-  } else {
-    const deadlineAt = delivery.sentAt && deps.deadlineFor ? deps.deadlineFor(delivery.sentAt, delivery.risk) : undefined;
-    message = renderEscalationNotice({ ...base, ...(delivery.sentAt ? { sentAt: delivery.sentAt } : {}), ...(deadlineAt ? { deadlineAt } : {}) });
-  }
+  const message = renderNotice(job.notice, delivery, base, deps.deadlineFor);
   if (recipients.length === 0) {
     log.warn({ deliveryId: delivery.deliveryId, notice: job.notice }, 'notice has nobody to go to (set MASH_EMAIL)');
     return 0;
@@ -108,4 +90,29 @@ export async function sendNotice(deps: NoticeDeps, job: NotifyJob, noticeId: str
   });
   log.info({ deliveryId: delivery.deliveryId, notice: job.notice, recipients: recipients.length }, 'notice sent');
   return recipients.length;
+}
+
+type NoticeBase = Parameters<typeof renderEscalationNotice>[0];
+
+/** The notice's message: what happened to the delivery, in the words of its kind (pure). */
+function renderNotice(notice: NotifyJob['notice'], delivery: DeliveryWithHistory, base: NoticeBase, deadlineFor: NoticeDeps['deadlineFor']) {
+  if (notice === 'failure' || notice === 'bounce') {
+    // SPEC §5: one failure notice for a delivery that failed for good or bounced; a bounce's attempts say nothing.
+    const attempts = notice === 'failure' ? { attempts: delivery.attempts } : {};
+    return renderFailureNotice({ ...base, kind: delivery.kind, lastError: delivery.lastError ?? 'unknown error', ...attempts });
+  }
+  if (notice === 'superseded') {
+    const reason = [...delivery.history].reverse().find((h) => h.status === 'superseded')?.detail ?? 'the recipient is no longer active';
+    return renderSupersededNotice({ ...base, kind: delivery.kind, reason });
+  }
+  if (notice === 'ack-answer') {
+    return renderAckAnswerNotice({
+      ...base,
+      inSchoolToday: delivery.acknowledgement.inSchoolToday,
+      note: delivery.acknowledgement.note,
+      acknowledgedAt: delivery.acknowledgedAt,
+    });
+  }
+  const deadlineAt = delivery.sentAt && deadlineFor ? deadlineFor(delivery.sentAt, delivery.risk) : undefined;
+  return renderEscalationNotice({ ...base, ...(delivery.sentAt ? { sentAt: delivery.sentAt } : {}), ...(deadlineAt ? { deadlineAt } : {}) });
 }
