@@ -16,7 +16,8 @@ export type Spawned = { child: ChildProcess; stdout: () => string; stderr: () =>
  * (strict mode, as `start:api`, `start:workers` and the image run).
  */
 export function runEntry(entry: string, env: ProcessEnv, options: { cwd?: string; args?: string[] } = {}): Spawned {
-  return runProcess(process.execPath, ['--import', TSX_LOADER, resolve(ROOT, entry), ...(options.args ?? [])], env, options);
+  // One API process unless the test asks for more: each would compile the sources through tsx again.
+  return runProcess(process.execPath, ['--import', TSX_LOADER, resolve(ROOT, entry), ...(options.args ?? [])], { API_PROCESSES: '1', ...env }, options);
 }
 
 /** Environment for a child process; `undefined` removes a variable. */
