@@ -14,6 +14,7 @@ import { startBounceListener, type BounceListener } from '../src/delivery/bounce
 import { applyDeliveryReport } from '../src/delivery/bounces';
 import { retryDelayMs } from '../src/delivery/delivery-policy';
 import { createMailTransport } from '../src/delivery/mail.transport';
+import { sweepNoticeOutbox } from '../src/delivery/notice.queue';
 import { sweepDeliveries } from '../src/delivery/sweep';
 import { beat, stopBeating } from '../src/platform/heartbeat';
 import { jobOptions } from '../src/platform/job-options';
@@ -146,6 +147,9 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       },
       purge: async () => {
         await purgeExpired({ events, episodes, deliveries, retentionDays: config.retentionDays, lockMs: tuning.lockDurationMs, now });
+      },
+      'sweep-notice-outbox': async () => {
+        await sweepNoticeOutbox({ deliveries, notify: deps.queues.notify, now });
       },
       'sweep-deliveries': async () => {
         await sweepDeliveries({

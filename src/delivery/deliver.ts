@@ -9,12 +9,12 @@ import type { EpisodeState } from '../domain/episode-state';
 import type { OrganisationType } from '../domain/organisation-ref';
 import type { FanoutJob, NotifyJob } from '../platform/queues';
 import type { ChainableCommander } from 'ioredis';
-import type { DeliveryStore, Delivery } from './delivery.store';
+import type { DeliveryStore, Delivery, OutboxNotice } from './delivery.store';
 import { MISSING_KINDS, isFinal } from './delivery-status';
 import { classifySmtpError, describeSmtpError, type MailTransport } from './mail.transport';
 import { renderMessage } from './messages';
 import type { EpisodeFold, EpisodeLookup } from './episode-source';
-import { enqueueNotice } from './notice.queue';
+import { queueOutboxNotice } from './notice.queue';
 import { contactLeft, resolveRecipient, type RecipientDecision } from './recipient';
 import type { EpisodeChanges, EpisodeFacts, MessageFacts, RenderedMessage } from './message-types';
 
@@ -161,21 +161,19 @@ const episodeState = (json: string | null): EpisodeState | undefined => (json ? 
  * The figures of one outcome ride in the same trip as its record when the metrics can be
  * queued (pipelineMetrics); otherwise they follow it, as separate writes.
  */
-async function recordWithFigures(
+async function recordWithFigures<T>(
   deps: DeliverDeps,
-  write: (also?: (pipeline: ChainableCommander) => void) => Promise<unknown>,
+  write: (also?: (pipeline: ChainableCommander) => void) => Promise<T>,
   writes: readonly MetricWrite[],
-): Promise<void> {
+): Promise<T> {
   const metrics = deps.metrics ?? noMetrics;
-  if (metrics.queue) {
-    await write((pipeline) => metrics.queue!(pipeline, writes));
-    return;
-  }
-  await write();
+  if (metrics.queue) return write((pipeline) => metrics.queue!(pipeline, writes));
+  const result = await write();
   for (const w of writes) {
     if ('count' in w) await metrics.count(w.count, w.labels, w.by);
     else await metrics.observe(w.observe, w.labels, w.seconds);
   }
+  return result;
 }
 
 /** Claims the delivery (`sending`); false when another attempt holds it or it has moved on. */
@@ -262,37 +260,49 @@ async function send(
 /**
  * SPEC §6: the contact or organisation is no longer active, so nothing is sent. For a direct
  * delivery the MASH team is told once per episode and contact (or organisation), and when the
- * contact left an open episode's alert goes to whoever the organisation lists now. Both are
- * queued before the record changes, so a crash between cannot lose them.
+ * contact left an open episode's alert goes to whoever the organisation lists now. The refill is
+ * queued before the record changes and the notice goes in the outbox with it, so a crash between
+ * loses neither.
  */
 async function supersede(deps: DeliverDeps, delivery: Delivery, decision: Extract<RecipientDecision, { send: false }>): Promise<void> {
   const { deliveryId, episodeId, organisation } = delivery;
+  let notice: OutboxNotice | undefined;
   if (delivery.audience === 'direct') {
     const occasion = contactLeft(decision.reason) ? `${organisation.type}-${organisation.id}-${delivery.contact.contactId}` : `${organisation.type}-${organisation.id}`;
-    await enqueueNotice(deps.notify, { notice: 'superseded', deliveryId }, `ns-${episodeId}-${occasion}`, 250);
+    notice = { job: { notice: 'superseded', deliveryId }, jobId: `ns-${episodeId}-${occasion}` };
     if (contactLeft(decision.reason) && MISSING_KINDS.has(delivery.kind)) {
       await deps.fanout.add('refill', { refill: { episodeId, orgType: organisation.type, orgId: organisation.id } }, jobOptions.refill(`refill-${deliveryId}`));
     }
   }
-  await deps.deliveries.transition(deliveryId, 'superseded', deps.now(), {
+  const recorded = await deps.deliveries.transition(deliveryId, 'superseded', deps.now(), {
     detail: decision.detail,
     // `sending` too: a crashed attempt comes back in it.
     from: ['pending', 'retrying', 'sending'],
     eventUid: delivery.eventUid,
+    // The MASH notice goes in the notice outbox with the change (see fail).
+    ...(notice ? { notice } : {}),
   });
+  if (notice && recorded.ok) await queueOutboxNotice(deps.notify, deps.deliveries, notice);
   log.info({ deliveryId, episodeId, reason: decision.reason }, 'delivery superseded at send time');
 }
 
 async function fail(deps: DeliverDeps, delivery: Delivery, detail: string): Promise<void> {
-  // The notice is queued first, so a crash between the two cannot lose it; it waits until the record says failed.
-  if (delivery.audience === 'direct') {
-    // A short delay lets the record say failed before the notice worker looks (it would retry anyway).
-    await enqueueNotice(deps.notify, { notice: 'failure', deliveryId: delivery.deliveryId }, `nf-${delivery.deliveryId}-${delivery.attempts}`, 250);
-  }
-  await recordWithFigures(
+  // SPEC §5: the failure notice goes in the notice outbox in the same script as `failed`, so the
+  // record says failed before the notice is queued, and a crash between cannot lose it.
+  const notice: OutboxNotice | undefined =
+    delivery.audience === 'direct' ? { job: { notice: 'failure', deliveryId: delivery.deliveryId }, jobId: `nf-${delivery.deliveryId}-${delivery.attempts}` } : undefined;
+  const recorded = await recordWithFigures(
     deps,
-    (also) => deps.deliveries.transition(delivery.deliveryId, 'failed', deps.now(), { detail, fields: { lastError: detail }, eventUid: delivery.eventUid, ...(also ? { also } : {}) }),
+    (also) =>
+      deps.deliveries.transition(delivery.deliveryId, 'failed', deps.now(), {
+        detail,
+        fields: { lastError: detail },
+        eventUid: delivery.eventUid,
+        ...(also ? { also } : {}),
+        ...(notice ? { notice } : {}),
+      }),
     [{ count: 'endeavor_deliveries_total', labels: { status: 'failed', kind: delivery.kind, audience: delivery.audience } }],
   );
+  if (notice && recorded.ok) await queueOutboxNotice(deps.notify, deps.deliveries, notice);
   log.warn({ deliveryId: delivery.deliveryId, episodeId: delivery.episodeId, attempts: delivery.attempts }, 'delivery failed');
 }

@@ -52,6 +52,8 @@ if to == 'bounced' then
   redis.call('ZREM', KEYS[4], id)
   redis.call('ZREM', KEYS[5], id)
 end
+-- The staff notice this change calls for, in the notice outbox with the change itself.
+if ARGV[8] ~= '' then redis.call('ZADD', KEYS[6 + #statuses], ARGV[4], ARGV[8]) end
 return {'ok', current}
 `;
 

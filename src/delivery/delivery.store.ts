@@ -3,12 +3,38 @@ import { moduleLogger } from '../platform/logger';
 import { pageOfIndexes, type IndexPage, type Order, type Position } from '../platform/pagination';
 import type { RedisClient } from '../platform/redis';
 import { execReplicated } from '../platform/replica-wait';
+import type { NotifyJob } from '../platform/queues';
 import { defineScripts } from '../platform/scripts';
 import { DELIVERY_STATUSES, ALLOWED_FROM, type DeliveryStatus } from './delivery-status';
 import { fromHash, toHash, type DeliveryWithHistory, type HistoryEntry, type NewDelivery } from './delivery-record';
 import type { MessageFacts } from './message-types';
 import { ACKNOWLEDGE, CREATE, ESCALATE, RECORD_ANSWER, TRANSITION } from './delivery.scripts';
 import { LOAD_FOR_SEND, parseSendLoad, type SendLoad } from './send-load';
+
+/** A staff notice waiting in the outbox: its job and the job id that names the occasion. */
+export type OutboxNotice = { job: NotifyJob; jobId: string };
+
+/** What a status change carries besides the new status (DeliveryStore.transition). */
+export type TransitionChange = {
+  detail: string;
+  fields?: Record<string, string | null>;
+  countAttempt?: boolean;
+  from?: readonly DeliveryStatus[];
+  /** The delivery's event, when the caller has it: saves a read on the send path. */
+  eventUid?: string;
+  /**
+   * REDIS_WAIT_REPLICAS: wait (Redis WAIT, bounded) until this many replicas hold the change.
+   * Used for `sent`, so a failover cannot forget a send and make it go twice.
+   */
+  waitReplicas?: number;
+  /** Writes that travel in the same trip, after the change (the delivery's metric counters). */
+  also?: (pipeline: ChainableCommander) => void;
+  /** A staff notice the change calls for: put in the notice outbox by the same script, only if the change is made. */
+  notice?: OutboxNotice;
+};
+
+/** The outbox member of a notice: always spelt the same, so the one written is the one removed. */
+const outboxMember = (n: OutboxNotice) => JSON.stringify({ job: { notice: n.job.notice, deliveryId: n.job.deliveryId }, jobId: n.jobId });
 
 // The record's types are defined in delivery-record.ts; most readers know them from here.
 export type { Delivery, DeliveryWithHistory, HistoryEntry, NewDelivery } from './delivery-record';
@@ -45,13 +71,15 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
     log: `${prefix}:deliveries:log`,
     unacknowledged: `${prefix}:deliveries:unacknowledged`,
     escalationWatch: `${prefix}:deliveries:escalation-watch`,
+    /** Staff notices a status change called for, by when: written with the change, removed once queued. */
+    noticeOutbox: `${prefix}:deliveries:notice-outbox`,
     /** Per event: what its messages describe, one field per asOf (MessageFacts JSON); purged with the episode. */
     messageFacts: (uid: string) => `${prefix}:message-facts:${uid}`,
   };
 
   const scripts = defineScripts(redis, {
     deliveryCreate: { numberOfKeys: 6, lua: CREATE },
-    deliveryTransition: { numberOfKeys: 5 + DELIVERY_STATUSES.length, lua: TRANSITION },
+    deliveryTransition: { numberOfKeys: 6 + DELIVERY_STATUSES.length, lua: TRANSITION },
     deliveryAcknowledge: { numberOfKeys: 4, lua: ACKNOWLEDGE },
     deliveryRecordAnswer: { numberOfKeys: 2, lua: RECORD_ANSWER },
     deliveryEscalate: { numberOfKeys: 3, lua: ESCALATE },
@@ -156,21 +184,7 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
       deliveryId: string,
       to: DeliveryStatus,
       now: Date,
-      change: {
-        detail: string;
-        fields?: Record<string, string | null>;
-        countAttempt?: boolean;
-        from?: readonly DeliveryStatus[];
-        /** The delivery's event, when the caller has it: saves a read on the send path. */
-        eventUid?: string;
-        /**
-         * REDIS_WAIT_REPLICAS: wait (Redis WAIT, bounded) until this many replicas hold the change.
-         * Used for `sent`, so a failover cannot forget a send and make it go twice.
-         */
-        waitReplicas?: number;
-        /** Writes that travel in the same trip, after the change (the delivery's metric counters). */
-        also?: (pipeline: ChainableCommander) => void;
-      },
+      change: TransitionChange,
     ): Promise<{ ok: true; from: DeliveryStatus } | { ok: false; current: DeliveryStatus | undefined }> {
       const from = change.from ?? ALLOWED_FROM[to];
       const scriptKeys = [
@@ -181,6 +195,7 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
         keys.unacknowledged,
         keys.escalationWatch,
         ...DELIVERY_STATUSES.map(keys.byStatus),
+        keys.noticeOutbox,
       ];
       const args = [
         from.join(','),
@@ -190,6 +205,7 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
         JSON.stringify({ at: now.toISOString(), status: to, detail: change.detail } satisfies HistoryEntry),
         change.countAttempt ? '1' : '0',
         JSON.stringify(change.fields ?? {}),
+        change.notice ? outboxMember(change.notice) : '',
       ] as const;
       let result: unknown;
       if (change.waitReplicas && change.waitReplicas > 0) {
@@ -208,6 +224,17 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
       const [outcome, status] = result as [string, string];
       if (outcome === 'ok') return { ok: true, from: status as DeliveryStatus };
       return { ok: false, current: outcome === 'missing' ? undefined : (status as DeliveryStatus) };
+    },
+
+    /** Notices put in the outbox before `beforeMs` and not yet taken out: the sweeper queues them. */
+    async outboxNotices(beforeMs: number, limit = 500): Promise<OutboxNotice[]> {
+      const members = await redis.zrangebyscore(keys.noticeOutbox, '-inf', beforeMs, 'LIMIT', 0, limit);
+      return members.map((m) => JSON.parse(m) as OutboxNotice);
+    },
+
+    /** Takes a notice out of the outbox once its job is queued. */
+    async noticeQueued(notice: OutboxNotice): Promise<void> {
+      await redis.zrem(keys.noticeOutbox, outboxMember(notice));
     },
 
     async acknowledge(deliveryId: string, now: Date, detail: string): Promise<{ outcome: 'ok' | 'already' | 'missing'; acknowledgedAt?: string }> {
