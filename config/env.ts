@@ -249,15 +249,20 @@ export type Config = {
 };
 
 /**
- * Parses the environment once. Throws ConfigError naming the first bad variable;
+ * Parses the environment once. Throws ConfigError with one line per bad variable;
  * values are never echoed, since some of them are secrets.
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigError(`invalid configuration: ${String(issue.path[0])} ${issue.message}`);
+    // Every bad variable, one line each (the first issue of each), so one restart fixes them all.
+    const lines = new Map<string, string>();
+    for (const issue of parsed.error.issues) {
+      const variable = String(issue.path[0]);
+      if (!lines.has(variable)) lines.set(variable, `invalid configuration: ${variable} ${issue.message}`);
+    }
+    throw new ConfigError([...lines.values()].join('\n'));
   }
   const e = parsed.data;
   // SPEC §2: strict unless told otherwise; `npm start` sets NODE_ENV=development when unset.
@@ -311,33 +316,35 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
 }
 
-const refuse = (variable: string, reason: string): never => {
-  throw new ConfigError(`invalid configuration: ${variable} ${reason}`);
-};
 
 /**
  * SPEC §2 strict mode: what must be set, and no placeholder, short or plain-text value.
  * `present` is the raw environment, for the *_SECRET and *_TOKEN variables other parts add.
  */
 function checkStrict(e: z.infer<typeof envSchema>, present: Record<string, string | undefined>): void {
+  // Every refusal is collected, one line per variable, so an operator fixes them all in one go.
+  const refusals = new Map<string, string>();
+  const refuse = (variable: string, reason: string) => {
+    if (!refusals.has(variable)) refusals.set(variable, `invalid configuration: ${variable} ${reason}`);
+  };
   const strictly = 'is required in strict mode (NODE_ENV is not development)';
   if (!e.SMTP_URL) refuse('SMTP_URL', strictly);
   if (!e.SECRET_KEY) refuse('SECRET_KEY', strictly);
   if (!e.INTAKE_API_KEYS || e.INTAKE_API_KEYS.size === 0) refuse('INTAKE_API_KEYS', strictly);
   if (!e.PUBLIC_BASE_URL) refuse('PUBLIC_BASE_URL', `${strictly}: the https:// address users and emails reach`);
-  if (!e.PUBLIC_BASE_URL!.startsWith('https://')) refuse('PUBLIC_BASE_URL', 'must be https:// in strict mode');
+  else if (!e.PUBLIC_BASE_URL.startsWith('https://')) refuse('PUBLIC_BASE_URL', 'must be https:// in strict mode');
 
   const placeholder = (variable: string, value: string | undefined) => {
     const reason = value === undefined ? undefined : placeholderReason(value);
     if (reason) refuse(variable, reason);
   };
   placeholder('SECRET_KEY', e.SECRET_KEY);
-  for (const [feedId, key] of e.INTAKE_API_KEYS!) {
+  for (const [feedId, key] of e.INTAKE_API_KEYS ?? []) {
     const reason = placeholderReason(key);
     if (reason) refuse('INTAKE_API_KEYS', `(feed ${feedId}) ${reason}`);
   }
   placeholder('ADMIN_PASSWORD', e.ADMIN_PASSWORD);
-  placeholder('SMTP_URL', urlPassword(e.SMTP_URL!));
+  if (e.SMTP_URL) placeholder('SMTP_URL', urlPassword(e.SMTP_URL));
   placeholder('REDIS_URL', urlPassword(e.REDIS_URL));
   for (const [name, value] of Object.entries(present)) {
     if (!/_(SECRET|TOKEN)$/.test(name) || value === undefined) continue;
@@ -345,7 +352,8 @@ function checkStrict(e: z.infer<typeof envSchema>, present: Record<string, strin
     placeholder(name, value);
   }
 
-  const plain = plainTextSmtpReason(e.SMTP_URL!);
+  const plain = e.SMTP_URL ? plainTextSmtpReason(e.SMTP_URL) : undefined;
   if (plain) refuse('SMTP_URL', plain);
+  if (refusals.size > 0) throw new ConfigError([...refusals.values()].join('\n'));
 }
 

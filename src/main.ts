@@ -122,7 +122,7 @@ async function serve(config: Config, mode: 'api' | 'all', options: ServeOptions)
 
 main().catch((err: unknown) => {
   if (err instanceof ConfigError || err instanceof RedisMissingError) {
-    process.stderr.write(`endeavor-dispatch: ${err.message}\n`);
+    process.stderr.write(err.message.split('\n').map((line) => `endeavor-dispatch: ${line}\n`).join(''));
   } else {
     rootLogger.fatal({ err: { name: (err as Error).name, stack: (err as Error).stack } }, 'start-up failed');
   }

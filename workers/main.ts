@@ -42,7 +42,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError) process.stderr.write(`endeavor-dispatch: ${err.message}\n`);
+  if (err instanceof ConfigError) process.stderr.write(err.message.split('\n').map((line) => `endeavor-dispatch: ${line}\n`).join(''));
   else rootLogger.fatal({ err: { name: (err as Error).name, stack: (err as Error).stack } }, 'start-up failed');
   process.exit(1);
 });

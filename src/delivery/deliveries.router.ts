@@ -102,7 +102,7 @@ export function deliveriesRouter(deps: DeliveriesRouterDeps): Router {
       for await (const page of deliveriesCreatedBetween(deps.deliveries, fromMs, toMs)) {
         // Wait for the client to take a page before reading the next: a slow download holds one page.
         if (res.destroyed) return;
-        if (!res.write(deliveryRows(page))) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+        if (!res.write(deliveryRows(page))) await drainedOrClosed(res);
       }
       res.end();
     } catch (err) {
@@ -113,4 +113,17 @@ export function deliveriesRouter(deps: DeliveriesRouterDeps): Router {
   });
 
   return router;
+}
+
+/** Resolves when the client has taken what was written, or has gone; neither listener outlives the wait. */
+export function drainedOrClosed(res: NodeJS.WritableStream & { off(event: string, listener: () => void): unknown }): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
 }

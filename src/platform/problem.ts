@@ -65,10 +65,11 @@ export const problemMiddleware: ErrorRequestHandler = (err, req, res, _next) => 
   let problem: HttpProblem;
   if (err instanceof HttpProblem) problem = err;
   else if (err instanceof RedisUnavailableError) {
-    // Full (OOM) or away, the caller's answer is the same: retry later with the same eventId.
+    // Full (OOM) or away, the caller's answer is the same: retry later (a feed, with the same eventId).
     res.locals.redisUnavailable = err.reason;
     log.warn({ path: req.route?.path, method: req.method, reason: err.reason, requestId: req.requestId }, 'redis unavailable');
-    problem = new HttpProblem(503, 'unavailable', 'Service Unavailable', 'Storage is unreachable; retry with the same eventId.', {
+    const posting = req.method === 'POST' && req.route?.path === '/api/v1/events';
+    problem = new HttpProblem(503, 'unavailable', 'Service Unavailable', posting ? 'Storage is unreachable; retry with the same eventId.' : 'Storage is unreachable; retry later.', {
       retryAfterSeconds: 5,
     });
   } else {

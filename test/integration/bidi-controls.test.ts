@@ -27,7 +27,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-const MESSAGE = 'must not contain control characters or bidirectional controls';
+const MESSAGE = 'must not contain control characters, bidirectional controls or invisible characters';
 
 describe('intake (SPEC §3)', () => {
   const base = reportedEvent();

@@ -38,7 +38,7 @@ describe('when Redis goes away', () => {
         seenDuring[phase].add(res.status);
         if (res.status === 503) {
           expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
-          expect(await res.json()).toMatchObject({ status: 503, type: 'urn:endeavor:problem:unavailable' });
+          expect(await res.json()).toMatchObject({ status: 503, type: 'urn:endeavor:problem:unavailable', detail: 'Storage is unreachable; retry with the same eventId.' });
         } else {
           await res.arrayBuffer();
         }
@@ -54,6 +54,10 @@ describe('when Redis goes away', () => {
     await until(() => [...seenDuring.down], (seen) => seen.includes(503), 'a 503 while Redis is down', 15_000);
     const readyWhileDown = await fetch(`${app.url}/readyz`);
     expect(readyWhileDown.status).toBe(503);
+    // A read has no eventId to retry with: its 503 says only to retry later.
+    const listWhileDown = await app.get('/api/v1/episodes');
+    expect(listWhileDown.status).toBe(503);
+    expect(await listWhileDown.json()).toMatchObject({ detail: 'Storage is unreachable; retry later.' });
     await redis.start();
     phase = 'after';
     // Recovered: three answers in a row accepted after the restart.

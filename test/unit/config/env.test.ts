@@ -390,3 +390,22 @@ describe('loadConfig QUEUE_PREFIX, REMINDER_INTERVAL_HOURS and SCHOOL_HOURS', ()
     });
   });
 });
+
+describe('loadConfig names every bad variable at once (found by an outside probe)', () => {
+  it('gives one line per bad variable, never its value', () => {
+    let message = '';
+    try {
+      loadDev({ PORT: 'not-a-port-s3cr3t', REDIS_WAIT_REPLICAS: '-1', RETRY_ATTEMPTS: 'many' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    const lines = message.split('\n');
+    expect(lines.map((l) => /^invalid configuration: ([A-Z_]+) /.exec(l)?.[1]).sort()).toEqual(['PORT', 'REDIS_WAIT_REPLICAS', 'RETRY_ATTEMPTS']);
+    expect(message).not.toContain('s3cr3t');
+  });
+
+  it('lists every strict-mode refusal, one line each', () => {
+    const { SECRET_KEY: _secret, PUBLIC_BASE_URL: _url, ...rest } = PRODUCTION;
+    expect(() => loadConfig(rest)).toThrow(/SECRET_KEY [^\n]*\ninvalid configuration: PUBLIC_BASE_URL /);
+  });
+});

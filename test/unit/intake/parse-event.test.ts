@@ -60,7 +60,7 @@ describe('parseEvent error paths and messages', () => {
     ['an unknown nested field', report({}, { unknownField: 1 }), [{ path: 'child.unknownField', message: 'is not a known field' }]],
     ['a givenName of spaces', report({}, { givenName: '   ' }), [{ path: 'child.givenName', message: 'must not be empty' }]],
     ['a givenName of 101 characters', report({}, { givenName: 'a'.repeat(101) }), [{ path: 'child.givenName', message: 'must be at most 100 characters' }]],
-    ['a givenName with a BEL', report({}, { givenName: 'Test\u0007child' }), [{ path: 'child.givenName', message: 'must not contain control characters or bidirectional controls' }]],
+    ['a givenName with a BEL', report({}, { givenName: 'Test\u0007child' }), [{ path: 'child.givenName', message: 'must not contain control characters, bidirectional controls or invisible characters' }]],
     [
       'an occurredAt without a zone',
       report({ occurredAt: '2026-07-15T11:00:00' }),

@@ -6,17 +6,20 @@ import { hasUnsafeText, singleLineText } from '../../../src/platform/text';
 /** Bidirectional controls that can re-order what a reader sees (Trojan Source, CVE-2021-42574). */
 const BIDI = ['\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069', '\u200e', '\u200f', '\u061c'];
 const CONTROLS = ['\u0000', '\u0007', '\n', '\r', '\t', '\u001b', '\u007f', '\u0085', '\u009f'];
+/** Invisible or line-breaking, and lone surrogates (found by an outside probe: they were accepted). */
+const INVISIBLE = ['\u200b', '\u2060', '\ufeff', '\u2028', '\u2029', '\ud800', '\udfff'];
 
 describe('the shared text rule', () => {
-  it.each([...BIDI, ...CONTROLS].map((c) => [`U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`, c]))('rejects %s inside a value', (_name, c) => {
+  it.each([...BIDI, ...CONTROLS, ...INVISIBLE].map((c) => [`U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`, c]))('rejects %s inside a value', (_name, c) => {
     expect(hasUnsafeText(`Fict${c}ional`)).toBe(true);
     const result = singleLineText(100).safeParse(`Fict${c}ional`);
     expect(result.success).toBe(false);
-    expect(result.error?.issues[0]?.message).toBe('must not contain control characters or bidirectional controls');
+    expect(result.error?.issues[0]?.message).toBe('must not contain control characters, bidirectional controls or invisible characters');
   });
 
   it('accepts ordinary names in any script, trimmed', () => {
-    for (const name of ['Zoë O’Brien-Smith', 'محمد', 'שרה כהן', 'Łucja Żółć', '李小龍', 'Ana 👩‍🔬']) {
+    // Joiners (U+200C, U+200D) stay: Persian and emoji need them; a surrogate pair is one character.
+    for (const name of ['Zoë O’Brien-Smith', 'محمد', 'שרה כהן', 'Łucja Żółć', '李小龍', 'Ana 👩‍🔬', 'می\u200cخواهم', '𝒜da']) {
       expect(singleLineText(100).parse(` ${name} `)).toBe(name);
     }
   });
