@@ -4,8 +4,12 @@ import { moduleLogger } from './logger';
 
 const log = moduleLogger('http');
 
-/** A caller's request id is kept when it is sane: the same alphabet and length as an eventId. */
-const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/**
+ * A caller's request id is kept when it is sane: a UUID, or 16 to 64 hex digits (a W3C trace or
+ * span id). Nothing looser, since it goes into every log line of the request, and a free-form id
+ * could carry a child's name there (found by an outside probe).
+ */
+const SANE_REQUEST_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,64})$/i;
 
 declare module 'express-serve-static-core' {
   interface Request {

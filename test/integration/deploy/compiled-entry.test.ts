@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -134,7 +135,7 @@ describe('the compiled service (npm run build, node dist/…)', () => {
     for (let i = 0; connections.size < 2; i += 1) {
       if (i === 8) throw new Error('8 connections did not reach both API processes');
       const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-      const requestId = `cluster-probe-${i}-${uniqueId('r')}`;
+      const requestId = randomUUID();
       const probe = await httpRequest(port, agent, { method: 'GET', path: '/healthz', headers: { 'x-request-id': requestId } });
       expect(probe.status).toBe(200);
       await until(() => servedBy(run, requestId) !== undefined, 'the probe in the request log');
@@ -144,9 +145,9 @@ describe('the compiled service (npm run build, node dist/…)', () => {
     }
 
     // On each: an event whose headers have been read (100 Continue) but whose body is not sent yet.
-    const posts = [...connections.values()].map((agent, i) => {
+    const posts = [...connections.values()].map((agent) => {
       const body = JSON.stringify(reportedEvent());
-      const requestId = `cluster-drain-${i}-${uniqueId('r')}`;
+      const requestId = randomUUID();
       const req = request({
         host: '127.0.0.1',
         port,
