@@ -9,6 +9,19 @@ export type AuditEntry = { at: string; actor: string; action: string; subject: s
  */
 export function createAuditLog(redis: RedisClient, prefix: string) {
   const key = `${prefix}:audit`;
+  /**
+   * One page, newest first, of the entries older than the stream id `before` (the page before's
+   * `older`); `older` is undefined on the last page. A page reads only its own entries.
+   */
+  async function page(count: number, before?: string): Promise<{ entries: AuditEntry[]; older: string | undefined }> {
+    const rows = await redis.xrevrange(key, before ? `(${before}` : '+', '-', 'COUNT', count + 1);
+    const entries = rows.slice(0, count).map(([, fields]) => {
+      const f: Record<string, string> = {};
+      for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+      return { at: f.at!, actor: f.actor!, action: f.action!, subject: f.subject!, ...(f.detail ? { detail: f.detail } : {}) };
+    });
+    return { entries, older: rows.length > count ? rows[count - 1]![0] : undefined };
+  }
   return {
     key,
     async append(entry: AuditEntry): Promise<void> {
@@ -16,13 +29,9 @@ export function createAuditLog(redis: RedisClient, prefix: string) {
     },
     /** Newest first. */
     async recent(count = 200): Promise<AuditEntry[]> {
-      const rows = await redis.xrevrange(key, '+', '-', 'COUNT', count);
-      return rows.map(([, fields]) => {
-        const f: Record<string, string> = {};
-        for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
-        return { at: f.at!, actor: f.actor!, action: f.action!, subject: f.subject!, ...(f.detail ? { detail: f.detail } : {}) };
-      });
+      return (await page(count)).entries;
     },
+    page,
   };
 }
 

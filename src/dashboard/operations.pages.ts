@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { EventStore } from '../intake/event.store';
 import type { MailSink } from '../platform/mail-sink';
-import { notFound } from '../platform/problem';
+import { notFound, validationProblem } from '../platform/problem';
 import type { Queues } from '../platform/queues';
 import { withRedis, type RedisClient } from '../platform/redis';
 import { allowFramesFromSelf, asCaughtMailPart } from '../platform/security-headers';
@@ -23,7 +23,7 @@ export type OperationsPagesDeps = {
 
 const DAY_MS = 24 * 3600_000;
 
-/** How many of the latest audit entries the audit page shows. */
+/** How many audit entries a page of the audit log shows. */
 const AUDIT_PAGE = 200;
 
 /** SPEC §8: queue health, the audit log, the CSV export form and (with the dev sink) caught mail. */
@@ -37,7 +37,11 @@ export function operationsPages(kit: PageKit, deps: OperationsPagesDeps): Router
   });
 
   router.get('/dashboard/audit', ...kit.staff, async (req, res) => {
-    sendDashboardPage(res, kit.context(req), 'Audit log', auditView(await withRedis(() => stores.audit.recent(AUDIT_PAGE))));
+    // The cursor is the stream id of the page before's oldest entry.
+    const before = queryString(req, 'before');
+    if (before && !/^\d{1,20}-\d{1,20}$/.test(before)) throw validationProblem([{ path: 'before', message: 'is not a position in the audit log' }]);
+    const page = await withRedis(() => stores.audit.page(AUDIT_PAGE, before || undefined));
+    sendDashboardPage(res, kit.context(req), 'Audit log', auditView(page.entries, page.older ? `/dashboard/audit?before=${page.older}` : undefined));
   });
 
   router.get('/dashboard/export', ...kit.staff, (req, res) => {

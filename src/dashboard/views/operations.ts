@@ -28,13 +28,14 @@ export function queuesView(health: QueueHealth): Html {
 </table>`;
 }
 
-export function auditView(entries: readonly AuditEntry[]): Html {
+export function auditView(entries: readonly AuditEntry[], older?: string): Html {
   return html`<h1>Audit log</h1>
-<p>Every view of a child's details and every action, newest first (the latest ${entries.length}).</p>
+<p>Every view of a child's details and every action, newest first (${entries.length} on this page).</p>
 <table>
   <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Subject</th><th scope="col">Detail</th></tr></thead>
   <tbody>${entries.map((e) => html`<tr><td>${time(e.at)}</td><td>${e.actor}</td><th scope="row">${e.action}</th><td>${e.subject.startsWith('ep_') ? html`<a href="/dashboard/episodes/${e.subject}">${e.subject}</a>` : e.subject}</td><td>${e.detail ?? ''}</td></tr>`)}</tbody>
-</table>`;
+</table>
+${older ? html`<p><a href="${older}" rel="next">Older entries</a></p>` : ''}`;
 }
 
 export function exportView(defaults: { from: string; to: string }): Html {
