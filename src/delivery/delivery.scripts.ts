@@ -82,6 +82,11 @@ return 1
 export const ESCALATE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if redis.call('HGET', KEYS[1], 'escalatedAt') or redis.call('HGET', KEYS[1], 'acknowledgedAt') then return 0 end
+-- Only a sent delivery awaits escalation (awaitsEscalation): one that bounced meanwhile is not escalated.
+if redis.call('HGET', KEYS[1], 'status') ~= 'sent' then
+  redis.call('ZREM', KEYS[3], redis.call('HGET', KEYS[1], 'deliveryId'))
+  return 0
+end
 redis.call('HSET', KEYS[1], 'escalatedAt', ARGV[1])
 redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('ZREM', KEYS[3], redis.call('HGET', KEYS[1], 'deliveryId'))

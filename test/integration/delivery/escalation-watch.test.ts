@@ -69,3 +69,14 @@ describe('the escalation watch in Lua, against the table awaitsEscalation passes
     expect(watched).toBe(c.awaits);
   });
 });
+
+describe('marking a delivery escalated', () => {
+  it('refuses one that is no longer sent (it bounced between the list and the mark), as awaitsEscalation does', async () => {
+    const delivery = newDelivery(true);
+    const store = app.stores.deliveries;
+    expect(await store.create(delivery, new Date(), 'created')).toBe(true);
+    await live(delivery, ['sending', 'sent', 'bounced']);
+    expect(await store.markEscalated(delivery.deliveryId, new Date(), 'test')).toBe(false);
+    expect((await store.get(delivery.deliveryId))!.escalatedAt).toBeNull();
+  });
+});
