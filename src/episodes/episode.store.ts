@@ -35,7 +35,7 @@ export const recipientKey = (r: { orgType: OrganisationType; orgId: string; cont
 const STATES = ['open', 'found', 'cancelled'] as const;
 
 /** Bumped when an index is added: `upgradeIndexes` then fills it from the records once. */
-const INDEX_VERSION = '2';
+const INDEX_VERSION = '3';
 
 /**
  * An open episode's place on the live board: highest risk first (RISKS runs lowest first; no
@@ -70,6 +70,8 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
     board: `${prefix}:episodes:board`,
     /** Found episodes by when their return home interview is due (the board's list). */
     returnInterviews: `${prefix}:episodes:return-interviews`,
+    /** Open episodes by the time their next reminder counts from (last reminder, else alert): reminders read only those due. */
+    reminderFrom: `${prefix}:episodes:reminder-from`,
     indexVersion: `${prefix}:episodes:index-version`,
   };
   const scripts = defineScripts(redis, { episodeLockRelease: { numberOfKeys: 1, lua: RELEASE } });
@@ -90,6 +92,9 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
     else tx.zrem(keys.closedAt, episodeId);
     if (record.state === 'found' && record.returnInterviewDueAt) tx.zadd(keys.returnInterviews, Date.parse(record.returnInterviewDueAt), episodeId);
     else tx.zrem(keys.returnInterviews, episodeId);
+    const reminderFrom = record.lastReminderAt ?? record.alertedAt;
+    if (record.state === 'open' && reminderFrom) tx.zadd(keys.reminderFrom, Date.parse(reminderFrom), episodeId);
+    else tx.zrem(keys.reminderFrom, episodeId);
   }
 
   async function lock(episodeId: string, ttlMs = 30_000): Promise<(() => Promise<void>) | undefined> {
@@ -199,6 +204,14 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
         .slice(0, limit);
     },
 
+    /**
+     * Open episodes whose next reminder counts from `beforeMs` or earlier: the only ones a reminder
+     * can be due for, since N school hours are never fewer than N hours. Oldest first.
+     */
+    async reminderCandidates(beforeMs: number, limit = 500): Promise<EpisodeRecord[]> {
+      return getMany(await redis.zrangebyscore(keys.reminderFrom, '-inf', beforeMs, 'LIMIT', 0, limit));
+    },
+
     /** Episodes opened in [fromMs, toMs), read from the index by opening time (the reports' date ranges). */
     async openedBetween(fromMs: number, toMs: number): Promise<EpisodeRecord[]> {
       const ids = await redis.zrangebyscore(keys.all, fromMs, `(${toMs}`);
@@ -210,7 +223,7 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
     /** Deletes the episode record, its recipients and its place in the indexes (retention). */
     async purge(episodeId: string): Promise<void> {
       const feedId = parse(await redis.get(keys.episode(episodeId)))?.feedId;
-      const tx = redis.multi().del(keys.episode(episodeId), keys.recipients(episodeId)).zrem(keys.all, episodeId).zrem(keys.closedAt, episodeId).zrem(keys.returnInterviews, episodeId).zrem(keys.board, episodeId);
+      const tx = redis.multi().del(keys.episode(episodeId), keys.recipients(episodeId)).zrem(keys.all, episodeId).zrem(keys.closedAt, episodeId).zrem(keys.returnInterviews, episodeId).zrem(keys.board, episodeId).zrem(keys.reminderFrom, episodeId);
       if (feedId) tx.zrem(keys.ofFeed(feedId), episodeId);
       for (const state of STATES) {
         tx.srem(keys.state(state), episodeId).zrem(keys.openedInState(state), episodeId);

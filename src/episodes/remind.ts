@@ -33,7 +33,9 @@ export type RemindDeps = {
 export async function sendDueReminders(deps: RemindDeps): Promise<number> {
   if (deps.intervalHours === 0) return 0;
   let sent = 0;
-  for (const listed of await deps.episodes.list('open')) {
+  // Only the open episodes whose last reminder (or alert) is at least the interval ago can be due.
+  const candidates = await deps.episodes.reminderCandidates(deps.now().getTime() - deps.intervalHours * 3600_000);
+  for (const listed of candidates) {
     const due = reminderDue(listed, deps);
     if (!due || deps.now() < due) continue;
     const release = await deps.episodes.lock(listed.episodeId, deps.lockMs);
