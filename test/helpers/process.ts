@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inject } from 'vitest';
+import { until } from './until';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 // `node --import tsx` runs the TypeScript entry in one process, so a signal reaches it directly.
@@ -41,13 +42,7 @@ export function runProcess(command: string, args: string[], env: ProcessEnv, opt
 
 /** Polls a URL until it answers with the status, or throws after the time limit. */
 export async function waitForStatus(url: string, status: number, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await fetch(url).catch(() => undefined);
-    if (res?.status === status) return;
-    if (Date.now() > deadline) throw new Error(`${url} did not answer ${status} in time`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await until(async () => (await fetch(url).catch(() => undefined))?.status, (answered) => answered === status, `${url} answering ${status}`, timeoutMs);
 }
 
 /**

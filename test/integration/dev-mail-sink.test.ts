@@ -4,6 +4,7 @@ import { FEED_A } from '../helpers/app';
 import { reportedEvent, uniqueId } from '../helpers/factories';
 import { runEntry, waitForStatus, type Spawned } from '../helpers/process';
 import { freePort } from '../helpers/redis-server';
+import { until } from '../helpers/until';
 
 /* SPEC §9: with no SMTP_URL outside production, `npm start` catches mail in an embedded sink the dashboard can read. */
 let run: Spawned;
@@ -44,15 +45,16 @@ describe('the embedded development mail sink', () => {
     expect(session.status).toBe(204);
     const cookie = session.headers.get('set-cookie')!.split(';')[0]!;
 
-    const deadline = Date.now() + 15_000;
-    let subjects: string[] = [];
-    while (Date.now() < deadline) {
-      const res = await fetch(`${url}/api/v1/dev/mail`, { headers: { cookie } });
-      expect(res.status).toBe(200);
-      subjects = ((await res.json()) as { messages: { subject: string }[] }).messages.map((m) => m.subject);
-      if (subjects.some((s) => s.includes(report.policeReference))) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const subjects = await until(
+      async () => {
+        const res = await fetch(`${url}/api/v1/dev/mail`, { headers: { cookie } });
+        expect(res.status).toBe(200);
+        return ((await res.json()) as { messages: { subject: string }[] }).messages.map((m) => m.subject);
+      },
+      (seen) => seen.some((s) => s.includes(report.policeReference)),
+      'the alert among the caught mail',
+      15_000,
+    );
     expect(subjects).toContain(`[Operation Endeavor] HIGH risk: missing child alert, ref ${report.policeReference}`);
   });
 });

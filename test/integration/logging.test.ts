@@ -6,6 +6,7 @@ import { reportedEvent, uniqueId } from '../helpers/factories';
 import { runEntry, waitForStatus, type Spawned } from '../helpers/process';
 import { freePort } from '../helpers/redis-server';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp-server';
+import { until } from '../helpers/until';
 
 /*
  * SPEC §11: personal data never enters logs. The whole service runs as `npm start` would,
@@ -51,11 +52,7 @@ const logLines = () => (run.stdout() + run.stderr()).split('\n').filter((l) => l
 
 /** Waits until the process has written a line that matches: logs are written after the answer. */
 async function waitForLogLine(match: (line: string) => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!logLines().some(match)) {
-    if (Date.now() > deadline) throw new Error('no such log line');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await until(() => logLines().some(match), (found) => found, 'the log line', timeoutMs);
 }
 
 describe('logs', () => {

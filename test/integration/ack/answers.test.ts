@@ -4,6 +4,7 @@ import { startTestApp, type TestApp } from '../../helpers/app';
 import { contact, seedDirectory, school } from '../../helpers/directory';
 import { reportedEvent } from '../../helpers/factories';
 import { startTestSmtp, type CaughtMail, type TestSmtp } from '../../helpers/smtp-server';
+import { until } from '../../helpers/until';
 
 /*
  * SPEC §7: a recipient's answer is accepted once per delivery, goes to the police contact only
@@ -61,13 +62,11 @@ const postForm = (path: string, fields: Record<string, string>) =>
 
 /** Until the notice queue has nothing left to do: "nothing else was sent" is checked after this. */
 async function noticesDrained() {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const counts = await app.queues.notify.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
-    if (Object.values(counts).every((n) => n === 0)) return;
-    if (Date.now() > deadline) throw new Error(`notices not drained: ${JSON.stringify(counts)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await until(
+    () => app.queues.notify.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children'),
+    (counts) => Object.values(counts).every((n) => n === 0),
+    'the notice queue drained',
+  );
 }
 const answersTo = (address: string, mails: CaughtMail[] = smtp.mails) => mails.filter((m) => m.to.includes(address) && m.subject.includes('Information from'));
 

@@ -4,6 +4,7 @@ import { signIn, startTestApp, type TestApp } from '../../helpers/app';
 import { contact, practice, school, seedDirectory } from '../../helpers/directory';
 import { reportedEvent, uniqueId } from '../../helpers/factories';
 import { startTestSmtp, type TestSmtp } from '../../helpers/smtp-server';
+import { until } from '../../helpers/until';
 
 /*
  * SPEC §8 dashboard pages over plain HTTP: sign-in form, guards, CSRF on forms, the audit of
@@ -43,13 +44,7 @@ async function csrfOf(cookie: string, path = '/dashboard'): Promise<string> {
 }
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('waitFor: timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return (await until(probe, (value) => value !== undefined, 'waitFor', timeoutMs)) as T;
 }
 
 beforeAll(async () => {

@@ -6,6 +6,7 @@ import { asUser, type AsUser } from '../../helpers/dashboard';
 import { school } from '../../helpers/directory';
 import { reportedEvent, updatedEvent } from '../../helpers/factories';
 import { startTestSmtp, type SmtpReply, type TestSmtp } from '../../helpers/smtp-server';
+import { until } from '../../helpers/until';
 
 /*
  * SPEC §6 and §11, as a property: whatever mix of directory changes (deactivations,
@@ -61,17 +62,17 @@ afterAll(async () => {
 
 /** Until nothing is waiting or running on the send path; automatic retries stay delayed until time passes. */
 async function drained() {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const counts = await Promise.all([
-      app.queues.fanout.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
-      app.queues.deliver.getJobCounts('waiting', 'active', 'prioritized'),
-      app.queues.notify.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
-    ]);
-    if (counts.every((c) => Object.values(c).every((n) => n === 0))) return;
-    if (Date.now() > deadline) throw new Error(`queues not drained: ${JSON.stringify(counts)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await until(
+    () =>
+      Promise.all([
+        app.queues.fanout.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
+        app.queues.deliver.getJobCounts('waiting', 'active', 'prioritized'),
+        app.queues.notify.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
+      ]),
+    (counts) => counts.every((c) => Object.values(c).every((n) => n === 0)),
+    'the send path drained',
+    15_000,
+  );
 }
 
 /** Addresses the directory in Redis lets mail go to now: active contacts of active organisations. */

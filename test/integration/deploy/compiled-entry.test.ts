@@ -13,6 +13,7 @@ import { reportedEvent, uniqueId } from '../../helpers/factories';
 import { ROOT, buildDistOnce, runProcess, waitForStatus, type ProcessEnv, type Spawned } from '../../helpers/process';
 import { freePort, startRedisServer, type RedisServerHandle } from '../../helpers/redis-server';
 import { startTestSmtp, type TestSmtp } from '../../helpers/smtp-server';
+import { until as untilState } from '../../helpers/until';
 
 /*
  * SPEC §12: the image runs compiled JavaScript, and `docker stop` is a graceful shutdown with a
@@ -55,14 +56,10 @@ function start(command: string[], env: ProcessEnv): Spawned {
   return run;
 }
 
-/** Resolves once `check` holds, polling state (not a fixed sleep); throws after `timeoutMs`. */
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Resolves once `check` holds, polling state (the shared helper); throws after `timeoutMs`. */
+const until = async (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> => {
+  await untilState(check, (ok) => ok, what, timeoutMs);
+};
 
 const prefix = () => uniqueId('dist').replace(/[^A-Za-z0-9_-]/g, '_');
 

@@ -16,6 +16,7 @@ import { buildDistOnce, runProcess, waitForStatus, type Spawned } from '../../he
 import { freePort } from '../../helpers/redis-server';
 import { keysOnEveryMaster } from '../../helpers/redis-topology';
 import { startTestSmtp, type TestSmtp } from '../../helpers/smtp-server';
+import { until as untilState } from '../../helpers/until';
 
 /*
  * Issue 9, last "done when": the service run as README "Running in production" says (`npm run
@@ -110,14 +111,10 @@ async function call(method: string, path: string, options: { cookie?: string; js
   return fetch(appUrl + path, { method, headers, redirect: 'manual', ...(options.json !== undefined ? { body: JSON.stringify(options.json) } : {}) });
 }
 
-/** Resolves once `check` holds, polling state (not a fixed sleep); throws after `timeoutMs`. */
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Resolves once `check` holds, polling state (the shared helper); throws after `timeoutMs`. */
+const until = async (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> => {
+  await untilState(check, (ok) => ok, what, timeoutMs);
+};
 
 /** The newest audit entry the service wrote for this action (read from its Redis, same prefix). */
 const lastAudit = async (action: string) => (await createAuditLog(redis, prefix).recent(50)).find((e) => e.action === action);

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { purgeExpired } from '../../../src/episodes/purge';
 import type { EpisodeRecord } from '../../../src/episodes/episode.store';
-import { createRedis, redisReady, type RedisClient } from '../../../src/platform/redis';
+import type { RedisClient } from '../../../src/platform/redis';
 import { createStores, type Stores } from '../../../src/stores';
-import { loadConfig } from '../../../config/env';
-import { uniqueId } from '../../helpers/factories';
+import { privateStores } from '../../helpers/stores';
 
 /*
  * SPEC §2 retention, as the sweep reads it: only the episodes whose closing time is past the
@@ -18,18 +16,13 @@ const NOW = new Date('2026-11-30T12:00:00Z');
 let redis: RedisClient;
 let prefix: string;
 let stores: Stores;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  const config = loadConfig({ NODE_ENV: 'development', REDIS_URL: inject('redisUrl'), INTAKE_API_KEYS: 'feed-test:test-key-0123456789abcdefghij' });
-  redis = createRedis(config.redis, 'request');
-  await redisReady(redis);
-  prefix = uniqueId('purge').replace(/[^A-Za-z0-9_-]/g, '_');
-  stores = createStores(redis, prefix);
+  ({ redis, prefix, stores, close } = await privateStores('purge'));
 });
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await close();
 });
 
 let n = 0;

@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EpisodeRecord } from '../../../src/episodes/episode.store';
-import { createRedis, redisReady, type RedisClient } from '../../../src/platform/redis';
-import { createStores, type Stores } from '../../../src/stores';
-import { loadConfig } from '../../../config/env';
-import { uniqueId } from '../../helpers/factories';
+import type { Stores } from '../../../src/stores';
+import { privateStores } from '../../helpers/stores';
 
 /*
  * SPEC §7 reminders, as the sweep reads them: only open episodes whose last reminder (else
@@ -12,21 +10,14 @@ import { uniqueId } from '../../helpers/factories';
  */
 const HOUR = 3600_000;
 const NOW = new Date('2026-11-30T12:00:00Z');
-let redis: RedisClient;
-let prefix: string;
 let stores: Stores;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  const config = loadConfig({ NODE_ENV: 'development', REDIS_URL: inject('redisUrl'), INTAKE_API_KEYS: 'feed-test:test-key-0123456789abcdefghij' });
-  redis = createRedis(config.redis, 'request');
-  await redisReady(redis);
-  prefix = uniqueId('remind').replace(/[^A-Za-z0-9_-]/g, '_');
-  stores = createStores(redis, prefix);
+  ({ stores, close } = await privateStores('remind'));
 });
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await close();
 });
 
 let n = 0;

@@ -6,6 +6,7 @@ import { reportedEvent, uniqueId } from '../../helpers/factories';
 import { runEntry, waitForStatus, type Spawned } from '../../helpers/process';
 import { freePort, startRedisServer, type RedisServerHandle } from '../../helpers/redis-server';
 import { startTestSmtp, type TestSmtp } from '../../helpers/smtp-server';
+import { until } from '../../helpers/until';
 
 /*
  * SPEC §12: several api and workers processes share one Redis. Two api processes
@@ -92,8 +93,7 @@ describe('two api and three workers processes on one Redis', () => {
     const expected = EVENTS * RECIPIENTS.length;
     await smtp.waitFor((mails) => new Set(mails.map((m) => m.messageId)).size >= expected, 90_000);
     // Drained: every workers process has logged each send it made (logs trail the SMTP answer).
-    const deadline = Date.now() + 20_000;
-    while (workers.map(sentBy).reduce((a, b) => a + b, 0) < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await until(() => workers.map(sentBy).reduce((a, b) => a + b, 0), (logged) => logged >= expected, 'every send in the workers\' logs', 20_000);
     for (const event of events) {
       const recipients = smtp.mails.filter((m) => m.subject.endsWith(`ref ${event.policeReference}`)).flatMap((m) => m.to);
       expect(recipients.sort(), event.policeReference).toEqual(RECIPIENTS);
