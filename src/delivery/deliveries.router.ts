@@ -15,6 +15,7 @@ import { deliveriesCreatedBetween, deliveryListName, listDeliveries } from './de
 import type { DeliveryStore } from './delivery.store';
 import { DELIVERY_STATUSES } from './delivery-status';
 import { retryDelivery } from './retry';
+import { drainedOrClosed } from '../platform/streams';
 
 export type DeliveriesRouterDeps = {
   deliveries: DeliveryStore;
@@ -113,17 +114,4 @@ export function deliveriesRouter(deps: DeliveriesRouterDeps): Router {
   });
 
   return router;
-}
-
-/** Resolves when the client has taken what was written, or has gone; neither listener outlives the wait. */
-export function drainedOrClosed(res: NodeJS.WritableStream & { off(event: string, listener: () => void): unknown }): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.once('drain', done);
-    res.once('close', done);
-  });
 }

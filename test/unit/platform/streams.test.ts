@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { drainedOrClosed } from '../../../src/delivery/deliveries.router';
+import { drainedOrClosed } from '../../../src/platform/streams';
 
 describe('the CSV export waiting for a slow client (found by an outside probe)', () => {
   it('leaves no listener behind, however many pages it waits for', async () => {
