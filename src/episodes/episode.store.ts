@@ -8,6 +8,7 @@ import type { EpisodeState } from '../domain/episode-state';
 import type { EpisodeView } from './episode';
 import type { OrganisationRef, OrganisationType } from '../domain/organisation-ref';
 import type { Audience } from '../domain/audience';
+import type { ArchivedEpisode } from './episode-archive';
 
 /** What the episode keeps beside its folded picture. */
 export type EpisodeRecord = EpisodeView & {
@@ -73,6 +74,9 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
     /** Open episodes by the time their next reminder counts from (last reminder, else alert): reminders read only those due. */
     reminderFrom: `${prefix}:episodes:reminder-from`,
     indexVersion: `${prefix}:episodes:index-version`,
+    /** The anonymous rows the purge keeps for the reports (episode-archive.ts), by episode id, and by opening time. */
+    archive: `${prefix}:episodes:archive`,
+    archivedOpened: `${prefix}:episodes:archive:opened`,
   };
   const scripts = defineScripts(redis, { episodeLockRelease: { numberOfKeys: 1, lua: RELEASE } });
   const parse = (json: string | null) => (json ? (JSON.parse(json) as EpisodeRecord) : undefined);
@@ -218,6 +222,21 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
       if (ids.length === 0) return [];
       const docs = await redis.mget(ids.map(keys.episode));
       return docs.map(parse).filter((r): r is EpisodeRecord => r !== undefined);
+    },
+
+    /**
+     * Keeps a purged episode's anonymous row. The first write wins: a purge that stopped part way
+     * writes again from what is left, and must not replace the whole row with a poorer one.
+     */
+    async archive(row: ArchivedEpisode): Promise<void> {
+      await redis.multi().hsetnx(keys.archive, row.episodeId, JSON.stringify(row)).zadd(keys.archivedOpened, 'NX', Date.parse(row.openedAt), row.episodeId).exec();
+    },
+
+    /** The archived rows of episodes opened in [fromMs, toMs). */
+    async archivedBetween(fromMs: number, toMs: number): Promise<ArchivedEpisode[]> {
+      const ids = await redis.zrangebyscore(keys.archivedOpened, fromMs, `(${toMs}`);
+      if (ids.length === 0) return [];
+      return (await redis.hmget(keys.archive, ...ids)).filter((j): j is string => j !== null).map((j) => JSON.parse(j) as ArchivedEpisode);
     },
 
     /** Deletes the episode record, its recipients and its place in the indexes (retention). */

@@ -1,4 +1,5 @@
 import type { DeliveryWithHistory } from '../delivery/delivery.store';
+import type { ArchivedEpisode } from '../episodes/episode-archive';
 import type { EpisodeRecord } from '../episodes/episode.store';
 import type { Stores } from '../stores';
 import type { ReportDelivery, ReportEpisode, ReportInput } from './report';
@@ -7,7 +8,9 @@ import { REPEAT_WINDOW_DAYS } from './repeat-children';
 
 /**
  * The reads behind the reports: only the episodes a range needs, found through the index by
- * opening time, then their events and deliveries. No scan of every key.
+ * opening time, then their events and deliveries. No scan of every key. Episodes the retention
+ * purge has deleted count from their anonymous rows (episodes/episode-archive.ts): every figure
+ * but the repeats, which need the child's identity and so see only the episodes still held.
  */
 export type ReportStores = Pick<Stores, 'episodes' | 'events' | 'deliveries'>;
 
@@ -51,7 +54,24 @@ export function toReportDelivery(d: DeliveryWithHistory): ReportDelivery {
   };
 }
 
-/** What `buildReport` needs for a range: the range's episodes with their deliveries, and 90 days before for the repeats. */
+/** A purged episode's row as the reports read it: no child, no police reference (only the repeats use them). */
+export function fromArchived(row: ArchivedEpisode): { episode: ReportEpisode; deliveries: ReportDelivery[] } {
+  const { deliveries, ...facts } = row;
+  return {
+    episode: { ...facts, policeReference: '', reported: true, child: {} },
+    deliveries: deliveries.map((d) => ({ ...d, episodeId: row.episodeId })),
+  };
+}
+
+/** Adds the archived rows of [fromMs, toMs) to the live input; a row whose episode is still held (a purge stopped part way) is skipped. */
+async function withArchived(stores: ReportStores, input: ReportInput, fromMs: number, toMs: number): Promise<ReportInput> {
+  const live = new Set(input.episodes.map((e) => e.episodeId));
+  const archived = (await stores.episodes.archivedBetween(fromMs, toMs)).filter((row) => !live.has(row.episodeId)).map(fromArchived);
+  if (archived.length === 0) return input;
+  return { episodes: [...input.episodes, ...archived.map((a) => a.episode)], deliveries: [...input.deliveries, ...archived.flatMap((a) => a.deliveries)] };
+}
+
+/** What `buildReport` needs for a range: the range's episodes with their deliveries (purged ones from their rows), and 90 days before for the repeats. */
 export async function loadReportInput(stores: ReportStores, range: DateRange): Promise<ReportInput> {
   const { fromMs, toMs } = rangeBounds(range);
   const records = await stores.episodes.openedBetween(fromMs - LOOK_BACK_MS, toMs);
@@ -67,7 +87,16 @@ export async function loadReportInput(stores: ReportStores, range: DateRange): P
       for (const d of ofEpisode) deliveries.push(toReportDelivery(d));
     }),
   );
-  return { episodes: records.map((r) => toReportEpisode(r, received.get(r.episodeId) ?? null)), deliveries };
+  return withArchived(stores, { episodes: records.map((r) => toReportEpisode(r, received.get(r.episodeId) ?? null)), deliveries }, fromMs, toMs);
+}
+
+/**
+ * What the repeated-episodes list needs: the episodes of the range and the 90 days before,
+ * without events or deliveries. Only the episodes still held: a purged one keeps no identity.
+ */
+export async function loadRepeatInput(stores: Pick<ReportStores, 'episodes'>, range: DateRange): Promise<Pick<ReportInput, 'episodes'>> {
+  const { fromMs, toMs } = rangeBounds(range);
+  return { episodes: (await stores.episodes.openedBetween(fromMs - LOOK_BACK_MS, toMs)).map((r) => toReportEpisode(r, null)) };
 }
 
 /** Open episodes whose child has 3 or more episodes within the 90 days up to now: the board marks them. */
