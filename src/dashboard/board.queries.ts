@@ -1,7 +1,6 @@
 import { episodeSummary } from '../episodes/episode-view';
 import type { EpisodeStore } from '../episodes/episode.store';
-import { repeatEpisodeCounts } from '../reports/report';
-import { loadRecentEpisodes, type ReportStores } from '../reports/report.queries';
+import { loadRepeatCounts, type ReportStores } from '../reports/report.queries';
 import { buildBoard, type Board } from './board';
 import type { ReturnInterview } from './views/board';
 
@@ -26,7 +25,7 @@ const RETURN_INTERVIEW_SHOWN_DAYS = 7;
 export async function liveBoard(stores: ReportStores, now: Date): Promise<Board> {
   const { records, open } = await stores.episodes.mostUrgentOpen(BOARD_LIMIT);
   const summaries = await Promise.all(records.map(async (e) => episodeSummary(e, await stores.deliveries.ofEpisode(e.episodeId, false))));
-  return buildBoard(summaries, now, repeatEpisodeCounts(await loadRecentEpisodes(stores, now)), open);
+  return buildBoard(summaries, now, await loadRepeatCounts(stores.episodes, records, now), open);
 }
 
 /** Found episodes whose return home interview is due, or was due in the last week, soonest first. */

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { HttpProblem, notFound } from '../platform/problem';
 import { withRedis } from '../platform/redis';
 import { buildReport, repeatedChildrenOf } from '../reports/report';
-import { loadReportInput } from '../reports/report.queries';
+import { loadRepeatInput, loadReportInput } from '../reports/report.queries';
 import { lastFullMonth, type DateRange } from '../reports/report-range';
 import { reportQuerySchema } from '../reports/report.schema';
 import { REPORT_TABLE_NAMES, reportTables, tableCsv } from '../reports/report-tables';
@@ -58,7 +58,7 @@ export function reportPagesRouter(deps: ReportPagesDeps): Router {
 
   async function repeated(req: Request) {
     const range = rangeOrThrow(req, now());
-    const input = await withRedis(() => loadReportInput(stores, range), 30_000);
+    const input = await withRedis(() => loadRepeatInput(stores, range), 30_000);
     // Written before the names are shown: no unaudited view, even when the audit write fails.
     await withRedis(() => stores.audit.append({ at: now().toISOString(), actor: actor(req), action: 'report.repeated-children.view', subject: `${range.from}..${range.to}` }));
     return { range, children: repeatedChildrenOf(input.episodes, range) };

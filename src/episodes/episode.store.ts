@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { ChainableCommander } from 'ioredis';
 import { pageOfIndexes, type IndexPage, type Order, type Position } from '../platform/pagination';
 import type { RedisClient } from '../platform/redis';
@@ -8,6 +8,8 @@ import type { EpisodeState } from '../domain/episode-state';
 import type { EpisodeView } from './episode';
 import type { OrganisationRef, OrganisationType } from '../domain/organisation-ref';
 import type { Audience } from '../domain/audience';
+import { identityKeys } from '../domain/child-identity';
+import type { ArchivedEpisode } from './episode-archive';
 
 /** What the episode keeps beside its folded picture. */
 export type EpisodeRecord = EpisodeView & {
@@ -35,7 +37,7 @@ export const recipientKey = (r: { orgType: OrganisationType; orgId: string; cont
 const STATES = ['open', 'found', 'cancelled'] as const;
 
 /** Bumped when an index is added: `upgradeIndexes` then fills it from the records once. */
-const INDEX_VERSION = '3';
+const INDEX_VERSION = '4';
 
 /**
  * An open episode's place on the live board: highest risk first (RISKS runs lowest first; no
@@ -45,6 +47,9 @@ const boardScore = (record: EpisodeRecord) => {
   const rank = record.risk ? RISKS.length - 1 - RISKS.indexOf(record.risk) : RISKS.length;
   return rank * 1e13 + Date.parse(record.openedAt);
 };
+
+/** The keys that recognise the episode's child (SPEC §13: person id, feed + name + date of birth). */
+export const childKeysOf = (record: EpisodeRecord): string[] => identityKeys({ ...record.facts.child, feedId: record.feedId });
 
 /** Which episodes a list shows: SPEC §6 filters by state, and a feed sees only its own. */
 export type EpisodeFilter = { state?: EpisodeState; feedId?: string };
@@ -72,16 +77,28 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
     returnInterviews: `${prefix}:episodes:return-interviews`,
     /** Open episodes by the time their next reminder counts from (last reminder, else alert): reminders read only those due. */
     reminderFrom: `${prefix}:episodes:reminder-from`,
+    /**
+     * Episodes by opening time per child key (childKeysOf), for the repeats of the board and the
+     * reports. Named by a digest: a key name shows in SLOWLOG and MONITOR, a child's name must not.
+     */
+    child: (childKey: string) => `${prefix}:episodes:child:${createHash('sha256').update(childKey).digest('hex').slice(0, 32)}`,
     indexVersion: `${prefix}:episodes:index-version`,
+    /** The anonymous rows the purge keeps for the reports (episode-archive.ts), by episode id, and by opening time. */
+    archive: `${prefix}:episodes:archive`,
+    archivedOpened: `${prefix}:episodes:archive:opened`,
   };
   const scripts = defineScripts(redis, { episodeLockRelease: { numberOfKeys: 1, lua: RELEASE } });
   const parse = (json: string | null) => (json ? (JSON.parse(json) as EpisodeRecord) : undefined);
 
-  /** Puts the episode in (and out of) every index, in the caller's transaction. */
-  function index(tx: ChainableCommander, record: EpisodeRecord): void {
+  /** Puts the episode in (and out of) every index, in the caller's transaction; `previous` = the record it replaces. */
+  function index(tx: ChainableCommander, record: EpisodeRecord, previous?: EpisodeRecord): void {
     const { episodeId, feedId } = record;
     const opened = Date.parse(record.openedAt);
     tx.zadd(keys.all, opened, episodeId).zadd(keys.ofFeed(feedId), opened, episodeId);
+    const childKeys = childKeysOf(record);
+    for (const key of childKeys) tx.zadd(keys.child(key), opened, episodeId);
+    // An update that corrects the child's name or id moves the episode to its new keys.
+    for (const key of previous ? childKeysOf(previous) : []) if (!childKeys.includes(key)) tx.zrem(keys.child(key), episodeId);
     for (const state of STATES) {
       if (state === record.state) tx.sadd(keys.state(state), episodeId).zadd(keys.openedInState(state), opened, episodeId).zadd(keys.ofFeedInState(feedId, state), opened, episodeId);
       else tx.srem(keys.state(state), episodeId).zrem(keys.openedInState(state), episodeId).zrem(keys.ofFeedInState(feedId, state), episodeId);
@@ -118,9 +135,10 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
       return parse(await redis.get(keys.episode(episodeId)));
     },
 
-    async save(record: EpisodeRecord): Promise<void> {
+    /** Writes the record and its indexes in one step; `previous` (the record as read under the lock) lets a changed child leave its old keys. */
+    async save(record: EpisodeRecord, previous?: EpisodeRecord): Promise<void> {
       const tx = redis.multi().set(keys.episode(record.episodeId), JSON.stringify(record));
-      index(tx, record);
+      index(tx, record, previous);
       await tx.exec();
     },
 
@@ -212,6 +230,18 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
       return getMany(await redis.zrangebyscore(keys.reminderFrom, '-inf', beforeMs, 'LIMIT', 0, limit));
     },
 
+    /** The ids of the episodes opened in [fromMs, toMs) under any of the child keys: one pipelined read per key. */
+    async ofChildKeys(childKeys: readonly string[], fromMs: number, toMs: number): Promise<string[]> {
+      if (childKeys.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const key of childKeys) pipeline.zrangebyscore(keys.child(key), fromMs, `(${toMs}`);
+      const rows = (await pipeline.exec()) ?? [];
+      return [...new Set(rows.flatMap(([error, ids]) => {
+        if (error) throw error;
+        return ids as string[];
+      }))];
+    },
+
     /** Episodes opened in [fromMs, toMs), read from the index by opening time (the reports' date ranges). */
     async openedBetween(fromMs: number, toMs: number): Promise<EpisodeRecord[]> {
       const ids = await redis.zrangebyscore(keys.all, fromMs, `(${toMs}`);
@@ -220,11 +250,28 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
       return docs.map(parse).filter((r): r is EpisodeRecord => r !== undefined);
     },
 
+    /**
+     * Keeps a purged episode's anonymous row. The first write wins: a purge that stopped part way
+     * writes again from what is left, and must not replace the whole row with a poorer one.
+     */
+    async archive(row: ArchivedEpisode): Promise<void> {
+      await redis.multi().hsetnx(keys.archive, row.episodeId, JSON.stringify(row)).zadd(keys.archivedOpened, 'NX', Date.parse(row.openedAt), row.episodeId).exec();
+    },
+
+    /** The archived rows of episodes opened in [fromMs, toMs). */
+    async archivedBetween(fromMs: number, toMs: number): Promise<ArchivedEpisode[]> {
+      const ids = await redis.zrangebyscore(keys.archivedOpened, fromMs, `(${toMs}`);
+      if (ids.length === 0) return [];
+      return (await redis.hmget(keys.archive, ...ids)).filter((j): j is string => j !== null).map((j) => JSON.parse(j) as ArchivedEpisode);
+    },
+
     /** Deletes the episode record, its recipients and its place in the indexes (retention). */
     async purge(episodeId: string): Promise<void> {
-      const feedId = parse(await redis.get(keys.episode(episodeId)))?.feedId;
+      const record = parse(await redis.get(keys.episode(episodeId)));
+      const feedId = record?.feedId;
       const tx = redis.multi().del(keys.episode(episodeId), keys.recipients(episodeId)).zrem(keys.all, episodeId).zrem(keys.closedAt, episodeId).zrem(keys.returnInterviews, episodeId).zrem(keys.board, episodeId).zrem(keys.reminderFrom, episodeId);
       if (feedId) tx.zrem(keys.ofFeed(feedId), episodeId);
+      for (const key of record ? childKeysOf(record) : []) tx.zrem(keys.child(key), episodeId);
       for (const state of STATES) {
         tx.srem(keys.state(state), episodeId).zrem(keys.openedInState(state), episodeId);
         if (feedId) tx.zrem(keys.ofFeedInState(feedId, state), episodeId);

@@ -79,7 +79,7 @@ export async function fanOutEvent(deps: FanoutDeps, eventUid: string, deliveryAt
     // What this event's messages describe, kept before any of its deliveries exists (deliver reads it).
     await deps.deliveries.putMessageFacts(eventUid, messageFactsOf(all, stored, plan.deliveries));
 
-    await deps.episodes.save(plan.episode);
+    await deps.episodes.save(plan.episode, previous);
     for (const d of plan.supersede) {
       await deps.deliveries.transition(d.deliveryId, 'superseded', now, { detail: `episode ${view.state}`, eventUid: d.eventUid });
     }

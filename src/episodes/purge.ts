@@ -1,6 +1,7 @@
 import type { DeliveryStore } from '../delivery/delivery.store';
 import type { EventStore } from '../intake/event.store';
 import { moduleLogger } from '../platform/logger';
+import { archivedEpisodeOf } from './episode-archive';
 import type { EpisodeStore } from './episode.store';
 
 const log = moduleLogger('purge');
@@ -22,7 +23,9 @@ const BATCH = 500;
  * the episodes due are read, from the index by closing time, never every closed episode. The
  * child's details live in the events and in the episode record's folded facts, and the
  * contacts' in the deliveries: all three go, so nothing personal outlives the retention
- * period; the audit log keeps its lines, which name ids only.
+ * period; the audit log keeps its lines, which name ids only. What the reports count is kept
+ * first, as an anonymous row (episode-archive.ts), so a report over a longer range still counts
+ * the episode: before anything is deleted, so that a purge stopped part way loses nothing.
  */
 export async function purgeExpired(deps: PurgeDeps): Promise<number> {
   const cutoff = deps.now().getTime() - deps.retentionDays * 24 * 3600_000;
@@ -38,11 +41,14 @@ export async function purgeExpired(deps: PurgeDeps): Promise<number> {
     const release = await deps.episodes.lock(episodeId, deps.lockMs);
     if (!release) continue;
     try {
+      const [events, deliveries] = await Promise.all([deps.events.eventsOfEpisode(episodeId), deps.deliveries.ofEpisode(episodeId, false)]);
+      const row = archivedEpisodeOf(episode, events, deliveries);
+      if (row) await deps.episodes.archive(row);
       const uids = await deps.events.purgeEpisode(episodeId);
-      const deliveries = await deps.deliveries.purgeEpisode(episodeId, uids);
+      const deleted = await deps.deliveries.purgeEpisode(episodeId, uids);
       await deps.episodes.purge(episodeId);
       purged++;
-      log.info({ episodeId, events: uids.length, deliveries }, 'episode purged');
+      log.info({ episodeId, events: uids.length, deliveries: deleted, archived: row !== undefined }, 'episode purged');
     } finally {
       await release();
     }

@@ -1,37 +1,47 @@
+import { nameKey, personKey, type ChildIdentity } from '../domain/child-identity';
+
 /**
  * SPEC §13: children with repeated episodes, 3 or more within 90 days. Pure: no I/O, no clock.
  *
- * A child is recognised by the force's `policePersonId` when the report carries one; otherwise
- * by the same feed, the same name and the same date of birth. Names are compared as written,
- * after only Unicode normalisation (NFC) and the collapsing of white space: accents, hyphens,
- * case and the order of given and family name all count. A wrong merge would put two
- * children's episodes in one safeguarding history, which is worse than a missed repeat.
+ * Who is the same child (normaliseName in domain/child-identity.ts says how names compare):
+ * - reports with a `policePersonId` are the child the force says: the same feed and id match
+ *   whatever the names, and different ids never match, even under one name and date of birth;
+ * - a report without one matches, by feed + normalised given name + normalised family name +
+ *   date of birth, the other reports without one, and also the reports with an id under that
+ *   name and date of birth when they all carry one id (a feed that sends the id only sometimes).
+ *   When they carry two or more ids, the force has told two children apart and the report
+ *   cannot say which it is: it stays with the reports without an id.
+ * Swapped given and family names and another feed never match. The mix is resolved among the
+ * episodes looked at together (the range and the 90 days before it).
  */
+
+export type { ChildIdentity } from '../domain/child-identity';
 
 export const REPEAT_EPISODES = 3;
 export const REPEAT_WINDOW_DAYS = 90;
 const WINDOW_MS = REPEAT_WINDOW_DAYS * 24 * 3600_000;
 
-export type ChildIdentity = {
-  feedId: string;
-  policePersonId?: string | undefined;
-  givenName?: string | undefined;
-  familyName?: string | undefined;
-  dateOfBirth?: string | undefined;
-};
-
-/** Text as written, with composed accents and single spaces: the only normalisation applied to names. */
-export const normaliseName = (name: string) => name.normalize('NFC').trim().replace(/\s+/gu, ' ');
-
-/** The key that recognises one child across episodes; undefined when the report says too little to tell. */
-export function childKey(child: ChildIdentity): string | undefined {
-  const personId = child.policePersonId?.trim();
-  if (personId) return JSON.stringify(['person', child.feedId, personId]);
-  if (!child.givenName || !child.familyName || !child.dateOfBirth) return undefined;
-  return JSON.stringify(['name', child.feedId, normaliseName(child.givenName), normaliseName(child.familyName), child.dateOfBirth]);
-}
-
 export type EpisodeOfChild = { episodeId: string; openedAt: string; child: ChildIdentity };
+
+/** The episodes of each child, by the rule above; episodes that say too little to tell are left out. */
+export function groupByChild<E extends EpisodeOfChild>(episodes: readonly E[]): Map<string, E[]> {
+  const idsByName = new Map<string, Set<string>>();
+  for (const e of episodes) {
+    const [person, name] = [personKey(e.child), nameKey(e.child)];
+    if (person && name) idsByName.set(name, (idsByName.get(name) ?? new Set()).add(person));
+  }
+  const groups = new Map<string, E[]>();
+  for (const e of episodes) {
+    const name = nameKey(e.child);
+    const ids = name ? idsByName.get(name) : undefined;
+    const key = personKey(e.child) ?? (ids?.size === 1 ? [...ids][0]! : name);
+    if (!key) continue;
+    const group = groups.get(key);
+    if (group) group.push(e);
+    else groups.set(key, [e]);
+  }
+  return groups;
+}
 
 export type RepeatedChild<E extends EpisodeOfChild> = {
   key: string;
@@ -47,14 +57,8 @@ export type RepeatedChild<E extends EpisodeOfChild> = {
  * that started before the period but completed inside it is listed; one completed earlier is not.
  */
 export function repeatedChildren<E extends EpisodeOfChild>(episodes: readonly E[], fromMs: number, toMs: number): RepeatedChild<E>[] {
-  const byChild = new Map<string, E[]>();
-  for (const episode of episodes) {
-    const key = childKey(episode.child);
-    if (!key) continue;
-    byChild.set(key, [...(byChild.get(key) ?? []), episode]);
-  }
   const out: RepeatedChild<E>[] = [];
-  for (const [key, list] of byChild) {
+  for (const [key, list] of groupByChild(episodes)) {
     const ordered = [...list].sort((a, b) => Date.parse(a.openedAt) - Date.parse(b.openedAt));
     let most = 0;
     let start = 0;

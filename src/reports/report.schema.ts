@@ -36,10 +36,12 @@ export const reportSchema = z.object({
     byRisk: z.array(z.object({ risk: z.enum(['very_low', 'low', 'medium', 'high', 'unknown']), count: z.number().int() })),
     byMissingFrom: z.array(z.object({ missingFrom: z.enum(['home', 'care', 'other', 'unknown']), count: z.number().int() })),
   }),
-  repeatedChildren: z.object({
-    children: z.number().int().describe('children with 3 or more episodes within 90 days, completed in the range'),
-    episodes: z.number().int(),
-  }),
+  repeatedChildren: z
+    .object({
+      children: z.number().int().describe('children with 3 or more episodes within 90 days, completed in the range'),
+      episodes: z.number().int(),
+    })
+    .describe('over the episodes still held only: an episode purged RETENTION_DAYS after closing keeps no identity, so repeats before that cut-off are not counted (every other figure still counts it)'),
   timeToFirstDirect: z.object({
     measured: z.number().int().describe('episodes whose alert reached a direct recipient'),
     notReached: z.number().int().describe('reported episodes with direct recipients none of whom accepted the alert'),

@@ -53,7 +53,7 @@ export type ReportDelivery = {
 };
 
 export type ReportInput = {
-  /** Episodes opened from 90 days before the range to its end: the repeats look back that far. */
+  /** The range's episodes, and the earlier ones (up to 90 days before) of the same children: the repeats look back that far. */
   episodes: readonly ReportEpisode[];
   /** The deliveries of the episodes opened in the range. */
   deliveries: readonly ReportDelivery[];

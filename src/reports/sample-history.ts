@@ -20,8 +20,9 @@ import type { OrganisationRef } from '../domain/organisation-ref';
  *   an hour, acknowledged late after three) and k mod 6 = 1 (escalated, never acknowledged);
  *   GP contacts acknowledge after 30 minutes when k is even, else are escalated after an hour;
  * - repeated children: Avery Ashbrook (policePersonId, once reported as Avery Ashbrook-Lee) at k = 36, 39, 43;
- *   Bryn Blackthorn (by name and date of birth) at k = 7, 8, 12, 15. Near misses, never merged: Carys Coldwater
- *   with the names swapped at k = 26; Dorian Dunmere over more than 90 days; Élspeth / Elspeth Eskdale; ORLA / Orla Oxenholt.
+ *   Bryn Blackthorn (by name and date of birth) at k = 7, 8, 12, 15; Élspeth / Elspeth Eskdale (accents do not
+ *   count) at k = 31, 32, 33; ORLA / Orla Oxenholt (case does not count) at k = 44, 45, 46. Near misses, never
+ *   merged: Carys Coldwater with the names swapped at k = 26; Dorian Dunmere over more than 90 days.
  */
 
 export const SAMPLE_FEED_ID = 'sample-history';

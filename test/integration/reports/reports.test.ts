@@ -61,8 +61,8 @@ describe('GET /api/v1/reports', () => {
       { risk: 'unknown', count: 0 },
     ]);
     expect(report.episodes.byMissingFrom.map((r) => r.count)).toEqual([1, 2, 2, 0]);
-    // Avery Ashbrook (policePersonId), episodes 36, 39 and 43; ORLA / Orla Oxenholt are not merged.
-    expect(report.repeatedChildren).toEqual({ children: 1, episodes: 3 });
+    // Avery Ashbrook (policePersonId), episodes 36, 39 and 43; ORLA / Orla Oxenholt (44-46: case does not count).
+    expect(report.repeatedChildren).toEqual({ children: 2, episodes: 6 });
     // 20 + 5·(k mod 10) s for k = 43..47: 35, 40, 45, 50, 55.
     expect(report.timeToFirstDirect).toMatchObject({ measured: 5, notReached: 0, p50Seconds: 45, p90Seconds: 55, maxSeconds: 55 });
     // Direct contacts sent: schools 2+3+1+2+3, GPs 2+3+0+2+3 (episode 45's only GP contact refused).
@@ -89,8 +89,9 @@ describe('GET /api/v1/reports', () => {
     expect([...perLocality.values()]).toEqual(Array(12).fill(4));
     expect(report.episodes.byRisk.map((r) => r.count)).toEqual([12, 12, 12, 12, 0]);
     expect(report.episodes.byMissingFrom.map((r) => r.count)).toEqual([16, 16, 16, 0]);
-    // Avery (3) and Bryn Blackthorn (4, by name and date of birth); the near misses are not merged.
-    expect(report.repeatedChildren).toEqual({ children: 2, episodes: 7 });
+    // Avery (3), Bryn Blackthorn (4, by name and date of birth), Élspeth / Elspeth Eskdale (3) and
+    // ORLA / Orla Oxenholt (3); the swapped Carys Coldwater and Dorian over 90 days are not merged.
+    expect(report.repeatedChildren).toEqual({ children: 4, episodes: 13 });
     expect(report.timeToFirstDirect).toMatchObject({ measured: 48, p50Seconds: 40, p90Seconds: 60, maxSeconds: 65 });
     // The GP's first contact refused in episodes 5, 13, 21, 29, 37 and 45: six contacts to correct.
     expect(report.deliveryProblems.failed).toBe(6);
@@ -125,7 +126,7 @@ describe('/dashboard/reports', () => {
     const body = await res.text();
     expect(body.match(/<svg class="chart"[^>]*role="img"/g)).toHaveLength(3);
     expect(body).toContain('<dt>Episodes</dt><dd>48</dd>');
-    expect(body).toContain('<dt>Children with repeated episodes</dt><dd>2 ');
+    expect(body).toContain('<dt>Children with repeated episodes</dt><dd>4 ');
     expect(body).toContain('href="/dashboard/directory?type=gp#org-gp-Y90003"');
     const main = body.slice(body.indexOf('<main'));
     expect(main).not.toMatch(new RegExp(CHILD_NAMES.join('|')));
@@ -161,8 +162,11 @@ describe('/dashboard/reports', () => {
     expect(body).toContain('Avery Ashbrook');
     expect(body).toContain('Bryn Blackthorn');
     expect(body).toContain('3 February 2011 (age ');
+    expect(body).toContain('Elspeth Eskdale');
+    expect(body).toContain('Orla Oxenholt');
     expect(body).not.toContain('Carys');
-    expect(body.match(/href="\/dashboard\/episodes\/ep_[0-9a-f]{24}"/g)).toHaveLength(7);
+    expect(body).not.toContain('Dorian');
+    expect(body.match(/href="\/dashboard\/episodes\/ep_[0-9a-f]{24}"/g)).toHaveLength(13);
     const audit = await app.stores.audit.recent(5);
     expect(audit[0]).toMatchObject({ action: 'report.repeated-children.view', subject: '2025-11-01..2026-10-31' });
     expect(JSON.stringify(audit)).not.toContain('Avery');

@@ -197,7 +197,7 @@ describe('the live board marks a repeated child', () => {
     const { repeatEpisodeCounts } = await import('../../../src/reports/report');
     const child = { givenName: 'Repeatchild', familyName: 'Fictional', dateOfBirth: '2012-01-01' };
     const repeated = [episode({ child }), episode({ child }), episode({ child, state: 'open' })];
-    const other = [episode({ child: { ...child, familyName: 'fictional' } }), episode({ child: { ...child, policePersonId: 'P-9' } })];
+    const other = [episode({ child: { ...child, givenName: 'Fictional', familyName: 'Repeatchild' } }), episode({ child: { ...child, dateOfBirth: '2012-01-02' } })];
     const counts = repeatEpisodeCounts([...repeated, ...other]);
     expect([...counts]).toEqual(repeated.map((e) => [e.episodeId, 3]));
   });
