@@ -18,7 +18,9 @@ import { z } from 'zod';
 // shows every write). The level is read when the logger module loads, hence the imports below.
 process.env.LOG_LEVEL ??= 'warn';
 const { ConfigError, loadConfig } = await import('../config/env');
-const { ROLES, UserExistsError, createUserStore } = await import('../src/access/users.store');
+const { ROLES, UserExistsError } = await import('../src/access/users.store');
+const { CLI_ACTOR } = await import('../src/access/actor');
+const { userCreatedEntry } = await import('../src/access/user-admin');
 const { importContacts, importEpraccur, importGias } = await import('../src/directory/directory-import');
 const { loadSampleIfEmpty } = await import('../src/directory/directory.service');
 const { createDirectoryStore } = await import('../src/directory/directory.store');
@@ -111,7 +113,9 @@ async function run(argv: string[]): Promise<unknown> {
         if (!role.success) throw new UsageError('--role must be admin or mash');
         const password = process.env.ENDEAVOR_PASSWORD ?? (await readStdin());
         if (password.length < 12) throw new UsageError('the password must be at least 12 characters');
-        const user = await createUserStore(redis, config.queuePrefix).createUser({ email: email.data, role: role.data, password }, now);
+        const { users, audit } = createStores(redis, config.queuePrefix);
+        const user = await users.createUser({ email: email.data, role: role.data, password }, now);
+        await audit.append(userCreatedEntry(CLI_ACTOR, user, now));
         return { email: user.email, role: user.role, createdAt: user.createdAt };
       }
     }

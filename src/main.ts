@@ -55,7 +55,7 @@ async function main(): Promise<void> {
 async function prepare(config: Config, stores: Stores): Promise<void> {
   await loadSampleIfEmpty(stores.directory, new Date(), { production: config.production });
   if (config.production) await warnIfDirectoryEmpty(stores.directory);
-  const firstAdmin = await ensureFirstAdmin(stores.users, config, new Date());
+  const firstAdmin = await ensureFirstAdmin(stores, config, new Date());
   // Nothing that signs anyone in is printed in strict mode (ensureFirstAdmin invents no one there).
   if (firstAdmin.kind === 'development' && !config.production) process.stdout.write(developmentAdminNotice(firstAdmin));
 }

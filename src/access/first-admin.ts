@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { moduleLogger } from '../platform/logger';
+import type { AuditLog } from './audit.store';
 import type { UserStore } from './users.store';
+import { SYSTEM_ACTOR } from './actor';
+import { userCreatedEntry } from './user-admin';
 
 const log = moduleLogger('users');
 
@@ -19,13 +22,22 @@ export type FirstAdmin =
  * In production nothing is invented: the operator sets ADMIN_EMAIL or runs `create-user`.
  */
 export async function ensureFirstAdmin(
-  users: UserStore,
+  stores: { users: UserStore; audit: AuditLog },
   config: { admin: { email: string; password: string } | undefined; production: boolean },
   now: Date,
 ): Promise<FirstAdmin> {
+  const { users } = stores;
+  // Audited as the system: no one signed in made this account.
+  const audit = async (email: string, note: string) => {
+    const user = await users.get(email);
+    if (user) await stores.audit.append(userCreatedEntry(SYSTEM_ACTOR, user, now, note));
+  };
   if (config.admin) {
     const { created } = await users.ensureAdmin(config.admin, now);
-    if (created) log.info({ source: 'ADMIN_EMAIL' }, 'first admin created');
+    if (created) {
+      await audit(config.admin.email, 'first admin from ADMIN_EMAIL');
+      log.info({ source: 'ADMIN_EMAIL' }, 'first admin created');
+    }
     return { kind: 'configured', created };
   }
   if (config.production) {
@@ -35,6 +47,7 @@ export async function ensureFirstAdmin(
   const password = randomBytes(18).toString('base64url');
   const { created } = await users.ensureAdmin({ email: DEVELOPMENT_ADMIN_EMAIL, password }, now);
   if (!created) return { kind: 'none' };
+  await audit(DEVELOPMENT_ADMIN_EMAIL, 'development admin');
   log.warn({ source: 'development' }, 'development admin created; its password is printed once');
   return { kind: 'development', email: DEVELOPMENT_ADMIN_EMAIL, password };
 }

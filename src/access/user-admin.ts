@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AuditLog } from './audit.store';
+import type { AuditEntry, AuditLog } from './audit.store';
 import { hashPassword } from './password';
 import type { SessionStore } from './sessions.store';
 import { ROLES, UserExistsError, type Role, type User, type UserStore } from './users.store';
@@ -55,6 +55,15 @@ export const userView = (user: User): UserView => ({
 
 export type Actor = { id: string };
 
+/** The audit entry of a new account, whoever made it: an admin (`user:<id>`), `cli` or `system`. */
+export const userCreatedEntry = (actor: string, user: User, at: Date, note?: string): AuditEntry => ({
+  at: at.toISOString(),
+  actor,
+  action: 'user.create',
+  subject: userActor(user),
+  detail: [`role ${user.role}`, ...(user.passwordHash ? [] : ['no password']), ...(note ? [note] : [])].join('; '),
+});
+
 export type UserAdminDeps = { users: UserStore; sessions: SessionStore; audit: AuditLog; limits: SignInLimits; now: () => Date };
 
 export type UpdateOutcome = { kind: 'updated'; user: User; sessionsEnded: number } | { kind: 'not-found' } | { kind: 'last-admin' };
@@ -74,7 +83,7 @@ export function userAdmin(deps: UserAdminDeps) {
     async create(actor: Actor, input: z.infer<typeof createUserSchema>): Promise<User | 'exists'> {
       try {
         const user = await deps.users.createUser(input, deps.now());
-        await audit(actor, 'user.create', user, `role ${user.role}${input.password ? '' : '; no password'}`);
+        await deps.audit.append(userCreatedEntry(userActor(actor), user, deps.now()));
         log.info({ userId: user.id, by: actor.id }, 'user created');
         return user;
       } catch (err) {
