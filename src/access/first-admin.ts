@@ -16,14 +16,15 @@ export type FirstAdmin =
 
 /**
  * Makes sure someone can sign in. With ADMIN_EMAIL/ADMIN_PASSWORD, that admin is created when
- * there are no users (SPEC §2). Outside production, with neither set and no users at all, a
- * development admin on a `.test` address gets a random password that the caller shows once:
- * `npm start` then needs no set-up, and no fixed password ever exists to be left switched on.
- * In production nothing is invented: the operator sets ADMIN_EMAIL or runs `create-user`.
+ * there are no users (SPEC §2). With `developmentAdmin` (`npm start` outside strict mode), neither
+ * set and no users at all, a development admin on a `.test` address gets a random password that
+ * the caller shows once: `npm start` then needs no set-up, and no fixed password ever exists to be
+ * left switched on. Otherwise nothing is invented: the operator sets ADMIN_EMAIL or runs
+ * `create-user` (the api of the image and compose, whose stdout goes to a log store, prints none).
  */
 export async function ensureFirstAdmin(
   stores: { users: UserStore; audit: AuditLog },
-  config: { admin: { email: string; password: string } | undefined; production: boolean },
+  config: { admin: { email: string; password: string } | undefined; developmentAdmin: boolean },
   now: Date,
 ): Promise<FirstAdmin> {
   const { users } = stores;
@@ -40,7 +41,7 @@ export async function ensureFirstAdmin(
     }
     return { kind: 'configured', created };
   }
-  if (config.production) {
+  if (!config.developmentAdmin) {
     if ((await users.count()) === 0) log.warn('no dashboard users: set ADMIN_EMAIL and ADMIN_PASSWORD, or run create-user');
     return { kind: 'none' };
   }

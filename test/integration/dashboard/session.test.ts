@@ -233,11 +233,11 @@ describe('the first admin', () => {
   it('outside production without ADMIN_EMAIL, creates a development admin on a .test address with a one-time random password', async () => {
     const fresh = await startTestApp();
     try {
-      const created = await ensureFirstAdmin(fresh.stores, { admin: undefined, production: false }, new Date());
+      const created = await ensureFirstAdmin(fresh.stores, { admin: undefined, developmentAdmin: true }, new Date());
       expect(created).toEqual({ kind: 'development', email: DEVELOPMENT_ADMIN_EMAIL, password: expect.stringMatching(/^[A-Za-z0-9_-]{24}$/) });
       if (created.kind !== 'development') throw new Error('unreachable');
       expect((await postSession({ email: created.email, password: created.password }, { target: fresh })).status).toBe(204);
-      expect(await ensureFirstAdmin(fresh.stores, { admin: undefined, production: false }, new Date())).toEqual({ kind: 'none' });
+      expect(await ensureFirstAdmin(fresh.stores, { admin: undefined, developmentAdmin: true }, new Date())).toEqual({ kind: 'none' });
       expect(await fresh.users.count()).toBe(1);
     } finally {
       await fresh.close();
@@ -246,8 +246,8 @@ describe('the first admin', () => {
 
   it('audits the first admin it creates, from ADMIN_EMAIL or for development, as the system and by id', async () => {
     for (const config of [
-      { admin: { email: 'configured.admin@endeavor.test', password: 'configured-admin-secret' }, production: true, detail: 'role admin; first admin from ADMIN_EMAIL' },
-      { admin: undefined, production: false, detail: 'role admin; development admin' },
+      { admin: { email: 'configured.admin@endeavor.test', password: 'configured-admin-secret' }, developmentAdmin: false, detail: 'role admin; first admin from ADMIN_EMAIL' },
+      { admin: undefined, developmentAdmin: true, detail: 'role admin; development admin' },
     ]) {
       const fresh = await startTestApp();
       try {
@@ -262,10 +262,10 @@ describe('the first admin', () => {
     }
   });
 
-  it('in production without ADMIN_EMAIL, invents no user', async () => {
+  it('without ADMIN_EMAIL and not asked for a development admin (strict mode, or the api alone), invents no user', async () => {
     const fresh = await startTestApp();
     try {
-      expect(await ensureFirstAdmin(fresh.stores, { admin: undefined, production: true }, new Date())).toEqual({ kind: 'none' });
+      expect(await ensureFirstAdmin(fresh.stores, { admin: undefined, developmentAdmin: false }, new Date())).toEqual({ kind: 'none' });
       expect(await fresh.users.count()).toBe(0);
       expect(await fresh.stores.audit.recent()).toEqual([]);
     } finally {
