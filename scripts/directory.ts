@@ -1,6 +1,8 @@
 /*
  * `npm run directory -- <command>`: the directory imports and user creation from a shell,
- * through the same service functions as the API. Prints the result as one line of JSON.
+ * through the same service functions as the API. Prints the result as one line of JSON. Each
+ * import is written to the audit log (actor `cli:<user>`) before it changes anything; a user
+ * created is audited as `user.create` by the same actor.
  *
  *   import-gias FILE --la 929
  *   import-epraccur FILE [--commissioner 00L]
@@ -11,16 +13,19 @@
 
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import type { OrganisationChange } from '../src/directory/directory-changes';
 
 // Logs go to stdout too: keep them to warnings so the answer is the JSON line (LOG_LEVEL=info
 // shows every write). The level is read when the logger module loads, hence the imports below.
 process.env.LOG_LEVEL ??= 'warn';
 const { ConfigError, loadConfig } = await import('../config/env');
-const { ROLES, UserExistsError } = await import('../src/access/users.store');
-const { CLI_ACTOR } = await import('../src/access/actor');
+const { ROLES, UserExistsError, createUserStore } = await import('../src/access/users.store');
+const { createAuditLog } = await import('../src/access/audit.store');
 const { userCreatedEntry } = await import('../src/access/user-admin');
+const { auditDetail } = await import('../src/directory/directory-changes');
 const { importContacts, importEpraccur, importGias } = await import('../src/directory/directory-import');
 const { loadSampleIfEmpty } = await import('../src/directory/directory.service');
 const { createDirectoryStore } = await import('../src/directory/directory.store');
@@ -39,6 +44,22 @@ const USAGE = `usage: npm run directory -- <command>
 
 /** A mistake in the command line: exit 2 with the usage. */
 class UsageError extends Error {}
+
+/** The import's audit entry could not be written, so it changed nothing (SPEC §8). */
+class AuditUnavailableError extends Error {
+  constructor() {
+    super('the audit log could not be written, so nothing was changed');
+  }
+}
+
+/** Who ran the command, as the audit log names them: the shell's user (by uid where it has no name). */
+function cliActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return `cli:uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+}
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -91,13 +112,23 @@ async function run(argv: string[]): Promise<unknown> {
     await redisReady(redis);
     const directory = createDirectoryStore(redis, config.queuePrefix);
     const now = new Date();
+    // An import is written to the audit log as the API's are, before it changes anything.
+    const audit = createAuditLog(redis, config.queuePrefix);
+    const audited = (subject: string) => ({
+      beforeWrite: async (changes: OrganisationChange[], counts: Record<string, string | number>) => {
+        const entry = { at: now.toISOString(), actor: cliActor(), action: 'directory.import', subject, detail: auditDetail(changes, counts) };
+        await audit.append(entry).catch(() => {
+          throw new AuditUnavailableError();
+        });
+      },
+    });
     switch (command) {
       case 'import-gias':
-        return await importGias(directory, createReadStream(oneFile(positionals)), { la: values.la as string }, now);
+        return await importGias(directory, createReadStream(oneFile(positionals)), { la: values.la as string }, now, audited('gias'));
       case 'import-epraccur':
-        return await importEpraccur(directory, createReadStream(oneFile(positionals)), { commissioner: values.commissioner?.toUpperCase() }, now);
+        return await importEpraccur(directory, createReadStream(oneFile(positionals)), { commissioner: values.commissioner?.toUpperCase() }, now, audited('epraccur'));
       case 'import-contacts':
-        return await importContacts(directory, await readFile(oneFile(positionals), 'utf8'), now, { mode: values.replace ? 'replace' : 'upsert' });
+        return await importContacts(directory, await readFile(oneFile(positionals), 'utf8'), now, { mode: values.replace ? 'replace' : 'upsert', ...audited('contacts') });
       case 'load-sample':
         if (positionals.length > 0) throw new UsageError('load-sample takes no arguments');
         if (!values['with-history']) return await loadSampleIfEmpty(directory, now, { production: config.production });
@@ -113,9 +144,8 @@ async function run(argv: string[]): Promise<unknown> {
         if (!role.success) throw new UsageError('--role must be admin or mash');
         const password = process.env.ENDEAVOR_PASSWORD ?? (await readStdin());
         if (password.length < 12) throw new UsageError('the password must be at least 12 characters');
-        const { users, audit } = createStores(redis, config.queuePrefix);
-        const user = await users.createUser({ email: email.data, role: role.data, password }, now);
-        await audit.append(userCreatedEntry(CLI_ACTOR, user, now));
+        const user = await createUserStore(redis, config.queuePrefix).createUser({ email: email.data, role: role.data, password }, now);
+        await audit.append(userCreatedEntry(cliActor(), user, now));
         return { email: user.email, role: user.role, createdAt: user.createdAt };
       }
     }
@@ -132,7 +162,7 @@ try {
     process.stderr.write(`directory: ${err.message}\n${USAGE}\n`);
     process.exit(2);
   }
-  const known = err instanceof ConfigError || err instanceof ImportFormatError || err instanceof UserExistsError;
+  const known = err instanceof ConfigError || err instanceof ImportFormatError || err instanceof UserExistsError || err instanceof AuditUnavailableError;
   const code = (err as NodeJS.ErrnoException).code;
   const message = known ? (err as Error).message : code === 'ENOENT' ? 'the file does not exist' : `${(err as Error).name}: ${(err as Error).message}`;
   process.stderr.write(`directory: ${message}\n`);

@@ -37,6 +37,7 @@ import { securityHeaders } from './platform/security-headers';
 import type { Queues } from './platform/queues';
 import type { Stores } from './stores';
 import { actorOf } from './access/actor';
+import { auditBeforeAnswer } from './access/audit.store';
 
 export type AppDeps = {
   config: Config;
@@ -157,7 +158,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.mailSink) {
     const sink = deps.mailSink;
     app.get('/api/v1/dev/mail', ...staff, async (req, res) => {
-      await stores.audit.append({ at: now().toISOString(), actor: actorOf(req.user!), action: 'dev-mail.view', subject: 'sink' });
+      await auditBeforeAnswer(stores.audit, { at: now().toISOString(), actor: actorOf(req.user!), action: 'dev-mail.view', subject: 'sink' });
       res.json({ messages: sink.messages() });
     });
   }

@@ -1,16 +1,24 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { html, sendPage } from '../platform/html';
+import { hasUnsafeText } from '../platform/text';
 import { withRedis } from '../platform/redis';
 import { ackPostRetryAfter, confirmAck, lookupAck, type AckDeps, type AckView } from './acknowledge';
 
+const NOTE_TOO_LONG = 'The note must be at most 500 characters.';
+const NOTE_UNSAFE = 'The note must not contain control characters, direction-changing or invisible characters.';
+
+/**
+ * The note is one paragraph: the textarea's line breaks become spaces; then the one text rule
+ * (platform/text.ts) applies, as to every free text the service stores and shows.
+ */
 const formSchema = z.object({
   csrf: z.string().max(100).optional(),
   inSchoolToday: z.literal('yes').optional(),
   note: z
     .string()
-    .trim()
-    .max(500)
+    .transform((v) => v.replace(/\r\n|\r|\n/g, ' ').trim())
+    .pipe(z.string().max(500, NOTE_TOO_LONG).refine((v) => !hasUnsafeText(v), NOTE_UNSAFE))
     .optional()
     .transform((v) => (v ? v : undefined)),
 });
@@ -72,7 +80,8 @@ export function ackRouter(deps: AckDeps): Router {
     if (!form.success) {
       const found = await withRedis(() => lookupAck(deps, token));
       if (!found.ok) return sendPage(res, found.status, 'Link not recognised', found.status === 410 ? EXPIRED : NOT_FOUND);
-      return sendPage(res, 400, 'Confirm receipt', formPage(found.view, token, 'The note must be at most 500 characters.'));
+      const problem = form.error.issues.find((i) => i.path[0] === 'note')?.message ?? 'The form could not be read. Please try again.';
+      return sendPage(res, 400, 'Confirm receipt', formPage(found.view, token, problem));
     }
     const result = await withRedis(() => confirmAck(deps, token, form.data.inSchoolToday ? { ...form.data, inSchoolToday: true } : { ...form.data, inSchoolToday: undefined }));
     if (!result.ok) {

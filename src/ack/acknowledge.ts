@@ -4,6 +4,7 @@ import type { RedisClient } from '../platform/redis';
 import type { DeliveryStore } from '../delivery/delivery.store';
 import type { EpisodeStore } from '../episodes/episode.store';
 import { enqueueNotice } from '../delivery/notice.queue';
+import { shownReference } from '../delivery/subject';
 import { moduleLogger } from '../platform/logger';
 import { noMetrics, type PipelineMetrics } from '../platform/metrics';
 import type { NotifyJob } from '../platform/queues';
@@ -28,6 +29,7 @@ export type AckDeps = {
 /** What the acknowledgement page may show: the reference and the organisation, never the child. */
 export type AckView = {
   deliveryId: string;
+  /** As subjects show it: withheld when it holds any part of the child's name (SPEC §7: anyone with the link sees the page). */
   policeReference: string;
   organisationName: string;
   acknowledgedAt: string | null;
@@ -59,7 +61,7 @@ export async function lookupAck(deps: AckDeps, token: string): Promise<AckLookup
     ok: true,
     view: {
       deliveryId: delivery.deliveryId,
-      policeReference: episode?.policeReference ?? '',
+      policeReference: shownReference(episode?.policeReference ?? '', episode?.facts.child),
       organisationName: delivery.organisation.name,
       acknowledgedAt: delivery.acknowledgedAt,
       answeredAt: delivery.answeredAt,

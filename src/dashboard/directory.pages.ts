@@ -1,7 +1,7 @@
 import express, { Router, type Request } from 'express';
 import { LOCALITIES, localityByName } from '../../config/localities';
 import { ImportFormatError } from '../directory/csv-records';
-import { auditDetail, type OrganisationChange } from '../directory/directory-changes';
+import { auditDetail, listingDetail, type OrganisationChange } from '../directory/directory-changes';
 import { importContacts } from '../directory/directory-import';
 import type { DataQualityStore } from '../directory/data-quality.store';
 import type { DirectoryStore } from '../directory/directory.store';
@@ -24,10 +24,14 @@ export function directoryPages(kit: PageKit, deps: DirectoryPagesDeps): Router {
   const router = Router();
   const { stores, now } = deps;
 
+  const audit = (req: Request, entry: { action: string; subject: string; detail: string }) => auditBeforeAnswer(stores.audit, { at: now().toISOString(), actor: kit.actor(req), ...entry });
+
+  /** The page names the contacts to correct: each showing of it is audited before it is sent. */
   async function directoryPage(req: Request, extra: Partial<DirectoryPage> = {}): Promise<DirectoryPage> {
     const type = (ORGANISATION_TYPES as readonly string[]).includes(queryString(req, 'type')) ? (queryString(req, 'type') as OrganisationType) : undefined;
     const locality = localityByName(queryString(req, 'locality'));
     const listing = await withRedis(() => directoryListing(stores, { ...(type ? { type } : {}), ...(locality ? { locality } : {}) }));
+    await audit(req, { action: 'directory.view', subject: 'organisations', detail: listingDetail({ type, locality }, listing.organisations.length) });
     return { ...listing, filter: { type, locality }, localities: LOCALITIES.map((l) => l.name), user: req.user!, ...extra };
   }
 
@@ -42,10 +46,10 @@ export function directoryPages(kit: PageKit, deps: DirectoryPagesDeps): Router {
       sendDashboardPage(res, kit.context(req), 'Directory', directoryView(await directoryPage(req, { importError, csv })), 422);
     if (csv.trim() === '') return fail('Paste the CSV into the box, or choose a file.');
     try {
-      let changes: OrganisationChange[] = [];
-      const result = await withRedis(() => importContacts(stores.directory, csv, now(), { onChanges: (c) => (changes = c) }), 30_000);
-      const counts = { mode: 'upsert', created: result.created, updated: result.updated, rejected: result.rejected.length };
-      await auditBeforeAnswer(stores.audit, { at: now().toISOString(), actor: kit.actor(req), action: 'directory.import', subject: 'contacts', detail: auditDetail(changes, counts) });
+      // Recorded before anything is written: an import that cannot be audited changes nothing.
+      const beforeWrite = (changes: OrganisationChange[], counts: Record<string, string | number>) =>
+        audit(req, { action: 'directory.import', subject: 'contacts', detail: auditDetail(changes, counts) });
+      const result = await withRedis(() => importContacts(stores.directory, csv, now(), { beforeWrite }), 30_000);
       sendDashboardPage(res, kit.context(req), 'Directory', directoryView(await directoryPage(req, { result })));
     } catch (err) {
       if (err instanceof ImportFormatError) return fail(`The file cannot be imported: ${err.message}.`);

@@ -53,7 +53,7 @@ export const deliveriesApi: ApiOperation[] = [
     pathParams: { deliveryId: { description: 'The delivery to send again' } },
     body: { schema: z.strictObject({}), required: false },
     responses: { 202: { description: 'Queued again', schema: Delivery } },
-    problems: { 403: 'Role may not retry', 404: 'No such delivery', 409: 'The delivery is neither failed nor bounced' },
+    problems: { 403: 'Role may not retry', 404: 'No such delivery', 409: 'The delivery is neither failed nor bounced', 503: 'The audit log cannot be written: nothing was retried' },
   },
   {
     method: 'get',

@@ -40,6 +40,8 @@ export type NoticeAddressBook = {
   policeContactDomains: readonly string[];
   /** The delivery's organisation's contacts now (read for an escalation only). */
   organisationContacts: readonly Contact[];
+  /** Whether that organisation is active now: a deactivated one's deputies are told nothing (SPEC §11). */
+  organisationActive: boolean;
   /** The contact the delivery was for: the one who did not acknowledge. */
   deliveryContactId: string;
 };
@@ -48,7 +50,7 @@ export type NoticeAddressBook = {
  * Who a notice goes to (SPEC §5, §7). Failures, bounces and supersessions go to the MASH team;
  * a recipient's answer to the police contact at a police domain, else MASH, so it is never
  * lost nor sent anywhere a feed names; an escalation to the organisation's other active
- * deputies and MASH. Each address once.
+ * deputies, while the organisation itself is active, and MASH. Each address once.
  */
 export function noticeRecipients(notice: Notice, book: NoticeAddressBook): string[] {
   const mash = book.mashEmail ? [book.mashEmail] : [];
@@ -62,7 +64,8 @@ export function noticeRecipients(notice: Notice, book: NoticeAddressBook): strin
       return to ? [to] : [];
     }
     case 'escalation': {
-      const deputies = book.organisationContacts.filter((c) => c.active && c.role === 'deputy' && c.contactId !== book.deliveryContactId);
+      const contacts = book.organisationActive ? book.organisationContacts : [];
+      const deputies = contacts.filter((c) => c.active && c.role === 'deputy' && c.contactId !== book.deliveryContactId);
       return [...new Set([...deputies.map((c) => c.email), ...mash])];
     }
   }

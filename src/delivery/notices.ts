@@ -65,6 +65,7 @@ export async function sendNotice(deps: NoticeDeps, job: NotifyJob, noticeId: str
     policeContactEmail: facts?.contact?.email,
     policeContactDomains: deps.policeContactDomains,
     organisationContacts: organisation?.contacts ?? [],
+    organisationActive: organisation?.active ?? false,
     deliveryContactId: delivery.contact.contactId,
   });
   const message = renderNotice(job.notice, delivery, base, deps.deadlineFor);

@@ -37,10 +37,18 @@ const NOTICE_TITLE = {
 export const WITHHELD_REFERENCE = '[withheld]';
 const ANSWER_FROM_FALLBACK = 'a recipient';
 
+/**
+ * The reference as a subject or a page anyone may see can show it: withheld when it holds any
+ * part of the child's name, or when the name is not known to check against.
+ */
+export function shownReference(policeReference: string, child: ChildName | undefined): string {
+  const reference = subjectReference(policeReference);
+  return !child || containsChildName(reference, child) ? WITHHELD_REFERENCE : reference;
+}
+
 /** Builds the subject of any email, then checks it once more: a name in it is a bug, and throws. */
 export function subjectFor(of: SubjectOf, policeReference: string, child: ChildName | undefined): string {
-  let reference = subjectReference(policeReference);
-  if (!child || containsChildName(reference, child)) reference = WITHHELD_REFERENCE;
+  const reference = shownReference(policeReference, child);
   let subject: string;
   if ('message' in of) {
     subject = `[Operation Endeavor] ${riskCapitals(of.risk)} risk: missing child ${SUBJECT_WORD[of.message]}, ref ${reference}`;

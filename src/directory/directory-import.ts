@@ -33,8 +33,12 @@ export type ContactsReplaceResult = ContactsImportResult & { deactivated: ({ typ
 export const CONTACTS_IMPORT_MODES = ['upsert', 'replace'] as const;
 export type ContactsImportMode = (typeof CONTACTS_IMPORT_MODES)[number];
 
-/** What an import changed, organisation by organisation, for the audit log. */
-export type ImportOptions = { onChanges?: (changes: OrganisationChange[]) => void };
+/**
+ * `beforeWrite` is called with what the import will change, organisation by organisation, and
+ * its counts, after the file is read and before anything is written: the audit entry is written
+ * there, so an import whose entry cannot be written changes nothing (SPEC §8). A throw stops it.
+ */
+export type ImportOptions = { beforeWrite?: (changes: OrganisationChange[], counts: Record<string, string | number>) => Promise<void> };
 export type ReferenceImportResult = { created: number; updated: number; deactivated: number; rejected: RejectedLine[] };
 
 type Input = AsyncIterable<Buffer> | NodeJS.ReadableStream;
@@ -122,25 +126,44 @@ function classify(previous: Organisation | undefined, next: Organisation): Chang
   return previous.active && !next.active ? 'deactivated' : 'updated';
 }
 
-/** Reads the current versions in one round trip, writes what changed, and counts it. */
-async function applyAll<T extends { type: OrganisationType; id: string }>(
-  store: DirectoryStore,
+type Write = { next: Organisation; change: Change };
+
+/** What an import will do, decided from the current versions before anything is written. Pure. */
+function planAll<T extends { type: OrganisationType; id: string }>(
+  existing: ReadonlyMap<string, Organisation>,
   items: readonly T[],
   apply: (previous: Organisation | undefined, item: T) => Organisation,
-): Promise<{ counts: Record<Change, number>; changes: OrganisationChange[] }> {
+): { counts: Record<Change, number>; changes: OrganisationChange[]; writes: Write[] } {
   const counts: Record<Change, number> = { created: 0, updated: 0, deactivated: 0, unchanged: 0 };
   const changes: OrganisationChange[] = [];
-  const existing = await withRedis(() => store.getMany(items), 10_000);
+  const writes: Write[] = [];
+  const current = new Map(existing);
   for (const item of items) {
     const key = organisationKey(item.type, item.id);
-    const previous = existing.get(key);
+    const previous = current.get(key);
     const next = apply(previous, item);
     const change = classify(previous, next);
     counts[change] += 1;
     if (change === 'unchanged') continue;
     changes.push(organisationChange(previous, next));
+    writes.push({ next, change });
+    current.set(key, next);
+  }
+  return { counts, changes, writes };
+}
+
+/** Reads the current versions in one round trip and plans; `record` sees the plan; then writes what changed. */
+async function applyAll<T extends { type: OrganisationType; id: string }>(
+  store: DirectoryStore,
+  items: readonly T[],
+  apply: (previous: Organisation | undefined, item: T) => Organisation,
+  record: (plan: { counts: Record<Change, number>; changes: OrganisationChange[] }) => Promise<void>,
+): Promise<{ counts: Record<Change, number>; changes: OrganisationChange[] }> {
+  const existing = await withRedis(() => store.getMany(items), 10_000);
+  const { counts, changes, writes } = planAll(existing, items, apply);
+  await record({ counts, changes });
+  for (const { next, change } of writes) {
     await withRedis(() => store.put(next));
-    existing.set(key, next);
     log.info({ type: next.type, id: next.id, change }, 'organisation written');
   }
   return { counts, changes };
@@ -167,11 +190,16 @@ export async function importContacts(
   }
   const upserts = [...groupContactRows(rows).values()];
   const apply = mode === 'replace' ? applyContactsReplace : applyContactsUpsert;
-  const { counts, changes } = await applyAll(store, upserts, (previous, upsert) => apply(previous, upsert, now));
-  options.onChanges?.(changes);
   // A contacts import never deactivates an organisation, so every change to an existing one is an update.
-  const result = { created: counts.created, updated: counts.updated + counts.deactivated, rejected };
-  const deactivated = changes.flatMap((c) => (c.contacts.deactivated ?? []).map((contact) => ({ type: c.type, id: c.id, ...contact })));
+  const countsOf = (counts: Record<Change, number>) => ({ created: counts.created, updated: counts.updated + counts.deactivated });
+  const { counts, changes } = await applyAll(
+    store,
+    upserts,
+    (previous, upsert) => apply(previous, upsert, now),
+    async (plan) => options.beforeWrite?.(plan.changes, { mode, ...countsOf(plan.counts), rejected: rejected.length }),
+  );
+  const result = { ...countsOf(counts), rejected };
+  const deactivated = changes.flatMap((c) => (c.contacts.deactivated ?? []).map(({ contactId, role }) => ({ type: c.type, id: c.id, contactId, role })));
   log.info({ source: 'contacts', mode, created: result.created, updated: result.updated, rejected: rejected.length, contactsDeactivated: deactivated.length }, 'directory import done');
   return mode === 'replace' ? { ...result, deactivated } : result;
 }
@@ -190,9 +218,14 @@ async function importReference(
     if (row.kind === 'rejected') rejected.push({ line: row.line, reason: row.reason });
     else records.set(organisationKey(row.type, row.id), { type: row.type, id: row.id, name: row.name, postcode: row.postcode, active: row.active });
   }
-  const { counts, changes } = await applyAll(store, [...records.values()], (previous, record) => applyReferenceRecord(previous, record, now));
-  options.onChanges?.(changes);
-  const result = { created: counts.created, updated: counts.updated, deactivated: counts.deactivated, rejected };
+  const countsOf = (counts: Record<Change, number>) => ({ created: counts.created, updated: counts.updated, deactivated: counts.deactivated });
+  const { counts } = await applyAll(
+    store,
+    [...records.values()],
+    (previous, record) => applyReferenceRecord(previous, record, now),
+    async (plan) => options.beforeWrite?.(plan.changes, { ...countsOf(plan.counts), rejected: rejected.length }),
+  );
+  const result = { ...countsOf(counts), rejected };
   log.info({ source, ...result, rejected: rejected.length, unchanged: counts.unchanged }, 'directory import done');
   return result;
 }

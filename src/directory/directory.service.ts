@@ -132,30 +132,37 @@ export function organisationBody(o: Organisation) {
   };
 }
 
-/** Creates or replaces one organisation (PUT); `change` says what that did, for the audit log. */
-export async function putOrganisation(store: DirectoryStore, ref: OrganisationRef, body: OrganisationBody, now: Date) {
+/**
+ * Called with what a write will do, before it is made: the audit entry is written there, so a
+ * change whose entry cannot be written is not made (SPEC §8). A throw stops the write.
+ */
+export type BeforeWrite = (change: OrganisationChange) => Promise<void>;
+
+/** Creates or replaces one organisation (PUT): plans from the stored version, records, then writes. */
+export async function putOrganisation(store: DirectoryStore, ref: OrganisationRef, body: OrganisationBody, now: Date, beforeWrite: BeforeWrite) {
   const organisation = organisationFromBody(ref, body, now);
-  const { existed, previous } = await withRedis(() => store.put(organisation));
-  log.info({ type: ref.type, id: ref.id, change: existed ? 'replaced' : 'created', contacts: organisation.contacts.length }, 'organisation written');
-  return { organisation, created: !existed, change: organisationChange(previous, organisation) };
+  const previous = await withRedis(() => store.get(ref.type, ref.id));
+  await beforeWrite(organisationChange(previous, organisation));
+  await withRedis(() => store.put(organisation));
+  log.info({ type: ref.type, id: ref.id, change: previous ? 'replaced' : 'created', contacts: organisation.contacts.length }, 'organisation written');
+  return { organisation, created: previous === undefined };
 }
 
 /**
  * DELETE: the organisation stays, inactive, with its contacts, so past deliveries still name
- * it and it can be re-activated by a PUT. Undefined when unknown.
+ * it and it can be re-activated by a PUT. Undefined when unknown; one already deactivated by an
+ * admin is not written again, but the request is still recorded.
  */
-export async function deactivateOrganisation(
-  store: DirectoryStore,
-  ref: OrganisationRef,
-  now: Date,
-): Promise<{ organisation: Organisation; change: OrganisationChange } | undefined> {
+export async function deactivateOrganisation(store: DirectoryStore, ref: OrganisationRef, now: Date, beforeWrite: BeforeWrite): Promise<Organisation | undefined> {
   const previous = await withRedis(() => store.get(ref.type, ref.id));
   if (!previous) return undefined;
-  if (!previous.active && previous.deactivatedBy === 'admin') return { organisation: previous, change: organisationChange(previous, previous) };
-  const organisation: Organisation = { ...previous, active: false, deactivatedBy: 'admin', updatedAt: now.toISOString() };
+  const already = !previous.active && previous.deactivatedBy === 'admin';
+  const organisation: Organisation = already ? previous : { ...previous, active: false, deactivatedBy: 'admin', updatedAt: now.toISOString() };
+  await beforeWrite(organisationChange(previous, organisation));
+  if (already) return previous;
   await withRedis(() => store.put(organisation));
   log.info({ type: ref.type, id: ref.id, change: 'deactivated' }, 'organisation written');
-  return { organisation, change: organisationChange(previous, organisation) };
+  return organisation;
 }
 
 /**

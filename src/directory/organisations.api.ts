@@ -30,7 +30,9 @@ const ref = {
   id: { description: 'URN (6 digits) for a school, ODS code (a letter and 5 digits) for a GP practice' },
 };
 const csv = (description: string) => ({ contentType: 'text/csv', schema: { type: 'string' }, description });
-const importProblems = { 413: 'File too large', 415: 'Wrong content type', 422: 'The file or query is not valid' };
+/** Every read and change of the directory is audited first (SPEC §8): no entry, no answer and no change. */
+const AUDIT_UNAVAILABLE = { 503: 'The audit log cannot be written: nothing was read out or changed' };
+const importProblems = { 413: 'File too large', 415: 'Wrong content type', 422: 'The file or query is not valid', ...AUDIT_UNAVAILABLE };
 
 /** SPEC §4: the directory of schools and GP practices (admin writes; mash reads). */
 export const organisationsApi: ApiOperation[] = [
@@ -45,7 +47,7 @@ export const organisationsApi: ApiOperation[] = [
       locality: z.string().optional().describe('A configured locality, e.g. Morpeth'),
     }),
     responses: { 200: { schema: z.object({ organisations: z.array(Organisation.schema as z.ZodType) }) } },
-    problems: { 403: 'Role may not read the directory', 422: 'Bad query' },
+    problems: { 403: 'Role may not read the directory', 422: 'Bad query', ...AUDIT_UNAVAILABLE },
   },
   {
     method: 'post',
@@ -88,7 +90,7 @@ export const organisationsApi: ApiOperation[] = [
     auth: ['session'],
     pathParams: ref,
     responses: { 200: { schema: Organisation } },
-    problems: { 403: 'Role may not read the directory', 404: 'No such organisation', 422: 'Bad type or id' },
+    problems: { 403: 'Role may not read the directory', 404: 'No such organisation', 422: 'Bad type or id', ...AUDIT_UNAVAILABLE },
   },
   {
     method: 'put',
@@ -99,7 +101,7 @@ export const organisationsApi: ApiOperation[] = [
     pathParams: ref,
     body: { schema: named('OrganisationBody', organisationBodySchema) },
     responses: { 200: { description: 'Replaced', schema: Organisation }, 201: { description: 'Created', schema: Organisation } },
-    problems: { 403: 'Admins only', 415: 'Not JSON', 422: 'Fails the schema' },
+    problems: { 403: 'Admins only', 415: 'Not JSON', 422: 'Fails the schema', ...AUDIT_UNAVAILABLE },
   },
   {
     method: 'delete',
@@ -109,6 +111,6 @@ export const organisationsApi: ApiOperation[] = [
     auth: ['session'],
     pathParams: ref,
     responses: { 200: { schema: Organisation } },
-    problems: { 403: 'Admins only', 404: 'No such organisation' },
+    problems: { 403: 'Admins only', 404: 'No such organisation', ...AUDIT_UNAVAILABLE },
   },
 ];

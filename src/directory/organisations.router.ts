@@ -6,7 +6,7 @@ import { HttpProblem, notFound, validationProblem, type FieldError } from '../pl
 import { withRedis } from '../platform/redis';
 import { fieldErrors } from '../platform/validation';
 import { ImportFormatError } from './csv-records';
-import { auditDetail, type OrganisationChange } from './directory-changes';
+import { auditDetail, listingDetail, type OrganisationChange } from './directory-changes';
 import { CONTACTS_IMPORT_MODES, importContacts, importEpraccur, importGias, type ContactsImportMode } from './directory-import';
 import { deactivateOrganisation, organisationBody, organisationBodySchema, parseOrganisationRef, putOrganisation } from './directory.service';
 import { auditBeforeAnswer, type AuditLog } from '../access/audit.store';
@@ -98,10 +98,12 @@ export function organisationsRouter(deps: OrganisationsRouterDeps): Router {
   const json = express.json({ limit: '256kb', strict: false, type: () => true });
   const csvText = express.text({ limit: CONTACTS_LIMIT.bytes, type: () => true, defaultCharset: 'utf-8' });
 
-  // Every change to the directory is written to the audit log before the answer (SPEC §8): who,
-  // which organisation, and what changed (field names; contacts by id and role).
-  const audited = (req: Request, action: string, subject: string, detail: string) =>
+  // Every read and change of the directory is written to the audit log before it happens (SPEC §8):
+  // who, which organisation, and for a change what it changes, with the values before and after.
+  const audited = (req: Request, action: string, subject: string, detail?: string) =>
     auditBeforeAnswer(deps.audit, { at: deps.now().toISOString(), actor: actorOf(req.user!), action, subject, detail });
+  const importAudit = (req: Request, source: string) => (changes: OrganisationChange[], counts: Record<string, string | number>) =>
+    audited(req, 'directory.import', source, auditDetail(changes, counts));
 
   router.get('/api/v1/organisations', ...auth('admin', 'mash'), async (req, res) => {
     const errors: FieldError[] = [];
@@ -115,6 +117,8 @@ export function organisationsRouter(deps: OrganisationsRouterDeps): Router {
     if (errors.length > 0) throw validationProblem(errors, 'The query is not valid.');
 
     const organisations = await withRedis(() => deps.directory.list({ type: type as OrganisationType | undefined, locality }));
+    // The list names every contact: each read is recorded before it is sent.
+    await audited(req, 'directory.view', 'organisations', listingDetail({ type, locality }, organisations.length));
     res.json({ organisations: organisations.map(organisationBody) });
   });
 
@@ -129,11 +133,9 @@ export function organisationsRouter(deps: OrganisationsRouterDeps): Router {
     if (!req.is('text/csv')) throw unsupported('Send the contacts file as text/csv.');
     await readBody(csvText, req, res, CONTACTS_LIMIT.text);
     const text = typeof req.body === 'string' ? req.body : '';
-    let changes: OrganisationChange[] = [];
     const result = await withFormatErrors(() =>
-      importContacts(deps.directory, text, deps.now(), { mode: mode as ContactsImportMode, onChanges: (c) => (changes = c) }),
+      importContacts(deps.directory, text, deps.now(), { mode: mode as ContactsImportMode, beforeWrite: importAudit(req, 'contacts') }),
     );
-    await audited(req, 'directory.import', 'contacts', auditDetail(changes, { mode, created: result.created, updated: result.updated, rejected: result.rejected.length }));
     res.json(result);
   });
 
@@ -144,11 +146,9 @@ export function organisationsRouter(deps: OrganisationsRouterDeps): Router {
     else if (la !== undefined && !/^\d{3}$/.test(la)) errors.push({ path: 'la', message: 'must be a 3-digit local authority code, e.g. 929' });
     if (errors.length > 0) throw validationProblem(errors, 'The query is not valid.');
     requireReferenceFile(req);
-    let changes: OrganisationChange[] = [];
     const result = await withFormatErrors(() =>
-      importGias(deps.directory, limitedBody(req, REFERENCE_LIMIT.bytes), { la: la! }, deps.now(), { onChanges: (c) => (changes = c) }),
+      importGias(deps.directory, limitedBody(req, REFERENCE_LIMIT.bytes), { la: la! }, deps.now(), { beforeWrite: importAudit(req, 'gias') }),
     );
-    await audited(req, 'directory.import', 'gias', auditDetail(changes, { created: result.created, updated: result.updated, deactivated: result.deactivated, rejected: result.rejected.length }));
     res.json(result);
   });
 
@@ -160,11 +160,9 @@ export function organisationsRouter(deps: OrganisationsRouterDeps): Router {
     }
     if (errors.length > 0) throw validationProblem(errors, 'The query is not valid.');
     requireReferenceFile(req);
-    let changes: OrganisationChange[] = [];
     const result = await withFormatErrors(() =>
-      importEpraccur(deps.directory, limitedBody(req, REFERENCE_LIMIT.bytes), { commissioner }, deps.now(), { onChanges: (c) => (changes = c) }),
+      importEpraccur(deps.directory, limitedBody(req, REFERENCE_LIMIT.bytes), { commissioner }, deps.now(), { beforeWrite: importAudit(req, 'epraccur') }),
     );
-    await audited(req, 'directory.import', 'epraccur', auditDetail(changes, { created: result.created, updated: result.updated, deactivated: result.deactivated, rejected: result.rejected.length }));
     res.json(result);
   });
 
@@ -172,6 +170,7 @@ export function organisationsRouter(deps: OrganisationsRouterDeps): Router {
     const ref = refOf(req);
     const organisation = await withRedis(() => deps.directory.get(ref.type, ref.id));
     if (!organisation) throw notFound('No organisation with this type and id.');
+    await audited(req, 'directory.view', `${ref.type}:${ref.id}`);
     res.json(organisationBody(organisation));
   });
 
@@ -181,18 +180,18 @@ export function organisationsRouter(deps: OrganisationsRouterDeps): Router {
     await readBody(json, req, res, '256 KiB');
     const parsed = organisationBodySchema.safeParse(req.body);
     if (!parsed.success) throw validationProblem(fieldErrors(parsed.error));
-    const { organisation, created, change } = await putOrganisation(deps.directory, ref, parsed.data, deps.now());
-    await audited(req, 'directory.put', `${ref.type}:${ref.id}`, auditDetail([change]));
+    const subject = `${ref.type}:${ref.id}`;
+    const { organisation, created } = await putOrganisation(deps.directory, ref, parsed.data, deps.now(), (change) => audited(req, 'directory.put', subject, auditDetail([change])));
     if (created) res.status(201).set('Location', `/api/v1/organisations/${ref.type}/${ref.id}`);
     res.json(organisationBody(organisation));
   });
 
   router.delete('/api/v1/organisations/:type/:id', ...auth('admin'), async (req, res) => {
     const ref = refOf(req);
-    const deactivated = await deactivateOrganisation(deps.directory, ref, deps.now());
-    if (!deactivated) throw notFound('No organisation with this type and id.');
-    await audited(req, 'directory.delete', `${ref.type}:${ref.id}`, auditDetail([deactivated.change]));
-    res.json(organisationBody(deactivated.organisation));
+    const subject = `${ref.type}:${ref.id}`;
+    const organisation = await deactivateOrganisation(deps.directory, ref, deps.now(), (change) => audited(req, 'directory.delete', subject, auditDetail([change])));
+    if (!organisation) throw notFound('No organisation with this type and id.');
+    res.json(organisationBody(organisation));
   });
 
   return router;

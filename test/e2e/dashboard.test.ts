@@ -166,6 +166,12 @@ describe('the dashboard in a browser', () => {
     await expect.poll(() => page.getByRole('status').first().innerText()).toContain('1 created, 0 updated, 0 rejected');
     expect((await app.directory.get('school', '990088'))?.name).toBe('Fictional Upload School');
     await expectAccessible(page, 'directory-imported');
+    // The audit log shows what the import changed, with the values, behind a disclosure.
+    await page.goto(`${app.url}/dashboard/audit`, { waitUntil: 'load' });
+    const change = page.locator('details.audit-changes', { hasText: 'school:990088' }).first();
+    await change.locator('summary').click();
+    expect(await change.innerText()).toContain('contact added: Upload DSL <dsl@school-990088.endeavor.test>, dsl');
+    await expectAccessible(page, 'audit-directory-import');
     expect(watch.cspViolations()).toEqual([]);
   }, 90_000);
 

@@ -1,4 +1,5 @@
 import type { AuditEntry } from '../../access/audit.store';
+import { readAuditDetail } from '../../directory/directory-changes';
 import type { MailCursor, MailPage } from '../mail.queries';
 import { html, type Html } from '../../platform/html';
 import { alarm, time } from './common';
@@ -28,12 +29,25 @@ export function queuesView(health: QueueHealth): Html {
 </table>`;
 }
 
+/**
+ * An entry's detail: a directory change as a summary with each organisation's changes behind a
+ * disclosure (an import may list hundreds), anything else as written. All of it escaped.
+ */
+function auditDetailCell(entry: AuditEntry): Html | string {
+  const changes = entry.detail && entry.action.startsWith('directory.') ? readAuditDetail(entry.detail) : undefined;
+  if (!changes) return entry.detail ?? '';
+  if (changes.organisations.length === 0) return changes.summary;
+  return html`<details class="audit-changes"><summary>${changes.summary}</summary><ul>${changes.organisations.map(
+    (o) => html`<li>${o.org} ${o.change}${o.lines.length > 0 ? html`<ul>${o.lines.map((line) => html`<li>${line}</li>`)}</ul>` : ''}</li>`,
+  )}</ul></details>`;
+}
+
 export function auditView(entries: readonly AuditEntry[], older?: string): Html {
   return html`<h1>Audit log</h1>
 <p>Every view of a child's details and every action, newest first (${entries.length} on this page).</p>
 <table>
   <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Subject</th><th scope="col">Detail</th></tr></thead>
-  <tbody>${entries.map((e) => html`<tr><td>${time(e.at)}</td><td>${e.actor}</td><th scope="row">${e.action}</th><td>${e.subject.startsWith('ep_') ? html`<a href="/dashboard/episodes/${e.subject}">${e.subject}</a>` : e.subject}</td><td>${e.detail ?? ''}</td></tr>`)}</tbody>
+  <tbody>${entries.map((e) => html`<tr><td>${time(e.at)}</td><td>${e.actor}</td><th scope="row">${e.action}</th><td>${e.subject.startsWith('ep_') ? html`<a href="/dashboard/episodes/${e.subject}">${e.subject}</a>` : e.subject}</td><td>${auditDetailCell(e)}</td></tr>`)}</tbody>
 </table>
 ${older ? html`<p><a href="${older}" rel="next">Older entries</a></p>` : ''}`;
 }

@@ -112,6 +112,33 @@ describe('answers on the acknowledgement page', () => {
     },
   );
 
+  it.each([
+    ['a right-to-left override', 'Seen at the \u202Eetag\u202C (fictional).', /direction-changing/],
+    ['an isolate', 'Seen \u2066near\u2069 the gate (fictional).', /direction-changing/],
+    ['a control character', 'Seen\u0007 at the gate (fictional).', /control characters/],
+    ['a zero-width space', 'Seen\u200B at the gate (fictional).', /invisible/],
+    ['more than 500 characters', 'x'.repeat(501), /at most 500/],
+  ])('refuses a note with %s: a 400 page, nothing kept, nothing sent', async (_what, note, message) => {
+    const police = 'mispers@police.test';
+    const { path, deliveryId } = await alerted(police);
+    const res = await postForm(path, { csrf: await csrfOf(path), note });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(message);
+    await noticesDrained();
+    const stored = await app.stores.deliveries.get(deliveryId);
+    expect(stored?.answeredAt).toBeNull();
+    expect(stored?.acknowledgedAt).toBeNull();
+    expect(answersTo(police)).toHaveLength(0);
+  });
+
+  it('keeps a note written over several lines as one paragraph', async () => {
+    const police = 'mispers@police.test';
+    const { path, deliveryId } = await alerted(police);
+    expect((await postForm(path, { csrf: await csrfOf(path), note: 'Seen at the gate.\r\nWearing a green coat (fictional).' })).status).toBe(200);
+    await smtp.waitFor((m) => answersTo(police, m).length === 1);
+    expect((await app.stores.deliveries.get(deliveryId))?.acknowledgement.note).toBe('Seen at the gate. Wearing a green coat (fictional).');
+  });
+
   it('rate-limits posts to one link: over the limit a 429 page with Retry-After, and nothing recorded', async () => {
     const { path, deliveryId } = await alerted('mispers@police.test');
     const csrf = await csrfOf(path);

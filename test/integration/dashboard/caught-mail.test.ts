@@ -103,4 +103,18 @@ describe('the caught-mail page', () => {
     expect(entry).toMatchObject({ subject: 'sink', detail: 'messages 1 to 20 of 25' });
     expect(entry!.actor).toMatch(/^mash:mash-.*@endeavor\.test$/);
   });
+
+  it('shows no caught mail, on the page or through the API, when the view cannot be audited (503)', async () => {
+    await app.redis.set(app.stores.audit.key, 'not a stream'); // XADD is refused on a string
+    try {
+      for (const path of ['/dashboard/mail', '/api/v1/dev/mail']) {
+        const res = await get(path);
+        expect(res.status, path).toBe(503);
+        expect(res.headers.get('retry-after'), path).toBe('5');
+        expect(await res.text(), path).not.toContain('school.endeavor.test');
+      }
+    } finally {
+      await app.redis.del(app.stores.audit.key);
+    }
+  });
 });

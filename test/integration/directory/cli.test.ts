@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -40,6 +40,10 @@ async function directory(prefix: string, args: string[], env: Record<string, str
   const code = await run.exited;
   return { code, stdout: run.stdout(), stderr: run.stderr(), result: code === 0 ? JSON.parse(run.stdout()) : undefined };
 }
+
+/** What the CLI wrote to the audit log under `prefix`, oldest first. */
+const auditOf = async (prefix: string) => (await createAuditLog(redis, prefix).recent(100)).reverse();
+const CLI_ACTOR = `cli:${userInfo().username}`;
 
 describe('npm run directory', () => {
   it('import-gias loads the schools of the authority into the store, and a second run changes nothing', async () => {
@@ -84,7 +88,7 @@ describe('npm run directory', () => {
     const users = createUserStore(redis, prefix);
     const user = await users.verify('mash.worker@endeavor.test', 'fictional-cli-password');
     expect(user).toMatchObject({ role: 'mash' });
-    expect(await createAuditLog(redis, prefix).recent()).toEqual([{ at: expect.any(String), actor: 'cli', action: 'user.create', subject: `user:${user!.id}`, detail: 'role mash' }]);
+    expect(await createAuditLog(redis, prefix).recent()).toEqual([{ at: expect.any(String), actor: expect.stringMatching(/^cli:/), action: 'user.create', subject: `user:${user!.id}`, detail: 'role mash' }]);
 
     const again = await directory(prefix, ['create-user', 'mash.worker@endeavor.test', '--role', 'admin'], { ENDEAVOR_PASSWORD: 'fictional-cli-password' });
     expect(again.code).toBe(1);
@@ -134,8 +138,54 @@ describe('npm run directory', () => {
     expect((await store.get('school', '990951'))?.contacts.map((c) => c.active)).toEqual([true, false]);
     expect((await store.get('school', '990952'))?.contacts).toEqual([elsewhere]);
 
+    // Both imports are in the audit log, as the shell's user, with what they changed.
+    const audit = await auditOf(prefix);
+    expect(audit.map((e) => [e.actor, e.action, e.subject])).toEqual([
+      [CLI_ACTOR, 'directory.import', 'contacts'],
+      [CLI_ACTOR, 'directory.import', 'contacts'],
+    ]);
+    expect(JSON.parse(audit[0]!.detail!)).toEqual({ mode: 'upsert', created: 0, updated: 0, rejected: 0, changes: [] });
+    expect(JSON.parse(audit[1]!.detail!)).toEqual({
+      mode: 'replace',
+      created: 0,
+      updated: 1,
+      rejected: 0,
+      changes: [{ org: 'school:990951', change: 'updated', contacts: { deactivated: [{ contactId: left.contactId, role: 'deputy', name: 'Bryn Left', email: left.email }] } }],
+    });
+
     const misplaced = await directory(prefix, ['load-sample', '--replace'], env);
     expect(misplaced.code).toBe(2);
     expect(misplaced.stderr).toMatch(/--replace goes with import-contacts only/);
+  });
+
+  it('writes each reference import to the audit log, as the shell user, with the organisations it created or changed', async () => {
+    const prefix = newPrefix();
+    expect((await directory(prefix, ['import-gias', fixturePath('gias-929.csv'), '--la', '929'])).code).toBe(0);
+    expect((await directory(prefix, ['import-epraccur', fixturePath('epraccur.csv'), '--commissioner', '00L'])).code).toBe(0);
+    const [gias, epraccur] = await auditOf(prefix);
+    expect(gias).toMatchObject({ actor: CLI_ACTOR, action: 'directory.import', subject: 'gias' });
+    const giasDetail = JSON.parse(gias!.detail!);
+    expect(giasDetail).toMatchObject({ created: 9, updated: 0, deactivated: 0, rejected: 2 });
+    expect(giasDetail.changes).toHaveLength(9);
+    expect(giasDetail.changes).toContainEqual({
+      org: 'school:990105',
+      change: 'created',
+      fields: expect.objectContaining({ name: { from: null, to: 'Fictional St Bede\u2019s RC First School' }, locality: { from: null, to: 'Berwick' } }),
+    });
+    expect(epraccur).toMatchObject({ actor: CLI_ACTOR, action: 'directory.import', subject: 'epraccur' });
+    expect(JSON.parse(epraccur!.detail!)).toMatchObject({ created: 7, updated: 0, deactivated: 0 });
+  });
+
+  it.each([
+    ['import-gias', () => ['import-gias', fixturePath('gias-929.csv'), '--la', '929']],
+    ['import-epraccur', () => ['import-epraccur', fixturePath('epraccur.csv')]],
+    ['import-contacts', () => ['import-contacts', fixturePath('contacts.csv')]],
+  ])('%s changes nothing, and exits 1 saying why, when the audit log cannot be written', async (_name, args) => {
+    const prefix = newPrefix();
+    await redis.set(createAuditLog(redis, prefix).key, 'not a stream'); // XADD is refused on a string
+    const run = await directory(prefix, args());
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual(['directory: the audit log could not be written, so nothing was changed']);
+    expect(await createDirectoryStore(redis, prefix).count()).toBe(0);
   });
 });

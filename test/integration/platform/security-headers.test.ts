@@ -2,8 +2,11 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../../src/app';
+import { createAckToken } from '../../../src/ack/ack-token';
 import { FEED_A, signIn, startTestApp, TEST_SECRET, type TestApp } from '../../helpers/app';
 import { reportedEvent } from '../../helpers/factories';
+import { contact, school, seedDirectory } from '../../helpers/directory';
+import { until } from '../../helpers/until';
 
 /*
  * SPEC §8 and §2: every response that may carry personal data is `no-store` and every response
@@ -18,6 +21,8 @@ let episodeId: string;
 beforeAll(async () => {
   app = await startTestApp({ workers: true, env: { NODE_ENV: 'development' } });
   cookie = await signIn(app, 'admin');
+  // The child's school (the report's default URN), so the episode has a delivery with an ack link.
+  await seedDirectory(app.redis, app.config.queuePrefix, [school('990001', { locality: 'Morpeth', contacts: [contact('Fictional DSL', 'dsl', 'dsl@headers.endeavor.test')] })]);
   const res = await app.post('/api/v1/events', reportedEvent());
   expect(res.status).toBe(202);
   episodeId = ((await res.json()) as { episodeId: string }).episodeId;
@@ -30,6 +35,12 @@ afterAll(async () => {
 const asAdmin = (path: string) => fetch(app.url + path, { headers: { cookie }, redirect: 'manual' });
 const asFeed = (path: string) => fetch(app.url + path, { headers: { authorization: `Bearer ${FEED_A.key}` }, redirect: 'manual' });
 const asNobody = (path: string) => fetch(app.url + path, { redirect: 'manual' });
+
+/** A link to one of the episode's deliveries, as its email carries it. */
+async function genuineAckToken() {
+  const [delivery] = await until(() => app.stores.deliveries.ofEpisode(episodeId), (ds) => ds.length > 0, 'the alert’s delivery');
+  return createAckToken(TEST_SECRET, delivery!.deliveryId, new Date());
+}
 
 const STRICT_CSP = [
   "default-src 'none'",
@@ -58,6 +69,12 @@ describe('headers on personal data', () => {
     ['the export page', () => asAdmin('/dashboard/export')],
     ['the sign-in page', () => asNobody('/login')],
     ['an ack page', () => asNobody('/ack/not-a-token')],
+    ['a genuine ack page', async () => asNobody(`/ack/${await genuineAckToken()}`)],
+    ['the users list', () => asAdmin('/api/v1/users')],
+    ['the reports API', () => asAdmin('/api/v1/reports')],
+    ['the reports page', () => asAdmin('/dashboard/reports')],
+    ['the failed work list', () => asAdmin('/dashboard/failed')],
+    ['the audit log', () => asAdmin('/dashboard/audit')],
   ];
 
   it.each(personal)('%s is no-store and nosniff', async (_name, request) => {
@@ -75,6 +92,9 @@ describe('headers on personal data', () => {
       expect([path, res.status]).toEqual([path, 200]);
       expect(res.headers.get('cache-control')).toBe('no-store');
     }
+    const ack = await asNobody(`/ack/${await genuineAckToken()}`);
+    expect(ack.status).toBe(200);
+    expect(ack.headers.get('cache-control')).toBe('no-store');
   });
 });
 

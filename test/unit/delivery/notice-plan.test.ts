@@ -19,6 +19,7 @@ const book = (overrides: Partial<NoticeAddressBook> = {}): NoticeAddressBook => 
   policeContactEmail: 'officer@northumbria.police.test',
   policeContactDomains: ['police.test'],
   organisationContacts: [],
+  organisationActive: true,
   deliveryContactId: 'dsl-1',
   ...overrides,
 });
@@ -41,6 +42,11 @@ describe('noticeRecipients', () => {
       { ...contact('deputy-3', 'deputy'), email: MASH },
     ];
     expect(noticeRecipients('escalation', book({ organisationContacts }))).toEqual(['deputy-1@school.example.test', MASH]);
+  });
+
+  it('escalates to MASH alone when the organisation has been deactivated since the alert', () => {
+    const organisationContacts = [contact('deputy-1', 'deputy'), contact('deputy-2', 'deputy')];
+    expect(noticeRecipients('escalation', book({ organisationContacts, organisationActive: false }))).toEqual([MASH]);
   });
 
   it('does not escalate to the deputy who was the one not acknowledging', () => {
