@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseSchoolHours, type SchoolHours } from './school-hours';
-import { SECRET_SUFFIX_MIN_LENGTH, parseTrustProxy, placeholderReason, plainTextSmtpReason, urlPassword, type TrustProxy } from './strict-checks';
+import { SECRET_SUFFIX_MIN_LENGTH, URL_PASSWORD_MIN_LENGTH, parseTrustProxy, placeholderReason, plainTextSmtpReason, urlPassword, type TrustProxy } from './strict-checks';
 
 /** A start-up failure that names the variable, never its value. */
 export class ConfigError extends Error {
@@ -344,8 +344,12 @@ function checkStrict(e: z.infer<typeof envSchema>, present: Record<string, strin
     if (reason) refuse('INTAKE_API_KEYS', `(feed ${feedId}) ${reason}`);
   }
   placeholder('ADMIN_PASSWORD', e.ADMIN_PASSWORD);
-  if (e.SMTP_URL) placeholder('SMTP_URL', urlPassword(e.SMTP_URL));
-  placeholder('REDIS_URL', urlPassword(e.REDIS_URL));
+  for (const [variable, url] of [['SMTP_URL', e.SMTP_URL], ['REDIS_URL', e.REDIS_URL]] as const) {
+    const password = url === undefined ? undefined : urlPassword(url);
+    if (password === undefined) continue;
+    placeholder(variable, password);
+    if (password.length < URL_PASSWORD_MIN_LENGTH) refuse(variable, `has a password shorter than ${URL_PASSWORD_MIN_LENGTH} characters: use a generated one (e.g. openssl rand -base64 24)`);
+  }
   for (const [name, value] of Object.entries(present)) {
     if (!/_(SECRET|TOKEN)$/.test(name) || value === undefined) continue;
     if (value.length < SECRET_SUFFIX_MIN_LENGTH) refuse(name, `must be at least ${SECRET_SUFFIX_MIN_LENGTH} characters in strict mode`);

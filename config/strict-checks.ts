@@ -9,6 +9,13 @@ import { isIP } from 'node:net';
 export const SECRET_SUFFIX_MIN_LENGTH = 24;
 
 /**
+ * Minimum length in strict mode of the passwords inside SMTP_URL and REDIS_URL. Lower than ours:
+ * a relay's password is often the provider's to issue, and the app passwords Google and
+ * Microsoft 365 issue for SMTP are 16 random letters.
+ */
+export const URL_PASSWORD_MIN_LENGTH = 16;
+
+/**
  * Why a secret, key or password looks like a placeholder rather than something chosen:
  * docker-compose's `change-me-…`, documentation's `example`, a literal `password`, or one
  * character repeated (`aaaa…`, `abab…`). Undefined when it looks chosen.

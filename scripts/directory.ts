@@ -1,7 +1,8 @@
 /*
  * `npm run directory -- <command>`: the directory imports and user creation from a shell,
  * through the same service functions as the API. Prints the result as one line of JSON. Each
- * import is written to the audit log (actor `cli:<user>`) before it changes anything.
+ * import is written to the audit log (actor `cli:<user>`) before it changes anything; a user
+ * created is audited as `user.create` by the same actor.
  *
  *   import-gias FILE --la 929
  *   import-epraccur FILE [--commissioner 00L]
@@ -23,6 +24,7 @@ process.env.LOG_LEVEL ??= 'warn';
 const { ConfigError, loadConfig } = await import('../config/env');
 const { ROLES, UserExistsError, createUserStore } = await import('../src/access/users.store');
 const { createAuditLog } = await import('../src/access/audit.store');
+const { userCreatedEntry } = await import('../src/access/user-admin');
 const { auditDetail } = await import('../src/directory/directory-changes');
 const { importContacts, importEpraccur, importGias } = await import('../src/directory/directory-import');
 const { loadSampleIfEmpty } = await import('../src/directory/directory.service');
@@ -143,6 +145,7 @@ async function run(argv: string[]): Promise<unknown> {
         const password = process.env.ENDEAVOR_PASSWORD ?? (await readStdin());
         if (password.length < 12) throw new UsageError('the password must be at least 12 characters');
         const user = await createUserStore(redis, config.queuePrefix).createUser({ email: email.data, role: role.data, password }, now);
+        await audit.append(userCreatedEntry(cliActor(), user, now));
         return { email: user.email, role: user.role, createdAt: user.createdAt };
       }
     }

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const devRedis = config.redis.mode === 'single' ? await ensureRedis(config.redisUrl, config.production) : undefined;
   const requestRedis = createRedis(config.redis, 'request');
   await redisReady(requestRedis);
-  await prepare(config, createStores(requestRedis, config.queuePrefix));
+  await prepare(config, createStores(requestRedis, config.queuePrefix), mode);
 
   if (mode === 'api' && config.apiProcesses > 1) {
     requestRedis.disconnect();
@@ -52,12 +52,14 @@ async function main(): Promise<void> {
 }
 
 /** SPEC §9 and §2, once per start whatever the number of processes: a fictional directory when empty (development only), and a first admin. */
-async function prepare(config: Config, stores: Stores): Promise<void> {
+async function prepare(config: Config, stores: Stores, mode: 'api' | 'all'): Promise<void> {
   await loadSampleIfEmpty(stores.directory, new Date(), { production: config.production });
   if (config.production) await warnIfDirectoryEmpty(stores.directory);
-  const firstAdmin = await ensureFirstAdmin(stores.users, config, new Date());
-  // Nothing that signs anyone in is printed in strict mode (ensureFirstAdmin invents no one there).
-  if (firstAdmin.kind === 'development' && !config.production) process.stdout.write(developmentAdminNotice(firstAdmin));
+  // A password is printed only by `npm start` in development, to a developer's terminal: never in
+  // strict mode, and never by `--api` (the image, compose), whose stdout goes to a log store.
+  const developmentAdmin = !config.production && mode === 'all';
+  const firstAdmin = await ensureFirstAdmin(stores, { admin: config.admin, developmentAdmin }, new Date());
+  if (firstAdmin.kind === 'development' && developmentAdmin) process.stdout.write(developmentAdminNotice(firstAdmin));
 }
 
 type ServeOptions = {

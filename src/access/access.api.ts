@@ -28,7 +28,7 @@ export const accessApi: ApiOperation[] = [
     method: 'patch',
     path: '/api/v1/users/:id',
     tag: 'Access',
-    summary: 'Change a user’s role or deactivate them (admin); either ends all their sessions at once',
+    summary: 'Change a user’s role, deactivate them or reset their TOTP for a lost phone (admin); each ends all their sessions at once',
     auth: ['session'],
     pathParams: { id: { description: 'The user id (usr_…)' } },
     body: { schema: updateUserSchema },

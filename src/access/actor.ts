@@ -17,3 +17,6 @@ export function actorOf(who: Viewer | { role: string; email: string }): string {
 
 /** An account in the access events (sign-in, TOTP, user admin): by id, never by email. */
 export const userActor = (user: { id: string }) => `user:${user.id}`;
+
+/** Changes start-up makes itself (ADMIN_EMAIL, the development admin); a shell's are `cli:<user>` (scripts/directory.ts). */
+export const SYSTEM_ACTOR = 'system';

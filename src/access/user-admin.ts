@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AuditLog } from './audit.store';
+import type { AuditEntry, AuditLog } from './audit.store';
 import { hashPassword } from './password';
 import type { SessionStore } from './sessions.store';
 import { ROLES, UserExistsError, type Role, type User, type UserStore } from './users.store';
@@ -23,8 +23,30 @@ export const createUserSchema = z.strictObject({
 
 /** `PATCH /api/v1/users/{id}`. */
 export const updateUserSchema = z
-  .strictObject({ role: z.enum(ROLES).optional(), active: z.boolean().optional() })
-  .refine((v) => v.role !== undefined || v.active !== undefined, 'give role, active or both');
+  .strictObject({
+    role: z.enum(ROLES).optional(),
+    active: z.boolean().optional(),
+    resetTotp: z.literal(true).optional().describe('forget the TOTP enrolment and recovery codes (a lost phone): the user sets up one-time codes again at the next password sign-in'),
+  })
+  .refine((v) => v.role !== undefined || v.active !== undefined || v.resetTotp !== undefined, 'give role, active, resetTotp or a combination');
+
+export type UserChange = { role?: Role | undefined; active?: boolean | undefined; resetTotp?: true | undefined };
+
+/** Whether the user has TOTP set up, or half set up: what a reset takes away. */
+const hasTotp = (user: User) => user.totp !== undefined || user.pendingTotp !== undefined || (user.recoveryCodes?.length ?? 0) > 0;
+
+/** The record after `change`: TOTP reset drops the secret, an enrolment under way and the recovery codes. */
+function changed(user: User, change: UserChange): User {
+  const next: User = { ...user };
+  if (change.resetTotp) {
+    delete next.totp;
+    delete next.pendingTotp;
+    delete next.recoveryCodes;
+  }
+  if (change.role !== undefined) next.role = change.role;
+  if (change.active !== undefined) next.active = change.active;
+  return next;
+}
 
 /** `PUT /api/v1/session/password`. */
 export const changePasswordSchema = z.strictObject({ currentPassword: z.string().min(1).max(1024), newPassword: newPasswordSchema });
@@ -55,14 +77,24 @@ export const userView = (user: User): UserView => ({
 
 export type Actor = { id: string };
 
+/** The audit entry of a new account, whoever made it: an admin (`user:<id>`), `cli` or `system`. */
+export const userCreatedEntry = (actor: string, user: User, at: Date, note?: string): AuditEntry => ({
+  at: at.toISOString(),
+  actor,
+  action: 'user.create',
+  subject: userActor(user),
+  detail: [`role ${user.role}`, ...(user.passwordHash ? [] : ['no password']), ...(note ? [note] : [])].join('; '),
+});
+
 export type UserAdminDeps = { users: UserStore; sessions: SessionStore; audit: AuditLog; limits: SignInLimits; now: () => Date };
 
 export type UpdateOutcome = { kind: 'updated'; user: User; sessionsEnded: number } | { kind: 'not-found' } | { kind: 'last-admin' };
 
 /**
- * SPEC §8 access administration: creating users, changing role or active, changing one's own
- * password. Every change is audited by user id; a deactivation or role change ends all the
- * user's sessions at once (they sign in again with what they now may do).
+ * SPEC §8 access administration: creating users, changing role or active, resetting a lost
+ * phone's TOTP, changing one's own password. Every change is audited by user id; a deactivation,
+ * role change or TOTP reset ends all the user's sessions at once (they sign in again with what
+ * they now may do, or set up one-time codes again).
  */
 // eslint-disable-next-line max-lines-per-function -- a service factory: a set of small methods over shared state (README, Layout: exceptions)
 export function userAdmin(deps: UserAdminDeps) {
@@ -74,7 +106,7 @@ export function userAdmin(deps: UserAdminDeps) {
     async create(actor: Actor, input: z.infer<typeof createUserSchema>): Promise<User | 'exists'> {
       try {
         const user = await deps.users.createUser(input, deps.now());
-        await audit(actor, 'user.create', user, `role ${user.role}${input.password ? '' : '; no password'}`);
+        await deps.audit.append(userCreatedEntry(userActor(actor), user, deps.now()));
         log.info({ userId: user.id, by: actor.id }, 'user created');
         return user;
       } catch (err) {
@@ -83,12 +115,12 @@ export function userAdmin(deps: UserAdminDeps) {
       }
     },
 
-    async update(actor: Actor, id: string, change: { role?: Role | undefined; active?: boolean | undefined }): Promise<UpdateOutcome> {
+    async update(actor: Actor, id: string, change: UserChange): Promise<UpdateOutcome> {
       const target = await deps.users.getById(id);
       if (!target) return { kind: 'not-found' };
       const result = await deps.users.modify(target.email, (u) => {
-        const next = { ...u, ...(change.role !== undefined ? { role: change.role } : {}), ...(change.active !== undefined ? { active: change.active } : {}) };
-        return next.role === u.role && next.active === u.active ? undefined : next;
+        const next = changed(u, change);
+        return next.role === u.role && next.active === u.active && hasTotp(next) === hasTotp(u) ? undefined : next;
       });
       if (result.outcome === 'not-found') return { kind: 'not-found' };
       if (result.outcome === 'last-admin') return { kind: 'last-admin' };
@@ -98,6 +130,7 @@ export function userAdmin(deps: UserAdminDeps) {
       const said = [
         target.role !== user.role ? `role ${target.role} to ${user.role}` : '',
         target.active !== user.active ? (user.active ? 'reactivated' : 'deactivated') : '',
+        hasTotp(target) && !hasTotp(user) ? 'TOTP reset' : '',
         `${sessionsEnded} sessions ended`,
       ].filter(Boolean);
       await audit(actor, 'user.update', user, said.join('; '));

@@ -148,12 +148,13 @@ export function accountRouter(deps: AccountRouterDeps): Router {
     if (!USER_ID.test(id)) throw notFound('No such user.');
     const role = (ROLES as readonly string[]).includes(String(req.body?.role)) ? (req.body.role as (typeof ROLES)[number]) : undefined;
     const active = req.body?.active === 'true' ? true : req.body?.active === 'false' ? false : undefined;
-    if (role === undefined && active === undefined) return usersPage(req, res, { error: 'Choose a role or a status.' }, 422);
-    const outcome = await withRedis(() => deps.admin.update(req.user!, id, { role, active }));
+    const resetTotp = req.body?.resetTotp === 'true' ? true : undefined;
+    if (role === undefined && active === undefined && !resetTotp) return usersPage(req, res, { error: 'Choose a role or a status.' }, 422);
+    const outcome = await withRedis(() => deps.admin.update(req.user!, id, { role, active, resetTotp }));
     if (outcome.kind === 'not-found') throw notFound('No such user.');
     if (outcome.kind === 'last-admin') return usersPage(req, res, { error: 'That would leave no active admin: make someone else admin first.' }, 409);
     if (outcome.user.id === req.user!.id && outcome.sessionsEnded > 0) return res.redirect(303, '/login');
-    await usersPage(req, res, { notice: `${outcome.user.name}: saved.` });
+    await usersPage(req, res, { notice: resetTotp ? `${outcome.user.name}: one-time codes reset; they set them up again at their next sign-in.` : `${outcome.user.name}: saved.` });
   });
 
   router.use(['/account', '/dashboard/users'], pageErrors);

@@ -64,6 +64,15 @@ describe('access pages in a real browser', () => {
     expect(await page.getByRole('status').innerText()).toContain('Sample Invitee has been added.');
     await expectAccessible(page, 'users-added');
     expect((await app.users.get(invited))?.name).toBe('Sample Invitee');
+
+    // A lost phone: the invitee has TOTP now; the admin resets it from the same page.
+    await app.users.modify(invited, (u) => ({ ...u, totp: { secret: 'v1.sealed', lastStep: 0 } }));
+    await page.goto(`${app.url}/dashboard/users`, { waitUntil: 'load' });
+    await expectAccessible(page, 'users-with-totp');
+    await page.getByRole('button', { name: 'Reset the one-time codes of Sample Invitee' }).click();
+    await page.waitForLoadState('load');
+    expect(await page.getByRole('status').innerText()).toContain('Sample Invitee: one-time codes reset');
+    expect((await app.users.get(invited))?.totp).toBeUndefined();
     expect(watch.cspViolations()).toEqual([]);
   }, 60_000);
 

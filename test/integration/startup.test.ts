@@ -17,7 +17,7 @@ const base = () => ({
 const strict = () => ({
   ...base(),
   NODE_ENV: undefined,
-  SMTP_URL: 'smtp://relay-user:Qm4vT9xLr2@127.0.0.1:587',
+  SMTP_URL: 'smtp://relay-user:Qm4vT9xLr2Kp7wZs@127.0.0.1:587',
   SECRET_KEY: 'Zq7Xw2Lm9Rt4Vb8Nc3Hd6Jf1Kg5Ps0Ya',
   PUBLIC_BASE_URL: 'https://endeavor.council.test',
 });

@@ -79,7 +79,14 @@ export type UsersPage = { users: readonly UserView[]; csrfToken: string; selfId:
 export function usersView(page: UsersPage) {
   const row = (u: UserView) => html`<tr>
   <th scope="row">${u.name}${u.id === page.selfId ? ' (you)' : ''}</th><td>${u.email}</td>
-  <td>${u.totp ? 'yes' : 'no'}</td>
+  <td>${
+    u.totp
+      ? html`yes <form class="user-change" method="post" action="/dashboard/users/${u.id}">
+    ${csrf(page.csrfToken)}<input type="hidden" name="resetTotp" value="true">
+    <button class="button secondary small" type="submit">Reset<span class="visually-hidden"> the one-time codes of ${u.name}</span></button>
+  </form>`
+      : 'no'
+  }</td>
   <td><form class="user-change" method="post" action="/dashboard/users/${u.id}">
     ${csrf(page.csrfToken)}
     <label class="visually-hidden" for="role-${u.id}">Role of ${u.name}</label>
@@ -93,7 +100,8 @@ export function usersView(page: UsersPage) {
 <h1>Users</h1>
 ${page.notice ? html`<div class="panel" role="status"><p>${page.notice}</p></div>` : ''}
 ${errorSummary(page.error, 'email')}
-<p>People who may sign in to the dashboard. Deactivating someone signs them out everywhere at once.</p>
+<p>People who may sign in to the dashboard. Deactivating someone signs them out everywhere at once.
+Resetting someone’s one-time codes (a lost phone) signs them out too; they set the codes up again at their next sign-in.</p>
 <table>
   <caption class="visually-hidden">Users</caption>
   <thead><tr><th scope="col">Name</th><th scope="col">Email address</th><th scope="col">One-time codes</th><th scope="col">Role and status</th></tr></thead>

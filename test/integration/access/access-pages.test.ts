@@ -59,6 +59,25 @@ describe('/dashboard/users (admin)', () => {
   });
 });
 
+describe('/dashboard/users: a lost phone', () => {
+  it('resets a user\'s one-time codes with the Reset button (CSRF token carried), ending their sessions', async () => {
+    const email = `phone-lost-${uniqueId('u').toLowerCase()}@endeavor.test`;
+    await app.users.createUser({ email, name: 'Sample Phone Lost', role: 'mash', password: PASSWORD }, new Date());
+    const { cookie } = await passwordSignIn(email);
+    const { id } = (await app.users.modify(email, (u) => ({ ...u, totp: { secret: 'v1.sealed', lastStep: 0 }, recoveryCodes: ['digest'] }))).user!;
+    const page = await (await get('/dashboard/users', admin)).text();
+    expect(page).toMatch(new RegExp(`action="/dashboard/users/${id}"[^]*?name="resetTotp" value="true"[^]*?Reset<span class="visually-hidden"> the one-time codes of Sample Phone Lost`));
+
+    const csrf = await csrfOf(admin);
+    expect((await postForm(`/dashboard/users/${id}`, { resetTotp: 'true' }, admin)).status).toBe(403);
+    const reset = await postForm(`/dashboard/users/${id}`, { csrf, resetTotp: 'true' }, admin);
+    expect(reset.status).toBe(200);
+    expect(await reset.text()).toContain('Sample Phone Lost: one-time codes reset; they set them up again at their next sign-in.');
+    expect(await app.users.get(email)).not.toHaveProperty('totp');
+    expect((await asUser(app, cookie!).get('/api/v1/organisations')).status).toBe(401);
+  });
+});
+
 describe('/account', () => {
   it('changes the own password through the form, and /login has a code field', async () => {
     const email = `own-${uniqueId('u').toLowerCase()}@endeavor.test`;

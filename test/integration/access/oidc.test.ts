@@ -52,7 +52,8 @@ describe('single sign-on with the council provider (OIDC)', () => {
     const me = asUser(app, `endeavor_session=${token}`);
     expect((await me.get('/api/v1/organisations')).status).toBe(200);
     expect((await me.get('/api/v1/users')).status).toBe(403);
-    const entry = await lastAudit();
+    // The latest sign-in entry: reading the organisations is audited after it.
+    const entry = (await app.stores.audit.recent(20)).find((e) => e.action === 'sign-in')!;
     expect(entry).toMatchObject({ action: 'sign-in', detail: 'sso' });
     expect(entry.subject).toBe(`user:${(await app.users.get(MASH))!.id}`);
   });
@@ -87,5 +88,15 @@ describe('single sign-on with the council provider (OIDC)', () => {
   it('refuses a callback without the login attempt it belongs to', async () => {
     const res = await fetch(`${app.url}/auth/oidc/callback?code=abc&state=def`);
     expect(res.status).toBe(403);
+  });
+
+  it('still signs in through the provider after the account\'s password sign-ins are spent (the limits guard passwords only)', async () => {
+    const post = (password: string) =>
+      fetch(`${app.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: MASH, password }) });
+    for (let i = 0; i < 10; i++) expect((await post(`guess-${i}`)).status).toBe(401);
+    expect((await post('guess')).status).toBe(429);
+    const { response, cookies } = await sso('acct-mash');
+    expect(response.status).toBe(200);
+    expect(sessionOf(cookies)).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 });

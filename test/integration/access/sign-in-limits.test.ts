@@ -9,8 +9,8 @@ afterEach(async () => {
   app = undefined;
 });
 
-async function fresh() {
-  app = await startTestApp({ env: { NODE_ENV: 'development' } });
+async function fresh(env: Record<string, string> = {}) {
+  app = await startTestApp({ env: { NODE_ENV: 'development', ...env } });
   return app;
 }
 const newEmail = () => `mash-${uniqueId('u').toLowerCase()}@endeavor.test`;
@@ -20,8 +20,15 @@ async function createUser(target: TestApp, { withPassword = true } = {}) {
   await target.users.createUser({ email, name: 'Sample Worker', role: 'mash', ...(withPassword ? { password: PASSWORD } : {}) }, new Date());
   return email;
 }
-const postSession = (target: TestApp, body: unknown) =>
-  fetch(`${target.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+/** `from`: the client address a proxy in front would put in X-Forwarded-For. */
+const postSession = (target: TestApp, body: unknown, from?: string) =>
+  fetch(`${target.url}/api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(from ? { 'x-forwarded-for': from } : {}) },
+    body: JSON.stringify(body),
+  });
+/** A documentation address (RFC 5737), a different one for each i. */
+const address = (i: number) => `198.51.100.${i + 1}`;
 const countStatuses = (statuses: number[]) => statuses.reduce<Record<number, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
 /** How many attempts reached the password check: each one leaves a sign-in or sign-in.failed audit entry. */
 async function checked(target: TestApp) {
@@ -99,5 +106,40 @@ describe('sign-in limits (SPEC §8)', { timeout: 180_000 }, () => {
     expect(text).not.toContain(unknown);
     expect(text).not.toContain('wrong');
     expect(text).not.toContain(PASSWORD);
+  });
+});
+
+/*
+ * Issue 9: behind a reverse proxy every request comes from the proxy's address. With TRUST_PROXY
+ * the address counter is the client's (X-Forwarded-For), so one client's failures lock out no one
+ * else; the account counter holds whatever address each guess claims.
+ */
+describe('sign-in limits behind a proxy (TRUST_PROXY)', { timeout: 180_000 }, () => {
+  it('with TRUST_PROXY=1 still checks exactly 10 of 40 parallel wrong passwords at one account, each from a different forwarded address', async () => {
+    const target = await fresh({ TRUST_PROXY: '1' });
+    const email = await createUser(target);
+    const responses = await Promise.all(Array.from({ length: 40 }, (_, i) => postSession(target, { email, password: `wrong-${i}` }, address(i))));
+    expect(countStatuses(responses.map((r) => r.status))).toEqual({ 401: 10, 429: 30 });
+    expect(await checked(target)).toBe(10);
+    for (const limited of responses.filter((r) => r.status === 429)) expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(14 * 60);
+  });
+
+  it('with TRUST_PROXY=1, 10 failures from forwarded address A at account X do not refuse a sign-in to account Y from address B', async () => {
+    const target = await fresh({ TRUST_PROXY: '1' });
+    const [x, y] = [await createUser(target, { withPassword: false }), await createUser(target)];
+    for (let i = 0; i < 10; i++) expect((await postSession(target, { email: x, password: `guess-${i}` }, '203.0.113.10')).status).toBe(401);
+    // A is spent (and so is X)…
+    expect((await postSession(target, { email: x, password: 'guess' }, '203.0.113.10')).status).toBe(429);
+    // …but all of it came through the one proxy: B signs in to Y.
+    expect((await postSession(target, { email: y, password: PASSWORD }, '203.0.113.20')).status).toBe(204);
+  });
+
+  it('with TRUST_PROXY unset ignores X-Forwarded-For: rotating it gains nothing, the socket address is counted', async () => {
+    const target = await fresh();
+    const emails = await Promise.all(Array.from({ length: 11 }, () => createUser(target, { withPassword: false })));
+    for (let i = 0; i < 10; i++) expect((await postSession(target, { email: emails[i], password: 'guess' }, address(i))).status).toBe(401);
+    const limited = await postSession(target, { email: emails[10], password: 'guess' }, address(10));
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 });

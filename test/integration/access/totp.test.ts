@@ -161,4 +161,35 @@ describe('strict mode (SPEC §8): TOTP is required of password accounts', () => 
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/dashboard');
   });
+
+  it('an admin resets a lost phone (PATCH { resetTotp: true }): the user\'s sessions end, the old codes are worthless, the next sign-in is enrolment again; audited', async () => {
+    const adminEmail = newEmail();
+    await app.users.createUser({ email: adminEmail, name: 'Sample Admin', role: 'admin', password: PASSWORD }, now());
+    const admin = await enrol(app, (await postSession(app, { email: adminEmail, password: PASSWORD })).cookie!);
+    const email = newEmail();
+    await app.users.createUser({ email, name: 'Sample Worker', role: 'mash', password: PASSWORD }, now());
+    const lost = await enrol(app, (await postSession(app, { email, password: PASSWORD })).cookie!);
+    const { id } = (await app.users.get(email))!;
+
+    const res = await asUser(app, admin.cookie).send('PATCH', `/api/v1/users/${id}`, { resetTotp: true });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id, totp: false, password: true, active: true });
+    expect((await asUser(app, lost.cookie).get('/api/v1/organisations')).status).toBe(401);
+    expect(await app.users.get(email)).not.toHaveProperty('recoveryCodes');
+
+    clock += 30_000;
+    const again = await postSession(app, { email, password: PASSWORD, code: await codeAt(lost.secret) });
+    expect(again.status).toBe(204);
+    const refused = await asUser(app, again.cookie!).get('/api/v1/organisations');
+    expect((await refused.json()).type).toBe('urn:endeavor:problem:totp-enrolment-required');
+    const recovered = await postSession(app, { email, password: PASSWORD, code: lost.recoveryCodes[0] });
+    expect((await (await asUser(app, recovered.cookie!).get('/api/v1/organisations')).json()).type).toBe('urn:endeavor:problem:totp-enrolment-required');
+    const fresh = await enrol(app, again.cookie!);
+    expect(fresh.secret).not.toBe(lost.secret);
+
+    const adminId = (await app.users.get(adminEmail))!.id;
+    const entry = (await app.stores.audit.recent(50)).find((e) => e.action === 'user.update' && e.subject === `user:${id}`);
+    expect(entry).toMatchObject({ actor: `user:${adminId}`, detail: 'TOTP reset; 1 sessions ended' });
+  });
 });
+

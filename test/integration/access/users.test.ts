@@ -37,6 +37,10 @@ describe('users API (SPEC §8)', () => {
     const listed = list.users.find((u: { id: string }) => u.id === body.id);
     expect(listed).toEqual({ ...body, createdAt: expect.any(String), totp: false, password: true });
     expect(JSON.stringify(list)).not.toMatch(/scrypt|passwordHash/);
+
+    const admin = await app.sessions.get(adminCookie.split('=')[1]!, new Date());
+    const created = (await app.stores.audit.recent(1000)).filter((e) => e.action === 'user.create' && e.subject === `user:${body.id}`);
+    expect(created).toEqual([{ at: expect.any(String), actor: `user:${admin!.userId}`, action: 'user.create', subject: `user:${body.id}`, detail: 'role mash' }]);
   });
 
   it('answers 409 for an email that exists in any case, 422 with paths for a bad body', async () => {

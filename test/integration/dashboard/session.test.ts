@@ -102,6 +102,29 @@ describe('the session cookie', () => {
     expect((await asUser(app, undefined).delete('/api/v1/session')).status).toBe(204);
   });
 
+  it('audits a sign-out through DELETE /api/v1/session and through the /logout form, by user id', async () => {
+    const userIdOf = async (cookie: string) => (await app.sessions.get(cookie.split('=')[1]!, new Date()))!.userId;
+    const signOutsOf = async (userId: string) => (await app.stores.audit.recent(1000)).filter((e) => e.action === 'sign-out' && e.subject === `user:${userId}`);
+
+    const apiCookie = await signIn(app, 'mash');
+    const apiUser = await userIdOf(apiCookie);
+    expect((await asUser(app, apiCookie).delete('/api/v1/session')).status).toBe(204);
+    expect(await signOutsOf(apiUser)).toEqual([{ at: expect.any(String), actor: `user:${apiUser}`, action: 'sign-out', subject: `user:${apiUser}` }]);
+
+    const formCookie = await signIn(app, 'mash');
+    const formUser = await userIdOf(formCookie);
+    const page = await (await fetch(`${app.url}/dashboard`, { headers: { cookie: formCookie } })).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+    const out = await fetch(`${app.url}/logout`, {
+      method: 'POST',
+      headers: { cookie: formCookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf }).toString(),
+      redirect: 'manual',
+    });
+    expect(out.status).toBe(303);
+    expect(await signOutsOf(formUser)).toEqual([{ at: expect.any(String), actor: `user:${formUser}`, action: 'sign-out', subject: `user:${formUser}` }]);
+  });
+
   it('keeps only a digest of the token in Redis, with the role, a CSRF token and an idle expiry', async () => {
     const cookie = await signIn(app, 'admin');
     const token = cookie.split('=')[1]!;
@@ -210,22 +233,41 @@ describe('the first admin', () => {
   it('outside production without ADMIN_EMAIL, creates a development admin on a .test address with a one-time random password', async () => {
     const fresh = await startTestApp();
     try {
-      const created = await ensureFirstAdmin(fresh.users, { admin: undefined, production: false }, new Date());
+      const created = await ensureFirstAdmin(fresh.stores, { admin: undefined, developmentAdmin: true }, new Date());
       expect(created).toEqual({ kind: 'development', email: DEVELOPMENT_ADMIN_EMAIL, password: expect.stringMatching(/^[A-Za-z0-9_-]{24}$/) });
       if (created.kind !== 'development') throw new Error('unreachable');
       expect((await postSession({ email: created.email, password: created.password }, { target: fresh })).status).toBe(204);
-      expect(await ensureFirstAdmin(fresh.users, { admin: undefined, production: false }, new Date())).toEqual({ kind: 'none' });
+      expect(await ensureFirstAdmin(fresh.stores, { admin: undefined, developmentAdmin: true }, new Date())).toEqual({ kind: 'none' });
       expect(await fresh.users.count()).toBe(1);
     } finally {
       await fresh.close();
     }
   });
 
-  it('in production without ADMIN_EMAIL, invents no user', async () => {
+  it('audits the first admin it creates, from ADMIN_EMAIL or for development, as the system and by id', async () => {
+    for (const config of [
+      { admin: { email: 'configured.admin@endeavor.test', password: 'configured-admin-secret' }, developmentAdmin: false, detail: 'role admin; first admin from ADMIN_EMAIL' },
+      { admin: undefined, developmentAdmin: true, detail: 'role admin; development admin' },
+    ]) {
+      const fresh = await startTestApp();
+      try {
+        await ensureFirstAdmin(fresh.stores, config, new Date());
+        const [admin] = await fresh.users.list();
+        expect(await fresh.stores.audit.recent()).toEqual([{ at: expect.any(String), actor: 'system', action: 'user.create', subject: `user:${admin!.id}`, detail: config.detail }]);
+        await ensureFirstAdmin(fresh.stores, config, new Date());
+        expect(await fresh.stores.audit.recent()).toHaveLength(1);
+      } finally {
+        await fresh.close();
+      }
+    }
+  });
+
+  it('without ADMIN_EMAIL and not asked for a development admin (strict mode, or the api alone), invents no user', async () => {
     const fresh = await startTestApp();
     try {
-      expect(await ensureFirstAdmin(fresh.users, { admin: undefined, production: true }, new Date())).toEqual({ kind: 'none' });
+      expect(await ensureFirstAdmin(fresh.stores, { admin: undefined, developmentAdmin: false }, new Date())).toEqual({ kind: 'none' });
       expect(await fresh.users.count()).toBe(0);
+      expect(await fresh.stores.audit.recent()).toEqual([]);
     } finally {
       await fresh.close();
     }

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { SAMPLE_GP_COUNT, SAMPLE_SCHOOL_COUNT } from '../../../src/directory/sample-directory';
-import { createRedis } from '../../../src/platform/redis';
+import { createUserStore } from '../../../src/access/users.store';
+import { createRedis, redisReady } from '../../../src/platform/redis';
 import { FEED_A } from '../../helpers/app';
 import { uniqueId } from '../../helpers/factories';
 import { runEntry, waitForStatus } from '../../helpers/process';
@@ -21,10 +22,10 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-/** `npm run start:api` as a real process; stopped with SIGTERM once `check` has run. */
-async function startApi(env: Record<string, string>, check: (url: string, stdout: () => string) => Promise<void>) {
+/** `npm start` (API and workers; with `api: true`, `start:api`) as a real process; stopped with SIGTERM once `check` has run. */
+async function startApi(env: Record<string, string>, check: (url: string, stdout: () => string) => Promise<void>, { api = false } = {}) {
   const port = await freePort();
-  const run = runEntry('src/main.ts', { REDIS_URL: inject('redisUrl'), INTAKE_API_KEYS: `${FEED_A.feedId}:${FEED_A.key}`, PORT: String(port), ...env }, { args: ['--api'] });
+  const run = runEntry('src/main.ts', { REDIS_URL: inject('redisUrl'), INTAKE_API_KEYS: `${FEED_A.feedId}:${FEED_A.key}`, PORT: String(port), ...env }, { args: api ? ['--api'] : [] });
   try {
     await waitForStatus(`http://127.0.0.1:${port}/healthz`, 200);
     await check(`http://127.0.0.1:${port}`, run.stdout);
@@ -60,6 +61,20 @@ describe('start-up outside production', () => {
 
     const secondOut = await startApi({ QUEUE_PREFIX: prefix }, async () => {});
     expect(secondOut).not.toMatch(/DEVELOPMENT ONLY/);
+  });
+
+  it('as the api alone (the image, compose) invents no admin and prints no password: create-user makes the first one', async () => {
+    const prefix = newPrefix();
+    const out = await startApi({ QUEUE_PREFIX: prefix }, async () => {}, { api: true });
+    expect(out).not.toMatch(/DEVELOPMENT ONLY|password:/);
+    expect(out).toMatch(/"msg":"no dashboard users: set ADMIN_EMAIL and ADMIN_PASSWORD, or run create-user"/);
+    const redis = createRedis(inject('redisUrl'), 'request');
+    try {
+      await redisReady(redis);
+      expect(await createUserStore(redis, prefix).count()).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('creates the configured ADMIN_EMAIL admin instead, and prints no password', async () => {

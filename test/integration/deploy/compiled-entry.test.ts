@@ -1,11 +1,13 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { Agent, request, type IncomingMessage } from 'node:http';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeliveryStore } from '../../../src/delivery/delivery.store';
+import { createRedis, redisReady } from '../../../src/platform/redis';
+import { createStores } from '../../../src/stores';
 import { FEED_A, TEST_SECRET, startTestApp, type TestApp } from '../../helpers/app';
 import { execForm, readDockerfile } from '../../helpers/dockerfile';
 import { practice, school, seedDirectory } from '../../helpers/directory';
@@ -81,12 +83,42 @@ describe('the compiled service (npm run build, node dist/…)', () => {
     expect(JSON.parse(run.stdout())).toMatchObject({ loaded: expect.any(Number) });
   });
 
+  it('runs `npm run directory -- create-user` as the image does: its package.json, dist/ and production dependencies only, strict mode', async () => {
+    const dir = imageLikeDirectory();
+    try {
+      const queuePrefix = prefix();
+      const run = runProcess('npm', ['run', '--silent', 'directory', '--', 'create-user', 'lead.admin@council.endeavor.test', '--role', 'admin'], {
+        ...imageEnv(),
+        ...STRICT_ENV,
+        REDIS_URL: redis.url,
+        QUEUE_PREFIX: queuePrefix,
+        ENDEAVOR_PASSWORD: 'Qm4-fictional-operator-passphrase',
+        // Resolve packages from the copy's own node_modules, as the image's npm ci --omit=dev lays them out.
+        NODE_PRESERVE_SYMLINKS: '1',
+      }, { cwd: dir });
+      expect(await run.exited, run.stderr()).toBe(0);
+      expect(JSON.parse(run.stdout())).toMatchObject({ email: 'lead.admin@council.endeavor.test', role: 'admin' });
+      const client = createRedis(redis.url, 'request');
+      try {
+        await redisReady(client);
+        const { users, audit } = createStores(client, queuePrefix);
+        const user = await users.verify('lead.admin@council.endeavor.test', 'Qm4-fictional-operator-passphrase');
+        expect(user).toMatchObject({ role: 'admin', active: true });
+        expect((await audit.recent()).map((e) => [e.actor, e.action, e.subject])).toEqual([[expect.stringMatching(/^cli:/), 'user.create', `user:${user!.id}`]]);
+      } finally {
+        client.disconnect();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('serves as the image CMD, and exits 0 on SIGTERM', async () => {
     const port = await freePort();
     const run = start(API_COMMAND, { QUEUE_PREFIX: prefix(), PORT: String(port) });
     await waitForStatus(`http://127.0.0.1:${port}/healthz`, 200, 60_000);
     run.child.kill('SIGTERM');
-    expect(await run.exited).toBe(0);
+    expect(await run.exited, run.stdout().slice(-4000) + run.stderr()).toBe(0);
   });
 
   it('drains the workers on SIGTERM: sends in flight finish, nothing is left sending, exit 0', async () => {
@@ -225,6 +257,44 @@ describe('the compiled service (npm run build, node dist/…)', () => {
     }
   });
 });
+
+/** A strict environment as README "Running in production" asks for (nothing in it is contacted by the CLI). */
+const STRICT_ENV = {
+  SMTP_URL: 'smtps://relay.council.endeavor.test',
+  PUBLIC_BASE_URL: 'https://dispatch.council.endeavor.test',
+  SECRET_KEY: TEST_SECRET,
+  INTAKE_API_KEYS: `${FEED_A.feedId}:${FEED_A.key}`,
+};
+
+/** The image's ENV instructions (NODE_ENV=production, …), as KEY=value pairs. */
+function imageEnv(): Record<string, string> {
+  const pairs = image.instructions.filter((i) => i.keyword === 'ENV').flatMap((i) => i.args.split(/\s+/));
+  return Object.fromEntries(pairs.map((pair) => pair.split('=') as [string, string]));
+}
+
+/**
+ * /app as the image's final stage makes it, outside Docker: package.json with the Dockerfile's own
+ * `npm pkg set …` applied, the built dist/, and a node_modules holding only what `npm ci
+ * --omit=dev` installs (the lock file's packages not marked dev, linked from this checkout).
+ */
+function imageLikeDirectory(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'endeavor-image-'));
+  copyFileSync(resolve(ROOT, 'package.json'), join(dir, 'package.json'));
+  cpSync(resolve(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+  const lock = JSON.parse(readFileSync(resolve(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+  for (const [path, entry] of Object.entries(lock.packages)) {
+    // Top-level packages only: a nested node_modules comes along inside its parent.
+    if (!/^node_modules\/(@[^/]+\/)?[^/@][^/]*$/.test(path) || entry.dev || !existsSync(resolve(ROOT, path))) continue;
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    symlinkSync(resolve(ROOT, path), join(dir, path), 'dir');
+  }
+  const pkgSet = args(image, 'RUN').flatMap((run) => run.split('&&').map((part) => part.trim())).find((part) => part.startsWith('npm pkg set '));
+  if (!pkgSet) throw new Error('no npm pkg set in the final stage');
+  execFileSync('sh', ['-c', pkgSet], { cwd: dir, stdio: 'pipe' });
+  return dir;
+}
+
+const args = (stage: typeof image, keyword: string) => stage.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
 
 type LogLine = Record<string, unknown> & { msg?: string; pid?: number };
 

@@ -289,4 +289,16 @@ describe('in production: the compiled service in strict mode, with SSO, TOTP and
     expect(mail.text).toContain(`${PUBLIC}/`);
     expect(mail.text).not.toMatch(/http:\/\//);
   }, 180_000);
+
+  it('stops on SIGTERM as docker stop does: the api and the workers drain and exit 0 within SHUTDOWN_TIMEOUT_MS', async () => {
+    const signalled = Date.now();
+    for (const run of [api, workers]) run.child.kill('SIGTERM');
+    const codes = await Promise.all([api.exited, workers.exited]);
+    expect(codes, `api:\n${logsOf(api)}\nworkers:\n${logsOf(workers)}`).toEqual([0, 0]);
+    // SHUTDOWN_TIMEOUT_MS is 10 s here; past it the process would exit 1.
+    expect(Date.now() - signalled).toBeLessThan(10_000);
+    expect(workers.stdout()).toMatch(/"msg":"workers stopped"/);
+    expect(api.stdout()).toMatch(/"msg":"shut down"/);
+  }, 60_000);
 });
+

@@ -86,7 +86,9 @@ describe('npm run directory', () => {
     expect(created.result).toMatchObject({ email: 'mash.worker@endeavor.test', role: 'mash' });
     expect(created.stdout).not.toContain('fictional-cli-password');
     const users = createUserStore(redis, prefix);
-    expect(await users.verify('mash.worker@endeavor.test', 'fictional-cli-password')).toMatchObject({ role: 'mash' });
+    const user = await users.verify('mash.worker@endeavor.test', 'fictional-cli-password');
+    expect(user).toMatchObject({ role: 'mash' });
+    expect(await createAuditLog(redis, prefix).recent()).toEqual([{ at: expect.any(String), actor: expect.stringMatching(/^cli:/), action: 'user.create', subject: `user:${user!.id}`, detail: 'role mash' }]);
 
     const again = await directory(prefix, ['create-user', 'mash.worker@endeavor.test', '--role', 'admin'], { ENDEAVOR_PASSWORD: 'fictional-cli-password' });
     expect(again.code).toBe(1);

@@ -77,6 +77,13 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('documents the admin\'s TOTP reset (a lost phone) in PATCH /api/v1/users/{id}', async () => {
+    const patch = (await served()).paths['/api/v1/users/{id}']!.patch as unknown as { summary: string; requestBody: { content: Record<string, { schema: { properties: Record<string, { const?: unknown; description?: string }> } }> } };
+    expect(patch.summary).toMatch(/reset their TOTP/);
+    const resetTotp = patch.requestBody.content['application/json']!.schema.properties.resetTotp;
+    expect(resetTotp).toMatchObject({ const: true, description: expect.stringMatching(/lost phone/) });
+  });
+
   it('covers every /api/v1 route the app serves (a route added without its entry fails here)', async () => {
     const config = loadConfig({ NODE_ENV: 'development', REDIS_URL: inject('redisUrl'), QUEUE_PREFIX: 'openapi-walk' });
     const redis = createRedis(config.redisUrl, 'request');

@@ -7,7 +7,7 @@ const KEY_B = 'feed-b-key-0123456789abcdefghij';
 
 const PRODUCTION = {
   NODE_ENV: 'production',
-  SMTP_URL: 'smtp://relay-user:relay-pass@relay.example.test:587',
+  SMTP_URL: 'smtp://relay-user:Vq8rTz3pLm9xKc2N@relay.example.test:587',
   SECRET_KEY: 'a-production-secret-of-at-least-32-characters',
   INTAKE_API_KEYS: `northumbria:${KEY_A}`,
   PUBLIC_BASE_URL: 'https://endeavor.council.test',
@@ -293,20 +293,20 @@ describe('loadConfig strict mode (SPEC §2)', () => {
 
   it.each([
     ['plain smtp on port 25', 'smtp://relay.council.test:25'],
-    ['plain smtp on port 2525', 'smtp://relay-user:relay-pass@relay.council.test:2525'],
-    ['STARTTLS switched off', 'smtp://relay-user:relay-pass@relay.council.test:587?requireTLS=false'],
+    ['plain smtp on port 2525', 'smtp://relay-user:Vq8rTz3pLm9xKc2N@relay.council.test:2525'],
+    ['STARTTLS switched off', 'smtp://relay-user:Vq8rTz3pLm9xKc2N@relay.council.test:587?requireTLS=false'],
     ['STARTTLS switched off on port 25', 'smtp://relay.council.test:25?requireTLS=false'],
   ])('refuses an SMTP_URL that would send in plain text: %s', (_what, url) => {
     const message = strictError({ SMTP_URL: url }).message;
     expect(message).toMatch(/^invalid configuration: SMTP_URL /);
-    expect(message).not.toContain('relay-pass');
+    expect(message).not.toContain('Vq8rTz3pLm9xKc2N');
   });
 
   it.each([
-    ['STARTTLS on 587 (the default port)', 'smtp://relay-user:relay-pass@relay.council.test'],
-    ['STARTTLS on 587', 'smtp://relay-user:relay-pass@relay.council.test:587'],
+    ['STARTTLS on 587 (the default port)', 'smtp://relay-user:Vq8rTz3pLm9xKc2N@relay.council.test'],
+    ['STARTTLS on 587', 'smtp://relay-user:Vq8rTz3pLm9xKc2N@relay.council.test:587'],
     ['STARTTLS required on port 25', 'smtp://relay.council.test:25?requireTLS=true'],
-    ['TLS from the first byte', 'smtps://relay-user:relay-pass@relay.council.test:465'],
+    ['TLS from the first byte', 'smtps://relay-user:Vq8rTz3pLm9xKc2N@relay.council.test:465'],
   ])('accepts an SMTP_URL with %s', (_what, url) => {
     expect(loadConfig({ ...PRODUCTION, SMTP_URL: url }).smtpUrl).toBe(url);
   });
