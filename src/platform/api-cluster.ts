@@ -108,14 +108,23 @@ class ApiProcessFailedError extends Error {
  * SIGTERM to every process of the unit; the primary answers both with its own SIGTERM, so a
  * signal that reaches this process directly must not count as a second one that skips the drain.
  * The primary's deadline (and its SIGKILL) bounds the drain instead.
+ *
+ * A SIGTERM that comes while the process is still starting (a `docker stop` just after the
+ * start) is kept and handed to the drain's listener when it is attached, so the process drains
+ * and exits 0 as soon as it is up, rather than missing the signal and being killed at the deadline.
  */
-export function apiProcessSignals(): EventEmitter {
+export function apiProcessSignals(source: NodeJS.EventEmitter = process): EventEmitter {
   const signals = new EventEmitter();
-  process.once('SIGTERM', () => {
-    process.on('SIGTERM', () => undefined);
+  let received = false;
+  signals.on('newListener', (event: string | symbol, listener: () => void) => {
+    if (event === 'SIGTERM' && received) queueMicrotask(listener);
+  });
+  source.once('SIGTERM', () => {
+    received = true;
+    source.on('SIGTERM', () => undefined);
     signals.emit('SIGTERM');
   });
-  process.on('SIGINT', () => undefined);
+  source.on('SIGINT', () => undefined);
   return signals;
 }
 
