@@ -35,8 +35,8 @@ export type DeliverDeps = {
   messageDomain: string;
   /** The personal acknowledgement link of an ackable delivery. */
   ackUrlFor: (delivery: Delivery) => string | undefined;
-  /** The envelope sender of a delivery: its VERP bounce address when BOUNCE_DOMAIN is set. */
-  envelopeFromFor?: (deliveryId: string) => string | undefined;
+  /** The envelope sender of one attempt of a delivery: its VERP bounce address when BOUNCE_DOMAIN is set. */
+  envelopeFromFor?: (deliveryId: string, attempt: number) => string | undefined;
   now: () => Date;
   /** SPEC §12 figures: deliveries by status, and POST-to-SMTP time. */
   metrics?: PipelineMetrics;
@@ -246,7 +246,7 @@ async function send(
   const { deliveryId } = delivery;
   const counted = { kind: delivery.kind, audience: delivery.audience };
   try {
-    const envelopeFrom = deps.envelopeFromFor?.(deliveryId);
+    const envelopeFrom = deps.envelopeFromFor?.(deliveryId, attempts);
     const result = await deps.transport.send({
       ...(envelopeFrom ? { envelopeFrom } : {}),
       to: recipient.contact.email,
