@@ -107,7 +107,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       domain: config.bounces.domain,
       maxBytes: BOUNCE_MAX_BYTES,
       knows: async (deliveryId) => (await deliveries.load([deliveryId])).length > 0,
-      onReport: (deliveryId, report) => applyDeliveryReport({ deliveries, dataQuality, notify: deps.queues.notify, now, metrics }, deliveryId, report),
+      onReport: (target, report) => applyDeliveryReport({ deliveries, dataQuality, notify: deps.queues.notify, now, metrics }, target, report),
     });
   }
   const transport = createMailTransport({ url: deps.smtpUrl, from: config.mailFrom, maxConnections: config.smtpPoolSize });
@@ -187,7 +187,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
         fanout: deps.queues.fanout,
         messageDomain,
         ackUrlFor: (delivery) => `${config.publicBaseUrl}/ack/${createAckToken(deps.secret, delivery.deliveryId, now())}`,
-        ...(config.bounces.domain ? { envelopeFromFor: (deliveryId: string) => bounceAddress(deliveryId, config.bounces.domain!) } : {}),
+        ...(config.bounces.domain ? { envelopeFromFor: (deliveryId: string, attempt: number) => bounceAddress(deliveryId, attempt, config.bounces.domain!) } : {}),
         now,
         metrics,
         waitReplicas: config.redisWaitReplicas,

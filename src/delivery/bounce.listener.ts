@@ -2,7 +2,7 @@ import { simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { moduleLogger } from '../platform/logger';
 import { listenSmtp } from '../platform/smtp-listen';
-import { deliveryIdOfBounceAddress } from './bounce-address';
+import { bounceTargetOf, type BounceTarget } from './bounce-address';
 import { dsnVerdict, readDsn, type ContentType, type RecipientReport } from './dsn';
 
 const log = moduleLogger('bounce-listener');
@@ -10,14 +10,14 @@ const log = moduleLogger('bounce-listener');
 export type BounceListenerOptions = {
   port: number;
   host: string;
-  /** BOUNCE_DOMAIN: the only domain whose `bounces+<deliveryId>` addresses are accepted. */
+  /** BOUNCE_DOMAIN: the only domain whose `bounces+<deliveryId>[.<attempt>]` addresses are accepted. */
   domain: string;
   /** Larger messages are refused (552). A DSN with the returned headers is a few kilobytes. */
   maxBytes: number;
   /** Whether the delivery exists: mail for one that does not is refused at RCPT TO. */
   knows(deliveryId: string): Promise<boolean>;
-  /** Applies a DSN to the delivery its address names; a throw answers 451 so the relay tries again. */
-  onReport(deliveryId: string, report: RecipientReport): Promise<unknown>;
+  /** Applies a DSN to the delivery (and attempt) its address names; a throw answers 451 so the relay tries again. */
+  onReport(target: BounceTarget, report: RecipientReport): Promise<unknown>;
 };
 
 export type BounceListener = { port: number; close(): Promise<void> };
@@ -26,8 +26,8 @@ export type BounceListener = { port: number; close(): Promise<void> };
 const reply = (responseCode: number, text: string) => Object.assign(new Error(text), { responseCode });
 
 /** What to answer at the end of DATA: undefined for 250, else the refusal (a throw answers 451). */
-async function answerReport(options: BounceListenerOptions, deliveryId: string | undefined, chunks: Buffer[], tooBig: boolean): Promise<Error | undefined> {
-  if (!deliveryId) return reply(503, '5.5.1 no valid recipient');
+async function answerReport(options: BounceListenerOptions, target: BounceTarget | undefined, chunks: Buffer[], tooBig: boolean): Promise<Error | undefined> {
+  if (!target) return reply(503, '5.5.1 no valid recipient');
   if (tooBig) return reply(552, '5.3.4 message too big for a delivery status notification');
   let recipients: RecipientReport[] | undefined;
   try {
@@ -42,13 +42,13 @@ async function answerReport(options: BounceListenerOptions, deliveryId: string |
     recipients = undefined;
   }
   if (!recipients) {
-    log.info({ deliveryId }, 'message refused: not a delivery status notification');
+    log.info({ deliveryId: target.deliveryId }, 'message refused: not a delivery status notification');
     return reply(554, '5.6.0 not a delivery status notification (RFC 3464)');
   }
   try {
-    await options.onReport(deliveryId, dsnVerdict(recipients));
+    await options.onReport(target, dsnVerdict(recipients));
   } catch (err) {
-    log.warn({ deliveryId, error: (err as Error).name }, 'delivery report could not be recorded');
+    log.warn({ deliveryId: target.deliveryId, error: (err as Error).name }, 'delivery report could not be recorded');
     return reply(451, '4.3.0 try again later');
   }
   return undefined;
@@ -57,15 +57,15 @@ async function answerReport(options: BounceListenerOptions, deliveryId: string |
 /**
  * The DSN listener (SPEC §6, Bounces): an SMTP server that takes delivery status
  * notifications for our bounce addresses and nothing else. Refused: a recipient that is not
- * `bounces+<an existing delivery id>@<BOUNCE_DOMAIN>` (550 at RCPT TO), a second recipient
+ * `bounces+<an existing delivery id>[.<attempt>]@<BOUNCE_DOMAIN>` (550 at RCPT TO), a second recipient
  * (452: one delivery per message), a message over the size limit (552) and a message that is
  * not an RFC 3464 DSN (554 at the end of DATA). Only the address is trusted; what the DSN says
  * about other messages or recipients is not read.
  */
 export async function startBounceListener(options: BounceListenerOptions): Promise<BounceListener> {
-  const deliveryIdOf = (session: SMTPServerSession) => {
+  const targetOf = (session: SMTPServerSession) => {
     const rcpt = session.envelope.rcptTo[0];
-    return rcpt ? deliveryIdOfBounceAddress(rcpt.address, options.domain) : undefined;
+    return rcpt ? bounceTargetOf(rcpt.address, options.domain) : undefined;
   };
 
   const onData = (stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void) => {
@@ -78,7 +78,7 @@ export async function startBounceListener(options: BounceListenerOptions): Promi
     stream.on('error', () => callback(reply(451, '4.3.0 try again later')));
     stream.on('end', () => {
       const tooBig = stream.sizeExceeded || size > options.maxBytes;
-      answerReport(options, deliveryIdOf(session), chunks, tooBig).then(
+      answerReport(options, targetOf(session), chunks, tooBig).then(
         (err) => (err ? callback(err) : callback(null, '2.0.0 delivery status notification received')),
         () => callback(reply(451, '4.3.0 try again later')),
       );
@@ -99,9 +99,9 @@ export async function startBounceListener(options: BounceListenerOptions): Promi
     logger: false,
     onRcptTo(address, session, callback) {
       if (session.envelope.rcptTo.length > 0) return callback(reply(452, '4.5.3 one recipient per message'));
-      const deliveryId = deliveryIdOfBounceAddress(address.address, options.domain);
-      if (!deliveryId) return callback(reply(550, '5.1.1 no such mailbox'));
-      options.knows(deliveryId).then(
+      const target = bounceTargetOf(address.address, options.domain);
+      if (!target) return callback(reply(550, '5.1.1 no such mailbox'));
+      options.knows(target.deliveryId).then(
         (known) => callback(known ? null : reply(550, '5.1.1 no such mailbox')),
         () => callback(reply(451, '4.3.0 try again later')),
       );

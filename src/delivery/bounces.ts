@@ -3,6 +3,7 @@ import type { DataQualityStore } from '../directory/data-quality.store';
 import { moduleLogger } from '../platform/logger';
 import { noMetrics, type PipelineMetrics } from '../platform/metrics';
 import type { NotifyJob } from '../platform/queues';
+import type { BounceTarget } from './bounce-address';
 import type { DeliveryStatus } from './delivery-status';
 import type { DeliveryStore, HistoryEntry } from './delivery.store';
 import { countBounce } from './delivery-metrics';
@@ -29,11 +30,15 @@ export type BounceDeps = {
  *   and nothing else changes;
  * - `note`: a sent delivery that is delayed, delivered, relayed or expanded keeps its status and
  *   gets a history line;
- * - `ignore`: anything else, e.g. a DSN for a delivery that was never sent.
+ * - `ignore`: anything else, e.g. a DSN for a delivery that was never sent, or one about another
+ *   attempt than the delivery's current one (a late report on a message since sent again).
+ * `attempt` is the attempt the DSN's address names (undefined for an address sent before
+ * attempts were named, read as about the current one) and the delivery's current attempt.
  */
 export type ReportDecision = 'bounce' | 'repeat' | 'note' | 'ignore';
 
-export function decideOnReport(status: DeliveryStatus | undefined, action: DsnAction): ReportDecision {
+export function decideOnReport(status: DeliveryStatus | undefined, action: DsnAction, attempt?: { named: number | undefined; current: number }): ReportDecision {
+  if (attempt?.named !== undefined && attempt.named !== attempt.current) return 'ignore';
   if (status === 'sent') return action === 'failed' ? 'bounce' : 'note';
   if (status === 'bounced' && action === 'failed') return 'repeat';
   return 'ignore';
@@ -48,16 +53,20 @@ export function bounceNoticeSent(history: readonly HistoryEntry[]): boolean {
 export type ReportOutcome = 'bounced' | 'repeated' | 'noted' | 'unchanged';
 
 /**
- * Applies what a DSN says to the one delivery its address names. A bounce moves the delivery
- * from sent to bounced (one Lua step, so two DSNs at once bounce it once), puts the contact on
- * the directory's data-quality list, and for a direct delivery queues the failure notice under
- * an id naming the occasion, so the notice goes once however often the DSN comes.
+ * Applies what a DSN says to the one delivery (and attempt) its address names. A bounce moves
+ * the delivery from sent to bounced (one Lua step, so two DSNs at once bounce it once), puts the
+ * contact on the directory's data-quality list, and for a direct delivery queues the failure
+ * notice under an id naming the occasion, so the notice goes once however often the DSN comes.
  */
-export async function applyDeliveryReport(deps: BounceDeps, deliveryId: string, report: RecipientReport): Promise<ReportOutcome> {
+export async function applyDeliveryReport(deps: BounceDeps, target: BounceTarget, report: RecipientReport): Promise<ReportOutcome> {
+  const { deliveryId } = target;
   const delivery = await deps.deliveries.get(deliveryId);
-  const decision = decideOnReport(delivery?.status, report.action);
+  const decision = decideOnReport(delivery?.status, report.action, delivery ? { named: target.attempt, current: delivery.attempts } : undefined);
   if (!delivery || decision === 'ignore') {
-    log.info({ deliveryId, status: delivery?.status ?? 'missing', action: report.action }, 'delivery report changes nothing');
+    log.info(
+      { deliveryId, status: delivery?.status ?? 'missing', action: report.action, attempt: target.attempt, currentAttempt: delivery?.attempts },
+      'delivery report changes nothing',
+    );
     return 'unchanged';
   }
   const now = deps.now();

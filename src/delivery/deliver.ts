@@ -9,7 +9,7 @@ import type { EpisodeState } from '../domain/episode-state';
 import type { OrganisationType } from '../domain/organisation-ref';
 import type { FanoutJob, NotifyJob } from '../platform/queues';
 import type { ChainableCommander } from 'ioredis';
-import type { DeliveryStore, Delivery, OutboxNotice } from './delivery.store';
+import type { ClaimResult, DeliveryStore, Delivery, OutboxNotice } from './delivery.store';
 import { MISSING_KINDS, isFinal } from './delivery-status';
 import { classifySmtpError, describeSmtpError, type MailTransport } from './mail.transport';
 import { renderMessage } from './messages';
@@ -35,8 +35,8 @@ export type DeliverDeps = {
   messageDomain: string;
   /** The personal acknowledgement link of an ackable delivery. */
   ackUrlFor: (delivery: Delivery) => string | undefined;
-  /** The envelope sender of a delivery: its VERP bounce address when BOUNCE_DOMAIN is set. */
-  envelopeFromFor?: (deliveryId: string) => string | undefined;
+  /** The envelope sender of one attempt of a delivery: its VERP bounce address when BOUNCE_DOMAIN is set. */
+  envelopeFromFor?: (deliveryId: string, attempt: number) => string | undefined;
   now: () => Date;
   /** SPEC §12 figures: deliveries by status, and POST-to-SMTP time. */
   metrics?: PipelineMetrics;
@@ -82,7 +82,7 @@ async function describe(deps: DeliverDeps, delivery: Delivery, stored: MessageFa
 async function render(
   deps: DeliverDeps,
   delivery: Delivery,
-  to: Extract<RecipientDecision, { send: true }>,
+  to: SendTo,
   stored: MessageFacts | undefined,
 ): Promise<{ message: RenderedMessage; receivedAt?: string }> {
   const { facts, changes, occurredAt, receivedAt } = await describe(deps, delivery, stored);
@@ -116,8 +116,9 @@ function sendTemplates(deps: DeliverDeps): { episode: string; organisation: stri
 /**
  * Sends one delivery (SPEC §6), only while its record says it has not been sent, as a straight
  * line: one read (the record, the episode's state, the organisation as the directory has it
- * now, the message facts stored at fan-out), the pure decisions, one claim (`sending`), render,
- * send, one record (`sent` with its figures). A temporary failure is thrown for BullMQ to
+ * now, the message facts stored at fan-out), the pure decisions, one claim (`sending`, with the
+ * recipient checked against the directory in the same step), render, send, one record (`sent`
+ * with its figures). A temporary failure is thrown for BullMQ to
  * retry; a permanent one, or the last try, ends `failed` and is not retried.
  */
 export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt: Attempt): Promise<'sent' | 'skipped'> {
@@ -133,13 +134,8 @@ export async function deliverOne(deps: DeliverDeps, deliveryId: string, attempt:
     log.info({ deliveryId, status: 'superseded' }, 'delivery skipped');
     return 'skipped';
   }
-  // The right person, at send time: the contact as the directory has it now, or nobody.
-  const recipient = resolveRecipient(delivery, loaded.organisation ? (JSON.parse(loaded.organisation) as Organisation) : undefined);
-  if (!recipient.send) {
-    await supersede(deps, delivery, recipient);
-    return 'skipped';
-  }
-  if (!(await claim(deps, delivery, recipient))) return 'skipped';
+  const recipient = await claimRecipient(deps, delivery, loaded.organisation);
+  if (!recipient) return 'skipped';
   const attempts = delivery.attempts + 1;
 
   let message: RenderedMessage;
@@ -176,27 +172,66 @@ async function recordWithFigures<T>(
   return result;
 }
 
-/** Claims the delivery (`sending`); false when another attempt holds it or it has moved on. */
-async function claim(deps: DeliverDeps, delivery: Delivery, recipient: Extract<RecipientDecision, { send: true }>): Promise<boolean> {
+/** How often a send decides again because the directory changed under it, before it leaves it to a later try. */
+const MAX_CLAIMS = 3;
+
+type SendTo = Extract<RecipientDecision, { send: true }>;
+
+/**
+ * The right person, at send time (SPEC §6, §11): decides from the organisation as the send path
+ * read it, then claims the delivery (`sending`) in one step with a check that the directory
+ * still has that contact, active, at that address. A change that landed in between makes the
+ * claim come back with the organisation as it is now, and the pure decision runs again on it:
+ * superseded, or the new address. Undefined when nothing is to be sent.
+ */
+async function claimRecipient(deps: DeliverDeps, delivery: Delivery, organisationJson: string | null): Promise<SendTo | undefined> {
   const { deliveryId } = delivery;
+  let organisation = organisationJson;
+  for (let tries = 1; ; tries++) {
+    const recipient = resolveRecipient(delivery, organisation ? (JSON.parse(organisation) as Organisation) : undefined);
+    if (!recipient.send) {
+      await supersede(deps, delivery, recipient);
+      return undefined;
+    }
+    const claimed = await claim(deps, delivery, recipient);
+    if (claimed.ok) return recipient;
+    if (!('organisation' in claimed)) {
+      log.info({ deliveryId, status: claimed.current ?? 'missing' }, 'delivery skipped');
+      return undefined;
+    }
+    log.info({ deliveryId, tries }, 'directory changed before the claim: deciding again');
+    // A directory that keeps changing under the send: BullMQ tries again after its backoff.
+    if (tries >= MAX_CLAIMS) throw new TemporaryDeliveryError('the directory changed during each claim');
+    organisation = claimed.organisation;
+  }
+}
+
+/** Claims the delivery (`sending`) for this recipient: refused when another attempt holds it, it has moved on, or the directory changed. */
+async function claim(deps: DeliverDeps, delivery: Delivery, recipient: SendTo): Promise<ClaimResult> {
   // The record follows the directory, so the dashboard shows where the message went.
-  const claimed = await deps.deliveries.transition(deliveryId, 'sending', deps.now(), {
-    detail: `attempt ${delivery.attempts + 1}${recipient.changed.includes('email') ? ' (to the address the directory has now)' : ''}`,
-    countAttempt: true,
-    eventUid: delivery.eventUid,
-    ...(recipient.changed.length > 0
-      ? {
-          fields: {
-            contactName: recipient.contact.name,
-            contactEmail: recipient.contact.email,
-            contactRole: recipient.contact.role,
-            orgName: recipient.organisationName,
-          },
-        }
-      : {}),
-  });
-  if (!claimed.ok) log.info({ deliveryId, status: claimed.current }, 'delivery skipped');
-  return claimed.ok;
+  return deps.deliveries.claim(
+    delivery.deliveryId,
+    deps.now(),
+    {
+      detail: `attempt ${delivery.attempts + 1}${recipient.changed.includes('email') ? ' (to the address the directory has now)' : ''}`,
+      eventUid: delivery.eventUid,
+      ...(recipient.changed.length > 0
+        ? {
+            fields: {
+              contactName: recipient.contact.name,
+              contactEmail: recipient.contact.email,
+              contactRole: recipient.contact.role,
+              orgName: recipient.organisationName,
+            },
+          }
+        : {}),
+    },
+    {
+      organisationKey: deps.directory.keys.organisation(delivery.organisation.type, delivery.organisation.id),
+      contactId: recipient.contact.contactId,
+      email: recipient.contact.email,
+    },
+  );
 }
 
 type Rendered = { message: RenderedMessage; receivedAt?: string; attempts: number; attempt: Attempt };
@@ -205,13 +240,13 @@ type Rendered = { message: RenderedMessage; receivedAt?: string; attempts: numbe
 async function send(
   deps: DeliverDeps,
   delivery: Delivery,
-  recipient: Extract<RecipientDecision, { send: true }>,
+  recipient: SendTo,
   { message, receivedAt, attempts, attempt }: Rendered,
 ): Promise<'sent'> {
   const { deliveryId } = delivery;
   const counted = { kind: delivery.kind, audience: delivery.audience };
   try {
-    const envelopeFrom = deps.envelopeFromFor?.(deliveryId);
+    const envelopeFrom = deps.envelopeFromFor?.(deliveryId, attempts);
     const result = await deps.transport.send({
       ...(envelopeFrom ? { envelopeFrom } : {}),
       to: recipient.contact.email,

@@ -8,7 +8,7 @@ import { defineScripts } from '../platform/scripts';
 import { DELIVERY_STATUSES, ALLOWED_FROM, type DeliveryStatus } from './delivery-status';
 import { fromHash, toHash, type DeliveryWithHistory, type HistoryEntry, type NewDelivery } from './delivery-record';
 import type { MessageFacts } from './message-types';
-import { ACKNOWLEDGE, CREATE, ESCALATE, RECORD_ANSWER, TRANSITION } from './delivery.scripts';
+import { ACKNOWLEDGE, CLAIM, CREATE, ESCALATE, RECORD_ANSWER, TRANSITION } from './delivery.scripts';
 import { LOAD_FOR_SEND, parseSendLoad, type SendLoad } from './send-load';
 
 /** A staff notice waiting in the outbox: its job and the job id that names the occasion. */
@@ -33,6 +33,20 @@ export type TransitionChange = {
   notice?: OutboxNotice;
 };
 
+/** Who a claim sends to, checked against the directory in the same step (CLAIM). */
+export type ClaimedRecipient = {
+  /** The organisation's document key, as the directory store names it. */
+  organisationKey: string;
+  contactId: string;
+  email: string;
+};
+
+/** A status change's answer: the status it left, or why it was not made. */
+export type TransitionResult = { ok: true; from: DeliveryStatus } | { ok: false; current: DeliveryStatus | undefined };
+
+/** A claim's answer: also, when the directory no longer sends there, its organisation document as it is now. */
+export type ClaimResult = TransitionResult | { ok: false; current: DeliveryStatus; organisation: string | null };
+
 /** The outbox member of a notice: always spelt the same, so the one written is the one removed. */
 const outboxMember = (n: OutboxNotice) => JSON.stringify({ job: { notice: n.job.notice, deliveryId: n.job.deliveryId }, jobId: n.jobId });
 
@@ -50,6 +64,13 @@ const SENT_REPLICA_WAIT_MS = 1000;
  * some statuses by when they entered it, or direct alerts sent and unacknowledged by time sent.
  */
 export type DeliveryIndex = { by: 'created' } | { by: 'status'; statuses: readonly DeliveryStatus[] } | { by: 'unacknowledged' };
+
+/** What TRANSITION answered, as the store's callers take it. */
+function transitionResult(result: unknown): TransitionResult {
+  const [outcome, status] = result as [string, string];
+  if (outcome === 'ok') return { ok: true, from: status as DeliveryStatus };
+  return { ok: false, current: outcome === 'missing' ? undefined : (status as DeliveryStatus) };
+}
 
 /** Runs a pipeline whose first command is the change; the writes after it are figures, logged if they fail, never allowed to undo a send. */
 async function firstResult(pipeline: ChainableCommander, deliveryId: string): Promise<unknown> {
@@ -80,11 +101,36 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
   const scripts = defineScripts(redis, {
     deliveryCreate: { numberOfKeys: 6, lua: CREATE },
     deliveryTransition: { numberOfKeys: 6 + DELIVERY_STATUSES.length, lua: TRANSITION },
+    deliveryClaim: { numberOfKeys: 7 + DELIVERY_STATUSES.length, lua: CLAIM },
     deliveryAcknowledge: { numberOfKeys: 4, lua: ACKNOWLEDGE },
     deliveryRecordAnswer: { numberOfKeys: 2, lua: RECORD_ANSWER },
     deliveryEscalate: { numberOfKeys: 3, lua: ESCALATE },
     deliveryLoadForSend: { numberOfKeys: 1, lua: LOAD_FOR_SEND },
   });
+
+  async function transitionKeys(deliveryId: string, change: Pick<TransitionChange, 'eventUid'>): Promise<string[]> {
+    return [
+      keys.delivery(deliveryId),
+      keys.history(deliveryId),
+      // The counts key is declared up front (Cluster): the event uid never changes, so reading it first is safe.
+      keys.eventCounts(change.eventUid ?? (await redis.hget(keys.delivery(deliveryId), 'eventUid')) ?? 'unknown'),
+      keys.unacknowledged,
+      keys.escalationWatch,
+      ...DELIVERY_STATUSES.map(keys.byStatus),
+      keys.noticeOutbox,
+    ];
+  }
+
+  const transitionArgs = (to: DeliveryStatus, now: Date, change: TransitionChange): string[] => [
+    (change.from ?? ALLOWED_FROM[to]).join(','),
+    to,
+    now.toISOString(),
+    String(now.getTime()),
+    JSON.stringify({ at: now.toISOString(), status: to, detail: change.detail } satisfies HistoryEntry),
+    change.countAttempt ? '1' : '0',
+    JSON.stringify(change.fields ?? {}),
+    change.notice ? outboxMember(change.notice) : '',
+  ];
 
   async function loadMany(ids: string[], withHistory: boolean): Promise<DeliveryWithHistory[]> {
     if (ids.length === 0) return [];
@@ -180,33 +226,9 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
      * Moves a delivery to `to` if its status allows (delivery-status.ts); returns the status it
      * had, or `refused` with the current status when the move is not allowed.
      */
-    async transition(
-      deliveryId: string,
-      to: DeliveryStatus,
-      now: Date,
-      change: TransitionChange,
-    ): Promise<{ ok: true; from: DeliveryStatus } | { ok: false; current: DeliveryStatus | undefined }> {
-      const from = change.from ?? ALLOWED_FROM[to];
-      const scriptKeys = [
-        keys.delivery(deliveryId),
-        keys.history(deliveryId),
-        // The counts key is declared up front (Cluster): the event uid never changes, so reading it first is safe.
-        keys.eventCounts(change.eventUid ?? (await redis.hget(keys.delivery(deliveryId), 'eventUid')) ?? 'unknown'),
-        keys.unacknowledged,
-        keys.escalationWatch,
-        ...DELIVERY_STATUSES.map(keys.byStatus),
-        keys.noticeOutbox,
-      ];
-      const args = [
-        from.join(','),
-        to,
-        now.toISOString(),
-        String(now.getTime()),
-        JSON.stringify({ at: now.toISOString(), status: to, detail: change.detail } satisfies HistoryEntry),
-        change.countAttempt ? '1' : '0',
-        JSON.stringify(change.fields ?? {}),
-        change.notice ? outboxMember(change.notice) : '',
-      ] as const;
+    async transition(deliveryId: string, to: DeliveryStatus, now: Date, change: TransitionChange): Promise<TransitionResult> {
+      const scriptKeys = await transitionKeys(deliveryId, change);
+      const args = transitionArgs(to, now, change);
       let result: unknown;
       if (change.waitReplicas && change.waitReplicas > 0) {
         // WAIT on the connection (and, in a Cluster, the node) that wrote, for every online replica.
@@ -221,9 +243,21 @@ export function createDeliveryStore(redis: RedisClient, prefix: string) {
       } else {
         result = await scripts.run('deliveryTransition', scriptKeys, args);
       }
-      const [outcome, status] = result as [string, string];
-      if (outcome === 'ok') return { ok: true, from: status as DeliveryStatus };
-      return { ok: false, current: outcome === 'missing' ? undefined : (status as DeliveryStatus) };
+      return transitionResult(result);
+    },
+
+    /**
+     * Claims a delivery for one attempt (`sending`, attempts + 1) only while the directory, read
+     * in the same step, still has the recipient's contact active at that address in an active
+     * organisation (SPEC §6, §11). When it has not, nothing changes and the organisation's
+     * document as it is now comes back, for the send to decide again.
+     */
+    async claim(deliveryId: string, now: Date, change: Pick<TransitionChange, 'detail' | 'fields' | 'eventUid'>, recipient: ClaimedRecipient): Promise<ClaimResult> {
+      const claimKeys = [...(await transitionKeys(deliveryId, change)), recipient.organisationKey];
+      const result = await scripts.run('deliveryClaim', claimKeys, [...transitionArgs('sending', now, { ...change, countAttempt: true }), recipient.contactId, recipient.email]);
+      const [outcome, status, organisation] = result as [string, string, string | undefined];
+      if (outcome === 'recipient') return { ok: false, current: status as DeliveryStatus, organisation: organisation || null };
+      return transitionResult(result);
     },
 
     /** Notices put in the outbox before `beforeMs` and not yet taken out: the sweeper queues them. */

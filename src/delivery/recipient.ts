@@ -60,3 +60,15 @@ export function resolveRecipient(planned: PlannedRecipient, organisation: Organi
     changed,
   };
 }
+
+/**
+ * Whether the directory still lets a send go to this contact at this address: the check the
+ * claim makes in Lua (CLAIM, delivery.scripts.ts) in the same step as it moves the delivery to
+ * `sending`, so a change that lands after the send path read the directory is not missed. The
+ * address compares exactly, as the claim sends it: any other spelling is decided again.
+ */
+export function stillSendsTo(organisation: Organisation | undefined, contactId: string, email: string): boolean {
+  if (!organisation?.active) return false;
+  const current = organisation.contacts.find((c) => c.contactId === contactId);
+  return current !== undefined && current.active && current.email === email;
+}

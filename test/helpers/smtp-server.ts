@@ -33,7 +33,10 @@ export type CaughtMail = {
 
 export type MailSummary = { to: string[]; subject: string };
 export type DataResponder = SmtpReply | ((mail: MailSummary) => SmtpReply);
-export type RcptResponder = SmtpReply | ((recipient: string) => SmtpReply);
+/** The reply to one RCPT TO; `from` is the envelope sender of the message (MAIL FROM). */
+export type RcptResponder = SmtpReply | ((recipient: string, from: string) => SmtpReply);
+/** Runs at each MAIL FROM, before the server answers it: the message's RCPT TO comes after it settles. */
+export type MailFromHook = (from: string) => Promise<void> | void;
 
 export type TestSmtp = {
   port: number;
@@ -47,6 +50,8 @@ export type TestSmtp = {
   respondWith(reply: DataResponder): void;
   /** Scripts the reply to each RCPT TO, until changed (default 250). */
   respondToRcptWith(reply: RcptResponder): void;
+  /** Runs `hook` at each MAIL FROM until changed (undefined: none); its failure does not refuse the mail. */
+  onMailFrom(hook: MailFromHook | undefined): void;
   /** Resolves with the mails once `predicate` holds; rejects after `timeoutMs` (default 5000). */
   waitFor(predicate: (mails: CaughtMail[]) => boolean, timeoutMs?: number): Promise<CaughtMail[]>;
   /** Forgets mails and attempts and goes back to answering 250 everywhere. */
@@ -78,6 +83,7 @@ export async function startTestSmtp(options: TestSmtpOptions = {}): Promise<Test
   let attempts = 0;
   let dataResponder: DataResponder = 250;
   let rcptResponder: RcptResponder = 250;
+  let mailFromHook: MailFromHook | undefined;
   const listeners = new Set<() => void>();
   const notify = () => listeners.forEach((listener) => listener());
 
@@ -145,8 +151,19 @@ export async function startTestSmtp(options: TestSmtpOptions = {}): Promise<Test
     maxClients: 1000,
     closeTimeout: 200,
     logger: false,
-    onRcptTo(address, _session, callback) {
-      const reply = typeof rcptResponder === 'function' ? rcptResponder(address.address) : rcptResponder;
+    onMailFrom(address, _session, callback) {
+      const hook = mailFromHook;
+      if (!hook) return callback();
+      Promise.resolve()
+        .then(() => hook(address.address))
+        .then(
+          () => callback(),
+          () => callback(),
+        );
+    },
+    onRcptTo(address, session, callback) {
+      const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+      const reply = typeof rcptResponder === 'function' ? rcptResponder(address.address, from) : rcptResponder;
       callback(reply === 250 ? null : smtpError(reply, address.address));
     },
     onData,
@@ -180,6 +197,9 @@ export async function startTestSmtp(options: TestSmtpOptions = {}): Promise<Test
     respondToRcptWith(reply) {
       rcptResponder = reply;
     },
+    onMailFrom(hook) {
+      mailFromHook = hook;
+    },
     waitFor(predicate, timeoutMs = 5_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
@@ -204,6 +224,7 @@ export async function startTestSmtp(options: TestSmtpOptions = {}): Promise<Test
       attempts = 0;
       dataResponder = 250;
       rcptResponder = 250;
+      mailFromHook = undefined;
     },
     close() {
       closing ??= new Promise<void>((resolve) => server.close(() => resolve()));

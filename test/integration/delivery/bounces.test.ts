@@ -91,7 +91,7 @@ describe('the envelope sender', () => {
     const sent = await reportAndSend();
     for (const email of [DSL, DEPUTY, GP_LEAD]) {
       const mail = sent.mailTo(email);
-      expect(mail.from).toBe(`bounces+${sent.to(email).deliveryId}@${BOUNCE_DOMAIN}`);
+      expect(mail.from).toBe(`bounces+${sent.to(email).deliveryId}.1@${BOUNCE_DOMAIN}`);
       expect(mail.headers.get('from')).toBe('Operation Endeavor <endeavor@dispatch.endeavor.test>');
     }
   });
@@ -296,7 +296,45 @@ describe('retry of a bounced delivery (SPEC §6)', () => {
     expect(again.lastError).toBeNull();
     const resent = (m: CaughtMail[]) => m.find((x) => x.to.includes(DSL) && x.subject.includes(sent.ref));
     const mail = resent(await smtp.waitFor((m) => resent(m) !== undefined));
-    expect(mail!.from).toBe(address);
+    // The resend names its own attempt: a DSN about the first cannot be taken for one about it.
+    expect(mail!.from).toBe(`bounces+${dsl.deliveryId}.2@${BOUNCE_DOMAIN}`);
+    expect(address).toBe(`bounces+${dsl.deliveryId}.1@${BOUNCE_DOMAIN}`);
     expect(mail!.messageId).toBe(sent.mailTo(DSL).messageId);
+  });
+});
+
+describe('a late DSN (SPEC §6)', () => {
+  it('about attempt 1 leaves a delivery sent again as attempt 2 sent, and one about attempt 2 bounces it', async () => {
+    const sent = await reportAndSend();
+    const dsl = sent.to(DSL);
+    const first = sent.mailTo(DSL).from;
+    expect((await sendRawMail(bouncePort, { to: [first], raw: buildDsn({ to: first }) })).data).toBe(250);
+    expect((await mash.post(`/api/v1/deliveries/${dsl.deliveryId}/retry`, { json: {} })).status).toBe(202);
+    const resent = await until(() => status(dsl.deliveryId), (d) => d.status === 'sent' && d.attempts === 2, 'the resend sent');
+    await noticesSettled();
+    const notices = noticesAbout(sent.ref).length;
+
+    // The relay reports on the first message again, late: the resend is not what it is about.
+    const late = await sendRawMail(bouncePort, { to: [first], raw: buildDsn({ to: first }) });
+    expect(late).toMatchObject({ rcptTo: [250], data: 250 });
+    const after = await status(dsl.deliveryId);
+    expect(after.status).toBe('sent');
+    expect(after.lastError).toBeNull();
+    expect(after.history).toHaveLength(resent.history.length);
+    expect(await app.stores.deliveries.unacknowledged()).toContain(dsl.deliveryId);
+    await noticesSettled();
+    expect(noticesAbout(sent.ref)).toHaveLength(notices);
+
+    const second = `bounces+${dsl.deliveryId}.2@${BOUNCE_DOMAIN}`;
+    expect((await sendRawMail(bouncePort, { to: [second], raw: buildDsn({ to: second }) })).data).toBe(250);
+    expect((await status(dsl.deliveryId)).status).toBe('bounced');
+  });
+
+  it('to an address without an attempt (a message sent before the upgrade) still bounces the delivery', async () => {
+    const sent = await reportAndSend();
+    const gp = sent.to(GP_LEAD);
+    const old = `bounces+${gp.deliveryId}@${BOUNCE_DOMAIN}`;
+    expect((await sendRawMail(bouncePort, { to: [old], raw: buildDsn({ to: old }) })).data).toBe(250);
+    expect((await status(gp.deliveryId)).status).toBe('bounced');
   });
 });

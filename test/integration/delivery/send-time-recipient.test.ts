@@ -1,10 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DeliveryWithHistory } from '../../../src/delivery/delivery.store';
+import { deliverOne, type DeliverDeps } from '../../../src/delivery/deliver';
+import type { DeliveryWithHistory, NewDelivery } from '../../../src/delivery/delivery.store';
+import { createMailTransport, type MailTransport } from '../../../src/delivery/mail.transport';
+import { episodeAsOf, foldEpisode } from '../../../src/episodes/episode';
+import { fanOutEvent } from '../../../src/episodes/fan-out';
+import { eventUid } from '../../../src/intake/ids';
 import type { Organisation } from '../../../src/directory/organisation';
-import { signIn, startTestApp, type TestApp } from '../../helpers/app';
+import { FEED_A, signIn, startTestApp, type TestApp } from '../../helpers/app';
 import { asUser, type AsUser } from '../../helpers/dashboard';
 import { contact, practice, school, seedDirectory } from '../../helpers/directory';
-import { reportedEvent, updatedEvent } from '../../helpers/factories';
+import { CLAIM_CASES, CLAIM_URN, CLAIMED } from '../../helpers/claim-cases';
+import { reportedEvent, uniqueId, updatedEvent } from '../../helpers/factories';
 import { startTestSmtp, type CaughtMail, type TestSmtp } from '../../helpers/smtp-server';
 import { drained } from '../../helpers/drain';
 import { until } from '../../helpers/until';
@@ -236,5 +243,135 @@ describe('reminders at send time', () => {
     } finally {
       await own.close();
     }
+  });
+});
+
+/*
+ * Issue 8, the window between the send path's read and its claim: the directory changes after
+ * deliverOne has read it and before it moves the delivery to `sending`. The change is made from
+ * inside the store's load, right after it answered, so it lands in that window every time.
+ */
+describe('a directory change between the read and the claim', () => {
+  let own: TestApp;
+  let transport: MailTransport;
+  beforeAll(async () => {
+    // No workers: the test sends each delivery itself, through the real SMTP server.
+    own = await startTestApp();
+    transport = createMailTransport({ url: `${smtp.url}?requireTLS=false`, from: 'Operation Endeavor <endeavor@endeavor.test>', pool: false });
+  });
+  afterAll(async () => {
+    await transport?.close();
+    await own?.close();
+  });
+
+  /** The send path's dependencies, with `between` run after the load has read the directory. */
+  function depsWith(between: () => Promise<void>): DeliverDeps {
+    const deliveries = own.stores.deliveries;
+    return {
+      deliveries: {
+        ...deliveries,
+        loadForSend: async (...args: Parameters<typeof deliveries.loadForSend>) => {
+          const loaded = await deliveries.loadForSend(...args);
+          await between();
+          return loaded;
+        },
+      },
+      episodes: own.stores.episodes,
+      fold: { all: foldEpisode, asOf: episodeAsOf },
+      events: own.stores.events,
+      directory: own.stores.directory,
+      transport,
+      notify: own.queues.notify,
+      fanout: own.queues.fanout,
+      messageDomain: 'endeavor.test',
+      ackUrlFor: (delivery) => `https://endeavor.test/ack/${delivery.deliveryId}`,
+      now: () => new Date(),
+    };
+  }
+
+  /** A school whose DSL has one planned, unsent alert. */
+  async function planned(urn: string) {
+    const dsl = contact('Fictional Leaver', 'dsl', `leaver@school-${urn}.endeavor.test`);
+    const org = school(urn, { locality: 'Hexham', postcode: 'NE46 1AA', receivesAreaAlerts: false, contacts: [dsl] });
+    await own.directory.put(org);
+    const report = reportedEvent({ child: { ...reportedEvent().child, schoolUrn: urn, gpOdsCode: undefined, postcodeDistrict: 'NE46' } });
+    expect((await own.post('/api/v1/events', report)).status).toBe(202);
+    const uid = eventUid(FEED_A.feedId, report.eventId);
+    expect(await fanOutEvent({ ...own.stores, deliver: own.queues.deliver, lockMs: 5000, now: () => new Date() }, uid, 3)).toBe('routed');
+    const [alert] = await own.stores.deliveries.ofEpisode((await own.stores.events.get(uid))!.episodeId, false);
+    return { dsl, org, alert: alert! };
+  }
+
+  /** Addresses the directory lets mail go to now. */
+  const sendableNow = async () =>
+    new Set((await own.directory.list()).filter((o) => o.active).flatMap((o) => o.contacts.filter((c) => c.active).map((c) => c.email)));
+
+  it('does not send to a contact deactivated after the read: the delivery is superseded and MASH told', async () => {
+    const { dsl, org, alert } = await planned('990121');
+    script();
+    const outcome = await deliverOne(
+      depsWith(() => own.directory.put({ ...org, contacts: [{ ...dsl, active: false }] }).then(() => undefined)),
+      alert.deliveryId,
+      { attemptsMade: 0, maxAttempts: 3 },
+    );
+    expect(outcome).toBe('skipped');
+    // The directory did not change after the deactivation, so what it says now is what it said at every RCPT.
+    const allowed = await sendableNow();
+    expect(rcpts.filter((to) => !allowed.has(to))).toEqual([]);
+    expect(rcpts).not.toContain(dsl.email);
+    const after = (await own.stores.deliveries.get(alert.deliveryId))!;
+    expect(after.status).toBe('superseded');
+    expect(after.attempts).toBe(0);
+    expect(after.history.at(-1)!.detail).toMatch(/contact has been deactivated/);
+    expect(await own.queues.notify.getJob(`ns-${alert.episodeId}-school-990121-${dsl.contactId}`)).toBeDefined();
+  });
+
+  it.each(CLAIM_CASES.map((c) => [c.name, c] as const))('claims, in Lua, exactly when stillSendsTo says so: %s', async (_, c) => {
+    const store = own.stores.deliveries;
+    const organisationKey = own.directory.keys.organisation('school', CLAIM_URN);
+    if (c.organisation) await own.redis.set(organisationKey, JSON.stringify(c.organisation));
+    else await own.redis.del(organisationKey);
+    const delivery: NewDelivery = {
+      deliveryId: `dl_${randomBytes(12).toString('hex')}`,
+      eventUid: uniqueId('uid'),
+      eventId: uniqueId('ev'),
+      episodeId: uniqueId('ep'),
+      feedId: FEED_A.feedId,
+      kind: 'alert',
+      audience: 'direct',
+      organisation: { type: 'school', id: CLAIM_URN, name: `Fictional School ${CLAIM_URN}` },
+      contact: { contactId: CLAIMED.contactId, name: CLAIMED.name, email: CLAIMED.email, role: CLAIMED.role },
+      threadOf: null,
+      asOf: null,
+      ackable: true,
+      risk: 'high',
+      priority: 1,
+      status: 'pending',
+    };
+    await store.create(delivery, new Date(), 'created');
+    const claimed = await store.claim(delivery.deliveryId, new Date(), { detail: 'attempt 1', eventUid: delivery.eventUid }, { organisationKey, contactId: CLAIMED.contactId, email: c.email });
+    expect(claimed.ok).toBe(c.sends);
+    const after = (await store.get(delivery.deliveryId))!;
+    expect(after).toMatchObject(c.sends ? { status: 'sending', attempts: 1 } : { status: 'pending', attempts: 0 });
+    // A refused claim hands back the document it read, for the send to decide again.
+    if (!c.sends) expect(claimed).toEqual({ ok: false, current: 'pending', organisation: c.organisation ? JSON.stringify(c.organisation) : null });
+  });
+
+  it('sends to the address given after the read, and records it', async () => {
+    const { dsl, org, alert } = await planned('990122');
+    const moved = { ...dsl, email: 'moved@school-990122.endeavor.test' };
+    script();
+    const outcome = await deliverOne(
+      depsWith(() => own.directory.put({ ...org, contacts: [moved] }).then(() => undefined)),
+      alert.deliveryId,
+      { attemptsMade: 0, maxAttempts: 3 },
+    );
+    expect(outcome).toBe('sent');
+    const allowed = await sendableNow();
+    expect(rcpts.filter((to) => !allowed.has(to))).toEqual([]);
+    expect(rcpts).toEqual([moved.email]);
+    const after = (await own.stores.deliveries.get(alert.deliveryId))!;
+    expect(after).toMatchObject({ status: 'sent', attempts: 1, contact: { email: moved.email } });
+    expect(after.history.some((h) => h.status === 'sending' && /address the directory has now/.test(h.detail))).toBe(true);
   });
 });

@@ -27,6 +27,26 @@ describe('decideOnReport: every (status, action) pair', () => {
   });
 });
 
+describe('decideOnReport: a DSN that names an attempt', () => {
+  it('decides as for any DSN when it names the attempt the delivery is at', () => {
+    expect(decideOnReport('sent', 'failed', { named: 2, current: 2 })).toBe('bounce');
+    expect(decideOnReport('sent', 'delayed', { named: 2, current: 2 })).toBe('note');
+    expect(decideOnReport('bounced', 'failed', { named: 2, current: 2 })).toBe('repeat');
+  });
+
+  it.each(DELIVERY_STATUSES.flatMap((status) => DSN_ACTIONS.map((action) => [status, action] as const)))(
+    'changes nothing for an earlier (or unknown later) attempt: %s + %s',
+    (status, action) => {
+      expect(decideOnReport(status, action, { named: 1, current: 2 })).toBe('ignore');
+      expect(decideOnReport(status, action, { named: 3, current: 2 })).toBe('ignore');
+    },
+  );
+
+  it('decides as before for an address that names no attempt (sent before attempts were named)', () => {
+    expect(decideOnReport('sent', 'failed', { named: undefined, current: 2 })).toBe('bounce');
+  });
+});
+
 describe('bounceNoticeSent', () => {
   const at = '2026-11-30T10:00:00.000Z';
   const line = (status: HistoryEntry['status'], detail = ''): HistoryEntry => ({ at, status, detail });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Organisation } from '../../../src/directory/organisation';
-import { contactLeft, resolveRecipient, type PlannedRecipient } from '../../../src/delivery/recipient';
+import { contactLeft, resolveRecipient, stillSendsTo, type PlannedRecipient } from '../../../src/delivery/recipient';
+import { CLAIM_CASES, CLAIMED } from '../../helpers/claim-cases';
 import { contact, school } from '../../helpers/directory';
 
 const DSL = contact('Fictional Dsl', 'dsl', 'dsl@school-990001.endeavor.test');
@@ -50,5 +51,11 @@ describe('resolveRecipient: the contact as the directory has it at send time', (
     expect(contactLeft('contact-removed')).toBe(true);
     expect(contactLeft('organisation-deactivated')).toBe(false);
     expect(contactLeft('organisation-removed')).toBe(false);
+  });
+});
+
+describe('stillSendsTo: the claim’s check, as a pure function', () => {
+  it.each(CLAIM_CASES.map((c) => [c.name, c] as const))('%s', (_, c) => {
+    expect(stillSendsTo(c.organisation, CLAIMED.contactId, c.email)).toBe(c.sends);
   });
 });
