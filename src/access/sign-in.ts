@@ -1,4 +1,4 @@
-import type { AuditLog } from './audit.store';
+import { auditBeforeAnswer, type AuditLog } from './audit.store';
 import type { SessionStore } from './sessions.store';
 import type { User, UserStore } from './users.store';
 import { moduleLogger } from '../platform/logger';
@@ -44,7 +44,7 @@ export type SignInOutcome =
 // eslint-disable-next-line max-lines-per-function -- a service factory: a set of small methods over shared state (README, Layout: exceptions)
 export function signInService(deps: SignInDeps) {
   const audit = (action: string, user: User | undefined, detail?: string) =>
-    deps.audit.append({ at: deps.now().toISOString(), actor: user ? userActor(user) : 'anonymous', action, subject: user ? userActor(user) : 'unknown-account', ...(detail ? { detail } : {}) });
+    auditBeforeAnswer(deps.audit, { at: deps.now().toISOString(), actor: user ? userActor(user) : 'anonymous', action, subject: user ? userActor(user) : 'unknown-account', ...(detail ? { detail } : {}) });
 
   async function consumeCode(user: User, code: string): Promise<'totp' | 'recovery' | undefined> {
     if (/^\d{6}$/.test(code)) {
@@ -128,7 +128,7 @@ export function signInService(deps: SignInDeps) {
     async signOut(token: string): Promise<void> {
       const session = await deps.sessions.get(token, deps.now());
       await deps.sessions.delete(token);
-      if (session) await deps.audit.append({ at: deps.now().toISOString(), actor: userActor({ id: session.userId }), action: 'sign-out', subject: userActor({ id: session.userId }) });
+      if (session) await auditBeforeAnswer(deps.audit, { at: deps.now().toISOString(), actor: userActor({ id: session.userId }), action: 'sign-out', subject: userActor({ id: session.userId }) });
     },
   };
 }

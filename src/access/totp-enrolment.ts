@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AuditLog } from './audit.store';
+import { auditBeforeAnswer, type AuditLog } from './audit.store';
 import type { SessionStore } from './sessions.store';
 import type { UserStore } from './users.store';
 import { moduleLogger } from '../platform/logger';
@@ -49,13 +49,17 @@ export function totpEnrolment(deps: TotpEnrolmentDeps) {
       const step = await checkTotp(secret, code.trim(), deps.now(), 0);
       if (step === undefined) return 'wrong-code';
       const recoveryCodes = newRecoveryCodes();
-      const { outcome, user: enrolled } = await deps.users.modify(user.email, (u) => {
-        if (u.totp || u.pendingTotp !== user.pendingTotp) return undefined;
-        const { pendingTotp: _, ...rest } = u;
-        return { ...rest, totp: { secret: u.pendingTotp!, lastStep: step }, recoveryCodes: recoveryCodes.map(recoveryDigest) };
-      });
+      const { outcome, user: enrolled } = await deps.users.modify(
+        user.email,
+        (u) => {
+          if (u.totp || u.pendingTotp !== user.pendingTotp) return undefined;
+          const { pendingTotp: _, ...rest } = u;
+          return { ...rest, totp: { secret: u.pendingTotp!, lastStep: step }, recoveryCodes: recoveryCodes.map(recoveryDigest) };
+        },
+        // Audited before the enrolment is stored: when the log cannot be written, nothing is enrolled.
+        (current) => auditBeforeAnswer(deps.audit, { at: deps.now().toISOString(), actor: userActor(current), action: 'totp.enrol', subject: userActor(current) }),
+      );
       if (outcome !== 'ok' || !enrolled) return 'enrolled';
-      await deps.audit.append({ at: deps.now().toISOString(), actor: userActor(enrolled), action: 'totp.enrol', subject: userActor(enrolled) });
       log.info({ userId: enrolled.id }, 'totp enrolled');
       if (!session.enrolling) return { recoveryCodes };
       await deps.sessions.delete(session.token);

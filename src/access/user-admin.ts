@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AuditEntry, AuditLog } from './audit.store';
+import { auditBeforeAnswer, type AuditEntry, type AuditLog } from './audit.store';
 import { hashPassword } from './password';
 import type { SessionStore } from './sessions.store';
 import { ROLES, UserExistsError, type Role, type User, type UserStore } from './users.store';
@@ -99,14 +99,14 @@ export type UpdateOutcome = { kind: 'updated'; user: User; sessionsEnded: number
 // eslint-disable-next-line max-lines-per-function -- a service factory: a set of small methods over shared state (README, Layout: exceptions)
 export function userAdmin(deps: UserAdminDeps) {
   const audit = (actor: Actor, action: string, subject: User, detail?: string) =>
-    deps.audit.append({ at: deps.now().toISOString(), actor: userActor(actor), action, subject: userActor(subject), ...(detail ? { detail } : {}) });
+    auditBeforeAnswer(deps.audit, { at: deps.now().toISOString(), actor: userActor(actor), action, subject: userActor(subject), ...(detail ? { detail } : {}) });
 
   return {
     /** The new user, or 'exists' for a taken email. */
     async create(actor: Actor, input: z.infer<typeof createUserSchema>): Promise<User | 'exists'> {
       try {
-        const user = await deps.users.createUser(input, deps.now());
-        await deps.audit.append(userCreatedEntry(userActor(actor), user, deps.now()));
+        // Audited before it is stored: an account the log cannot name is not made.
+        const user = await deps.users.createUser(input, deps.now(), (record) => auditBeforeAnswer(deps.audit, userCreatedEntry(userActor(actor), record, deps.now())));
         log.info({ userId: user.id, by: actor.id }, 'user created');
         return user;
       } catch (err) {
@@ -118,22 +118,20 @@ export function userAdmin(deps: UserAdminDeps) {
     async update(actor: Actor, id: string, change: UserChange): Promise<UpdateOutcome> {
       const target = await deps.users.getById(id);
       if (!target) return { kind: 'not-found' };
-      const result = await deps.users.modify(target.email, (u) => {
-        const next = changed(u, change);
-        return next.role === u.role && next.active === u.active && hasTotp(next) === hasTotp(u) ? undefined : next;
-      });
+      // Audited before the write (a refused last-admin change is then recorded too, as refused).
+      const result = await deps.users.modify(
+        target.email,
+        (u) => {
+          const next = changed(u, change);
+          return next.role === u.role && next.active === u.active && hasTotp(next) === hasTotp(u) ? undefined : next;
+        },
+        (before, next) => audit(actor, 'user.update', next, updateSummary(before, next)),
+      );
       if (result.outcome === 'not-found') return { kind: 'not-found' };
       if (result.outcome === 'last-admin') return { kind: 'last-admin' };
       const user = result.user!;
       if (result.outcome === 'unchanged') return { kind: 'updated', user, sessionsEnded: 0 };
       const sessionsEnded = await deps.sessions.endAll(user.id);
-      const said = [
-        target.role !== user.role ? `role ${target.role} to ${user.role}` : '',
-        target.active !== user.active ? (user.active ? 'reactivated' : 'deactivated') : '',
-        hasTotp(target) && !hasTotp(user) ? 'TOTP reset' : '',
-        `${sessionsEnded} sessions ended`,
-      ].filter(Boolean);
-      await audit(actor, 'user.update', user, said.join('; '));
       log.info({ userId: user.id, by: actor.id, sessionsEnded }, 'user updated');
       return { kind: 'updated', user, sessionsEnded };
     },
@@ -156,9 +154,12 @@ export function userAdmin(deps: UserAdminDeps) {
       }
       await deps.limits.refund(subject);
       const passwordHash = await hashPassword(input.newPassword);
-      await deps.users.modify(user.email, (u) => ({ ...u, passwordHash }));
+      await deps.users.modify(
+        user.email,
+        (u) => ({ ...u, passwordHash }),
+        () => audit(actor, 'password.change', user, 'other sessions ended'),
+      );
       const sessionsEnded = await deps.sessions.endAll(user.id, context.token);
-      await audit(actor, 'password.change', user, `${sessionsEnded} other sessions ended`);
       log.info({ userId: user.id, sessionsEnded }, 'password changed');
       return 'changed';
     },
@@ -166,3 +167,15 @@ export function userAdmin(deps: UserAdminDeps) {
 }
 
 export type UserAdmin = ReturnType<typeof userAdmin>;
+
+/** What a change of role, active or TOTP does, for its audit entry; every one ends the user's sessions. */
+function updateSummary(before: User, next: User): string {
+  return [
+    before.role !== next.role ? `role ${before.role} to ${next.role}` : '',
+    before.active !== next.active ? (next.active ? 'reactivated' : 'deactivated') : '',
+    hasTotp(before) && !hasTotp(next) ? 'TOTP reset' : '',
+    'sessions ended',
+  ]
+    .filter(Boolean)
+    .join('; ');
+}

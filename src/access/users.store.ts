@@ -89,7 +89,12 @@ export function createUserStore(redis: RedisClient, prefix: string) {
   };
   const scripts = defineScripts(redis, { userCreate: { numberOfKeys: 3, lua: CREATE_USER }, userReplace: { numberOfKeys: 3, lua: REPLACE_USER } });
 
-  async function insert(user: { email: string; name?: string; role: Role; password?: string }, now: Date, ifNoUsers: boolean): Promise<User | 'exists' | 'not-first'> {
+  async function insert(
+    user: { email: string; name?: string; role: Role; password?: string },
+    now: Date,
+    ifNoUsers: boolean,
+    beforeWrite?: (record: User) => Promise<void>,
+  ): Promise<User | 'exists' | 'not-first'> {
     const record: User = {
       id: newUserId(),
       email: normalise(user.email),
@@ -99,6 +104,10 @@ export function createUserStore(redis: RedisClient, prefix: string) {
       passwordHash: user.password ? await hashPassword(user.password) : '',
       createdAt: now.toISOString(),
     };
+    if (beforeWrite) {
+      if (await redis.exists(keys.user(record.email))) return 'exists';
+      await beforeWrite(record);
+    }
     const outcome = (await scripts.run('userCreate', [keys.user(record.email), keys.all, keys.byId(record.id)], [JSON.stringify(record), record.email, ifNoUsers ? '1' : '0'])) as number;
     if (outcome === 0) return 'not-first';
     if (outcome === -1) return 'exists';
@@ -131,14 +140,25 @@ export function createUserStore(redis: RedisClient, prefix: string) {
 
   /**
    * Applies `change` to the user's record atomically (compare-and-set, retried on a concurrent
-   * change). `change` answers the next record, or undefined to leave it alone.
+   * change). `change` answers the next record, or undefined to leave it alone. `beforeWrite`
+   * runs before the record is written (the audit entry: when it throws, nothing changes).
    */
-  async function modify(email: string, change: (user: User) => User | undefined): Promise<{ outcome: 'ok' | 'unchanged' | 'not-found' | 'last-admin'; user?: User }> {
+  async function modify(
+    email: string,
+    change: (user: User) => User | undefined,
+    beforeWrite?: (current: User, next: User) => Promise<void>,
+  ): Promise<{ outcome: 'ok' | 'unchanged' | 'not-found' | 'last-admin'; user?: User }> {
+    let written = false;
     for (;;) {
       const loaded = await load(email);
       if (!loaded) return { outcome: 'not-found' };
       const next = change(loaded.user);
       if (!next) return { outcome: 'unchanged', user: loaded.user };
+      // Once per change, not once per compare-and-set round.
+      if (beforeWrite && !written) {
+        await beforeWrite(loaded.user, next);
+        written = true;
+      }
       const outcome = await replace(loaded.user, next, loaded.stored);
       if (outcome === 'ok') return { outcome: 'ok', user: next };
       if (outcome === 'last-admin') return { outcome, user: loaded.user };
@@ -171,9 +191,12 @@ export function createUserStore(redis: RedisClient, prefix: string) {
       return redis.scard(keys.all);
     },
 
-    /** Creates a user (the users API, tests, `create-user`); throws UserExistsError for a taken email. */
-    async createUser(user: { email: string; name?: string; role: Role; password?: string }, now: Date): Promise<User> {
-      const created = await insert(user, now, false);
+    /**
+     * Creates a user (the users API, tests, `create-user`); throws UserExistsError for a taken
+     * email. `beforeWrite` runs once the record (and its id) is made, before it is stored.
+     */
+    async createUser(user: { email: string; name?: string; role: Role; password?: string }, now: Date, beforeWrite?: (record: User) => Promise<void>): Promise<User> {
+      const created = await insert(user, now, false, beforeWrite);
       if (typeof created === 'string') throw new UserExistsError('a user with this email already exists');
       return created;
     },

@@ -304,3 +304,42 @@ describe('directory changes', () => {
     });
   });
 });
+
+describe('account changes, when the audit log cannot be written', () => {
+  const PASSWORD = 'correct horse battery staple 7';
+  const passwordSignIn = (email: string, password: string) =>
+    fetch(`${app.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+
+  it('makes no account (503)', async () => {
+    await breakAuditLog();
+    const email = 'unaudited@audit.endeavor.test';
+    await expectAuditUnavailable(await admin.post('/api/v1/users', { json: { email, name: 'Sample Unaudited', role: 'mash', password: PASSWORD } }));
+    expect(await app.stores.users.get(email)).toBeUndefined();
+  });
+
+  it('deactivates nobody and ends no session (503)', async () => {
+    const email = 'still-active@audit.endeavor.test';
+    const created = await admin.post('/api/v1/users', { json: { email, name: 'Sample Active', role: 'mash', password: PASSWORD } });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const signedIn = await passwordSignIn(email, PASSWORD);
+    expect(signedIn.status).toBe(204);
+    const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
+    await breakAuditLog();
+    await expectAuditUnavailable(await admin.patch(`/api/v1/users/${id}`, { active: false }));
+    await app.redis.del(app.stores.audit.key);
+    expect((await app.stores.users.getById(id))?.active).toBe(true);
+    expect((await fetch(`${app.url}/api/v1/episodes`, { headers: { cookie } })).status).toBe(200);
+  });
+
+  it('leaves the password as it was (503)', async () => {
+    const email = 'same-password@audit.endeavor.test';
+    expect((await admin.post('/api/v1/users', { json: { email, name: 'Sample Same', role: 'mash', password: PASSWORD } })).status).toBe(201);
+    const signedIn = await passwordSignIn(email, PASSWORD);
+    const user = asUser(app, signedIn.headers.get('set-cookie')!.split(';')[0]!);
+    await breakAuditLog();
+    await expectAuditUnavailable(await user.put('/api/v1/session/password', { currentPassword: PASSWORD, newPassword: 'another horse battery staple 8' }));
+    await app.redis.del(app.stores.audit.key);
+    expect((await passwordSignIn(email, PASSWORD)).status).toBe(204);
+  });
+});

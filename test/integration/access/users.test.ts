@@ -83,7 +83,7 @@ describe('users API (SPEC §8)', () => {
     expect((await passwordSignIn(app, email)).status).toBe(401);
 
     const entry = (await app.stores.audit.recent()).find((e) => e.action === 'user.update' && e.subject === `user:${id}`);
-    expect(entry?.detail).toBe('deactivated; 2 sessions ended');
+    expect(entry?.detail).toBe('deactivated; sessions ended');
     expect(entry?.actor).toMatch(/^user:usr_/);
 
     expect((await asUser(app, adminCookie).send('PATCH', `/api/v1/users/${id}`, { active: true })).status).toBe(200);
