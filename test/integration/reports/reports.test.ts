@@ -75,7 +75,7 @@ describe('GET /api/v1/reports', () => {
     expect(report.deliveryProblems.contacts).toEqual([
       expect.objectContaining({ organisation: expect.objectContaining({ type: 'gp', id: 'Y90003' }), failed: 1, lastError: '550 5.1.1 <[address]>: mailbox unavailable' }),
     ]);
-    expect(report.returnInterviews).toEqual({ found: 2, due: 0, overdue: 2 });
+    expect(report.returnInterviews).toEqual({ due: 2, done: 0, overdue: 2 });
   });
 
   it('gives the whole year as worked out from the seed rules', async () => {
@@ -96,7 +96,7 @@ describe('GET /api/v1/reports', () => {
     // The GP's first contact refused in episodes 5, 13, 21, 29, 37 and 45: six contacts to correct.
     expect(report.deliveryProblems.failed).toBe(6);
     expect(report.deliveryProblems.contacts.map((c) => c.organisation.id).sort()).toEqual(['Y90003', 'Y90007', 'Y90011', 'Y90015', 'Y90019', 'Y90035']);
-    expect(report.returnInterviews).toEqual({ found: 35, due: 0, overdue: 35 });
+    expect(report.returnInterviews).toEqual({ due: 35, done: 0, overdue: 35 });
     expect(JSON.stringify(report)).not.toMatch(new RegExp(CHILD_NAMES.join('|')));
   });
 
