@@ -2,7 +2,8 @@ import { Router, type Request, type Response } from 'express';
 import { HttpProblem, notFound } from '../platform/problem';
 import { withRedis } from '../platform/redis';
 import { buildReport, repeatedChildrenOf } from '../reports/report';
-import { loadRepeatInput, loadReportInput } from '../reports/report.queries';
+import { loadReportInputWithInterviews } from '../reports/report-input';
+import { loadRepeatInput } from '../reports/report.queries';
 import { lastFullMonth, type DateRange } from '../reports/report-range';
 import { reportQuerySchema } from '../reports/report.schema';
 import { REPORT_TABLE_NAMES, reportTables, tableCsv } from '../reports/report-tables';
@@ -48,7 +49,7 @@ export function reportPagesRouter(deps: ReportPagesDeps): Router {
   const staff = pageAuth(stores.sessions, now)('admin', 'mash');
   const context = (req: Request): PageContext => ({ user: req.user!, path: '/dashboard/reports', hasMail: deps.hasMail });
   const actor = (req: Request) => actorOf(req.user!);
-  const report = async (range: DateRange) => buildReport(await withRedis(() => loadReportInput(stores, range), 30_000), range, now());
+  const report = async (range: DateRange) => buildReport(await withRedis(() => loadReportInputWithInterviews(stores, range), 30_000), range, now());
 
 
   router.get('/dashboard/reports', ...staff, async (req, res) => {

@@ -32,6 +32,9 @@ export type EpisodeRecord = EpisodeView & {
 /** A contact this episode has written to, with the delivery its later messages thread to. */
 export type RecipientEntry = { orgType: OrganisationType; orgId: string; contactId: string; audience: Audience; threadRoot: string };
 
+/** SPEC §7: a found child's return home interview, recorded as done on the dashboard (when, and by whom as the audit log names them). */
+export type ReturnInterviewDone = { recordedAt: string; recordedBy: string };
+
 export const recipientKey = (r: { orgType: OrganisationType; orgId: string; contactId: string }) => `${r.orgType}:${r.orgId}:${r.contactId}`;
 
 const STATES = ['open', 'found', 'cancelled'] as const;
@@ -75,6 +78,11 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
     board: `${prefix}:episodes:board`,
     /** Found episodes by when their return home interview is due (the board's list). */
     returnInterviews: `${prefix}:episodes:return-interviews`,
+    /**
+     * Return home interviews recorded as done, by episode id. Beside the record, not in it: the
+     * fan-out rewrites the record from the events, and this is no event's to change.
+     */
+    returnInterviewDone: `${prefix}:episodes:return-interview-done`,
     /** Open episodes by the time their next reminder counts from (last reminder, else alert): reminders read only those due. */
     reminderFrom: `${prefix}:episodes:reminder-from`,
     /**
@@ -269,7 +277,7 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
     async purge(episodeId: string): Promise<void> {
       const record = parse(await redis.get(keys.episode(episodeId)));
       const feedId = record?.feedId;
-      const tx = redis.multi().del(keys.episode(episodeId), keys.recipients(episodeId)).zrem(keys.all, episodeId).zrem(keys.closedAt, episodeId).zrem(keys.returnInterviews, episodeId).zrem(keys.board, episodeId).zrem(keys.reminderFrom, episodeId);
+      const tx = redis.multi().del(keys.episode(episodeId), keys.recipients(episodeId)).hdel(keys.returnInterviewDone, episodeId).zrem(keys.all, episodeId).zrem(keys.closedAt, episodeId).zrem(keys.returnInterviews, episodeId).zrem(keys.board, episodeId).zrem(keys.reminderFrom, episodeId);
       if (feedId) tx.zrem(keys.ofFeed(feedId), episodeId);
       for (const key of record ? childKeysOf(record) : []) tx.zrem(keys.child(key), episodeId);
       for (const state of STATES) {
@@ -277,6 +285,18 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
         if (feedId) tx.zrem(keys.ofFeedInState(feedId, state), episodeId);
       }
       await tx.exec();
+    },
+
+    /** Records the episode's return home interview as done, once: false when it already was (the first record stands). */
+    async recordReturnInterviewDone(episodeId: string, done: ReturnInterviewDone): Promise<boolean> {
+      return (await redis.hsetnx(keys.returnInterviewDone, episodeId, JSON.stringify(done))) === 1;
+    },
+
+    /** The recorded return home interviews of those of `ids` that have one. */
+    async returnInterviewsDone(ids: readonly string[]): Promise<Map<string, ReturnInterviewDone>> {
+      if (ids.length === 0) return new Map();
+      const raw = await redis.hmget(keys.returnInterviewDone, ...ids);
+      return new Map(ids.flatMap((id, i) => (raw[i] ? [[id, JSON.parse(raw[i]) as ReturnInterviewDone] as const] : [])));
     },
 
     async recipients(episodeId: string): Promise<RecipientEntry[]> {
