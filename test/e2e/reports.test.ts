@@ -99,6 +99,8 @@ describe('/dashboard/reports in a browser', () => {
     // Nothing wider than the paper: what runs off the side of a printed page is lost.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
+    // Only the table of a column a locality prints its headings upwards.
+    expect(await page.locator('table.report-table.wide').count()).toBe(1);
     for (const hidden of ['.site-header', 'form.report-range', '.csv-link', 'details.report-details > summary']) {
       expect(await page.locator(hidden).first().isVisible(), hidden).toBe(false);
     }

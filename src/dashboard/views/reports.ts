@@ -18,6 +18,8 @@ const ACK_CHART_ROWS = 15;
 const LONG_TABLE_ROWS = 12;
 /** More columns than fit across a printed page with their headings written across. */
 const WIDE_TABLE_COLUMNS = 8;
+/** Many columns of figures only (a column a locality): printed with its headings running upwards. */
+const isWide = (table: ReportTable) => table.columns.length > WIDE_TABLE_COLUMNS && table.rows.every((row) => row.slice(1).every((cell) => typeof cell === 'number'));
 
 export type ReportsPage = { report: Report | undefined; range: DateRange; errors?: { path: string; message: string }[] };
 
@@ -46,7 +48,7 @@ function tableView(table: ReportTable, range: DateRange, cell: (row: Cell[], i: 
       ? html`<tr><td colspan="${table.columns.length}">Nothing in this period.</td></tr>`
       : table.rows.map((row) => html`<tr>${table.columns.map((_, i) => (i === 0 ? html`<th scope="row">${show(cell(row, i))}</th>` : html`<td>${show(cell(row, i))}</td>`))}</tr>`);
   const tableHtml = html`<div class="table-scroll" role="region" aria-labelledby="${table.name}-caption" tabindex="0">
-<table class="report-table${table.columns.length > WIDE_TABLE_COLUMNS ? ' wide' : ''}">
+<table class="report-table${isWide(table) ? ' wide' : ''}">
   <caption id="${table.name}-caption">${table.caption}</caption>
   <thead><tr>${table.columns.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
   <tbody>${body}</tbody>
