@@ -107,6 +107,20 @@ describe('/dashboard/reports in a browser', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'reports-print.png'), fullPage: true });
   }, 180_000);
 
+  it('records a return home interview from the episode page, a plain form without JavaScript', async () => {
+    // Episode 44 (9 October): found, its interview not recorded (44 mod 3 = 2).
+    const [episode] = (await app.stores.episodes.openedBetween(Date.parse('2026-10-01'), Date.parse('2026-11-01'))).filter((e) => e.policeReference.endsWith('-44'));
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: false });
+    const watch = watchConsole(page);
+    await signIn(page);
+    await page.goto(`${app.url}/dashboard/episodes/${episode!.episodeId}`, { waitUntil: 'load' });
+    await expectAccessible(page);
+    await Promise.all([page.waitForURL(`${app.url}/dashboard/episodes/${episode!.episodeId}`), page.getByRole('button', { name: 'Record the return home interview as done' }).click()]);
+    expect(await page.getByRole('heading', { level: 2, name: 'Return home interview done' }).isVisible()).toBe(true);
+    expect(await page.getByRole('button', { name: /Record the return home interview/ }).count()).toBe(0);
+    expect(watch.cspViolations()).toEqual([]);
+  }, 180_000);
+
   it('opens the audited repeated-children list from the report, with links to each episode', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await signIn(page);
