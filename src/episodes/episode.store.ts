@@ -174,6 +174,11 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
       return { records: await getMany(ids), open };
     },
 
+    /** Found episodes whose return home interview falls due in [fromMs, toMs) (the reports' ranges), soonest first. */
+    async returnInterviewsDueBetween(fromMs: number, toMs: number): Promise<EpisodeRecord[]> {
+      return getMany(await redis.zrangebyscore(keys.returnInterviews, fromMs, `(${toMs}`));
+    },
+
     /** Found episodes whose return home interview falls due at or after `fromMs`, soonest first. */
     async returnInterviewsDueFrom(fromMs: number, limit = 200): Promise<EpisodeRecord[]> {
       return getMany(await redis.zrangebyscore(keys.returnInterviews, `(${fromMs}`, '+inf', 'LIMIT', 0, limit));
@@ -263,6 +268,9 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
      * writes again from what is left, and must not replace the whole row with a poorer one.
      */
     async archive(row: ArchivedEpisode): Promise<void> {
+      // The interview's record goes with the episode; the row keeps when it was done, not who recorded it.
+      const done = await redis.hget(keys.returnInterviewDone, row.episodeId);
+      if (done) row = { ...row, returnInterviewDoneAt: (JSON.parse(done) as ReturnInterviewDone).recordedAt };
       await redis.multi().hsetnx(keys.archive, row.episodeId, JSON.stringify(row)).zadd(keys.archivedOpened, 'NX', Date.parse(row.openedAt), row.episodeId).exec();
     },
 
