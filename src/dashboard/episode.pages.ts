@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import type { DeliveryStore } from '../delivery/delivery.store';
 import { retryDelivery } from '../delivery/retry';
 import type { EpisodeStore } from '../episodes/episode.store';
+import { recordReturnInterview } from '../episodes/return-interview';
 import type { EventStore } from '../intake/event.store';
 import { HttpProblem, notFound } from '../platform/problem';
 import type { DeliverJob } from '../platform/queues';
@@ -25,7 +26,7 @@ export type EpisodePagesDeps = {
 const BACK = /^\/dashboard(\/[A-Za-z0-9_-]+)*$/;
 const EPISODE_ID = /^ep_[0-9a-f]{24}$/;
 
-/** SPEC §8: an episode's timeline with every delivery and its history, and the retry button. */
+/** SPEC §8: an episode's timeline with every delivery and its history, the retry button, and the return interview's record (SPEC §7). */
 export function episodePages(kit: PageKit, deps: EpisodePagesDeps): Router {
   const router = Router();
   const { stores, now } = deps;
@@ -37,6 +38,16 @@ export function episodePages(kit: PageKit, deps: EpisodePagesDeps): Router {
     // Written before the details are shown: no unaudited view, even when the audit write fails.
     await auditBeforeAnswer(stores.audit, { at: now().toISOString(), actor: kit.actor(req), action: 'child.view', subject: episodeId });
     sendDashboardPage(res, kit.context(req), `Episode ${timeline.episode.policeReference}`, episodeView({ ...timeline, user: req.user! }));
+  });
+
+  router.post('/dashboard/episodes/:episodeId/return-interview', ...kit.staff, smallForm, async (req, res) => {
+    checkCsrf(req);
+    const episodeId = String(req.params.episodeId);
+    if (!EPISODE_ID.test(episodeId)) throw notFound('There is no episode at this address.');
+    const outcome = await withRedis(() => recordReturnInterview({ episodes: stores.episodes, audit: stores.audit, now }, episodeId, req.user!));
+    if (!outcome.ok && outcome.reason === 'no-episode') throw notFound('There is no episode at this address.');
+    if (!outcome.ok) throw new HttpProblem(409, 'not-found-state', 'Cannot record', `Only a found child has a return home interview; this episode is ${outcome.state}. Go back and reload the page.`);
+    res.redirect(303, `/dashboard/episodes/${episodeId}`);
   });
 
   router.post('/dashboard/deliveries/:deliveryId/retry', ...kit.staff, smallForm, async (req, res) => {

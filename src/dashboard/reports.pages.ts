@@ -2,7 +2,8 @@ import { Router, type Request, type Response } from 'express';
 import { HttpProblem, notFound } from '../platform/problem';
 import { withRedis } from '../platform/redis';
 import { buildReport, repeatedChildrenOf } from '../reports/report';
-import { loadRepeatInput, loadReportInput } from '../reports/report.queries';
+import { loadReportInputWithInterviews } from '../reports/report-input';
+import { loadRepeatInput } from '../reports/report.queries';
 import { lastFullMonth, type DateRange } from '../reports/report-range';
 import { reportQuerySchema } from '../reports/report.schema';
 import { REPORT_TABLE_NAMES, reportTables, tableCsv } from '../reports/report-tables';
@@ -14,6 +15,7 @@ import { pageErrors } from './page-errors';
 import { sendDashboardPage, type PageContext } from './views/common';
 import { repeatedChildrenView, reportsView } from './views/reports';
 import { actorOf } from '../access/actor';
+import { auditBeforeAnswer } from '../access/audit.store';
 
 export type ReportPagesDeps = { stores: Pick<Stores, 'episodes' | 'events' | 'deliveries' | 'audit' | 'sessions'>; hasMail: boolean; now: () => Date };
 
@@ -47,7 +49,7 @@ export function reportPagesRouter(deps: ReportPagesDeps): Router {
   const staff = pageAuth(stores.sessions, now)('admin', 'mash');
   const context = (req: Request): PageContext => ({ user: req.user!, path: '/dashboard/reports', hasMail: deps.hasMail });
   const actor = (req: Request) => actorOf(req.user!);
-  const report = async (range: DateRange) => buildReport(await withRedis(() => loadReportInput(stores, range), 30_000), range, now());
+  const report = async (range: DateRange) => buildReport(await withRedis(() => loadReportInputWithInterviews(stores, range), 30_000), range, now());
 
 
   router.get('/dashboard/reports', ...staff, async (req, res) => {
@@ -56,21 +58,23 @@ export function reportPagesRouter(deps: ReportPagesDeps): Router {
     sendDashboardPage(res, context(req), 'Reports', reportsView({ report: await report(outcome.range), range: outcome.range }));
   });
 
-  async function repeated(req: Request) {
+  /** The list, audited before it is answered (a failed write is a 503, and no names), naming what it shows by id. */
+  async function repeated(req: Request, action: 'view' | 'export') {
     const range = rangeOrThrow(req, now());
     const input = await withRedis(() => loadRepeatInput(stores, range), 30_000);
-    // Written before the names are shown: no unaudited view, even when the audit write fails.
-    await withRedis(() => stores.audit.append({ at: now().toISOString(), actor: actor(req), action: 'report.repeated-children.view', subject: `${range.from}..${range.to}` }));
-    return { range, children: repeatedChildrenOf(input.episodes, range) };
+    const children = repeatedChildrenOf(input.episodes, range);
+    const detail = JSON.stringify({ children: children.length, episodes: children.flatMap((c) => c.episodes.map((e) => e.episodeId)) });
+    await auditBeforeAnswer(stores.audit, { at: now().toISOString(), actor: actor(req), action: `report.repeated-children.${action}`, subject: `${range.from}..${range.to}`, detail });
+    return { range, children };
   }
 
   router.get('/dashboard/reports/repeated', ...staff, async (req, res) => {
-    const { range, children } = await repeated(req);
+    const { range, children } = await repeated(req, 'view');
     sendDashboardPage(res, context(req), 'Children with repeated episodes', repeatedChildrenView({ range, children, now: now() }));
   });
 
   router.get('/dashboard/reports/repeated.csv', ...staff, async (req, res) => {
-    const { range, children } = await repeated(req);
+    const { range, children } = await repeated(req, 'export');
     const rows = [['givenName', 'familyName', 'dateOfBirth', 'policePersonId', 'mostIn90Days', 'episodeId', 'policeReference', 'openedAt', 'state']];
     for (const c of children) {
       const child = c.episodes.at(-1)!.child;

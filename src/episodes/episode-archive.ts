@@ -18,6 +18,8 @@ export type ArchivedEpisode = Pick<EpisodeRecord, 'episodeId' | 'feedId' | 'stat
   locality: string | null;
   foundAt: string | null;
   returnInterviewDueAt: string | null;
+  /** When the return home interview was recorded as done (the store adds it as it archives the row). */
+  returnInterviewDoneAt?: string | null;
   /** When intake accepted the `missing.reported` event. */
   reportReceivedAt: string | null;
   /** Only the deliveries a figure can count (archivedDelivery says which). */

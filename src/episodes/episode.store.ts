@@ -32,6 +32,9 @@ export type EpisodeRecord = EpisodeView & {
 /** A contact this episode has written to, with the delivery its later messages thread to. */
 export type RecipientEntry = { orgType: OrganisationType; orgId: string; contactId: string; audience: Audience; threadRoot: string };
 
+/** SPEC §7: a found child's return home interview, recorded as done on the dashboard (when, and by whom as the audit log names them). */
+export type ReturnInterviewDone = { recordedAt: string; recordedBy: string };
+
 export const recipientKey = (r: { orgType: OrganisationType; orgId: string; contactId: string }) => `${r.orgType}:${r.orgId}:${r.contactId}`;
 
 const STATES = ['open', 'found', 'cancelled'] as const;
@@ -75,6 +78,11 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
     board: `${prefix}:episodes:board`,
     /** Found episodes by when their return home interview is due (the board's list). */
     returnInterviews: `${prefix}:episodes:return-interviews`,
+    /**
+     * Return home interviews recorded as done, by episode id. Beside the record, not in it: the
+     * fan-out rewrites the record from the events, and this is no event's to change.
+     */
+    returnInterviewDone: `${prefix}:episodes:return-interview-done`,
     /** Open episodes by the time their next reminder counts from (last reminder, else alert): reminders read only those due. */
     reminderFrom: `${prefix}:episodes:reminder-from`,
     /**
@@ -166,6 +174,11 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
       return { records: await getMany(ids), open };
     },
 
+    /** Found episodes whose return home interview falls due in [fromMs, toMs) (the reports' ranges), soonest first. */
+    async returnInterviewsDueBetween(fromMs: number, toMs: number): Promise<EpisodeRecord[]> {
+      return getMany(await redis.zrangebyscore(keys.returnInterviews, fromMs, `(${toMs}`));
+    },
+
     /** Found episodes whose return home interview falls due at or after `fromMs`, soonest first. */
     async returnInterviewsDueFrom(fromMs: number, limit = 200): Promise<EpisodeRecord[]> {
       return getMany(await redis.zrangebyscore(keys.returnInterviews, `(${fromMs}`, '+inf', 'LIMIT', 0, limit));
@@ -255,6 +268,9 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
      * writes again from what is left, and must not replace the whole row with a poorer one.
      */
     async archive(row: ArchivedEpisode): Promise<void> {
+      // The interview's record goes with the episode; the row keeps when it was done, not who recorded it.
+      const done = await redis.hget(keys.returnInterviewDone, row.episodeId);
+      if (done) row = { ...row, returnInterviewDoneAt: (JSON.parse(done) as ReturnInterviewDone).recordedAt };
       await redis.multi().hsetnx(keys.archive, row.episodeId, JSON.stringify(row)).zadd(keys.archivedOpened, 'NX', Date.parse(row.openedAt), row.episodeId).exec();
     },
 
@@ -269,7 +285,7 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
     async purge(episodeId: string): Promise<void> {
       const record = parse(await redis.get(keys.episode(episodeId)));
       const feedId = record?.feedId;
-      const tx = redis.multi().del(keys.episode(episodeId), keys.recipients(episodeId)).zrem(keys.all, episodeId).zrem(keys.closedAt, episodeId).zrem(keys.returnInterviews, episodeId).zrem(keys.board, episodeId).zrem(keys.reminderFrom, episodeId);
+      const tx = redis.multi().del(keys.episode(episodeId), keys.recipients(episodeId)).hdel(keys.returnInterviewDone, episodeId).zrem(keys.all, episodeId).zrem(keys.closedAt, episodeId).zrem(keys.returnInterviews, episodeId).zrem(keys.board, episodeId).zrem(keys.reminderFrom, episodeId);
       if (feedId) tx.zrem(keys.ofFeed(feedId), episodeId);
       for (const key of record ? childKeysOf(record) : []) tx.zrem(keys.child(key), episodeId);
       for (const state of STATES) {
@@ -277,6 +293,18 @@ export function createEpisodeStore(redis: RedisClient, prefix: string) {
         if (feedId) tx.zrem(keys.ofFeedInState(feedId, state), episodeId);
       }
       await tx.exec();
+    },
+
+    /** Records the episode's return home interview as done, once: false when it already was (the first record stands). */
+    async recordReturnInterviewDone(episodeId: string, done: ReturnInterviewDone): Promise<boolean> {
+      return (await redis.hsetnx(keys.returnInterviewDone, episodeId, JSON.stringify(done))) === 1;
+    },
+
+    /** The recorded return home interviews of those of `ids` that have one. */
+    async returnInterviewsDone(ids: readonly string[]): Promise<Map<string, ReturnInterviewDone>> {
+      if (ids.length === 0) return new Map();
+      const raw = await redis.hmget(keys.returnInterviewDone, ...ids);
+      return new Map(ids.flatMap((id, i) => (raw[i] ? [[id, JSON.parse(raw[i]) as ReturnInterviewDone] as const] : [])));
     },
 
     async recipients(episodeId: string): Promise<RecipientEntry[]> {

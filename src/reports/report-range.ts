@@ -50,9 +50,15 @@ export function monthsOf(range: DateRange): string[] {
   }
 }
 
+/** The Monday of the week a calendar day falls in. */
+const mondayOf = (date: string) => addDays(date, -((new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7));
+
 /** The Monday (UK calendar) of the week an instant falls in. */
-export function weekStarting(iso: string): string {
-  const date = londonDate(new Date(iso));
-  const weekday = (new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7;
-  return addDays(date, -weekday);
+export const weekStarting = (iso: string): string => mondayOf(londonDate(new Date(iso)));
+
+/** The Monday of every week a range touches, in order: the empty weeks too. */
+export function weeksOf(range: DateRange): string[] {
+  const weeks: string[] = [];
+  for (let week = mondayOf(range.from); week <= range.to; week = addDays(week, 7)) weeks.push(week);
+  return weeks;
 }

@@ -55,6 +55,12 @@ export function reportTables(report: Report): ReportTable[] {
       rows: report.escalations.byOrganisation.map((o) => [o.organisation.name, ORG_TYPE[o.organisation.type]!, o.organisation.id, o.count]),
     },
     {
+      name: 'delivery-problems-by-organisation',
+      caption: 'Failed and bounced deliveries by organisation',
+      columns: ['Organisation', 'Type', 'Id', 'Failed', 'Bounced'],
+      rows: report.deliveryProblems.byOrganisation.map((o) => [o.organisation.name, ORG_TYPE[o.organisation.type]!, o.organisation.id, o.failed, o.bounced]),
+    },
+    {
       name: 'contacts-to-correct',
       caption: 'Failed and bounced deliveries by contact: contacts to correct',
       columns: ['Organisation', 'Type', 'Id', 'Contact role', 'Contact id', 'Failed', 'Bounced', 'Last error', 'Last at'],
@@ -65,7 +71,10 @@ export function reportTables(report: Report): ReportTable[] {
   ];
 }
 
-export const REPORT_TABLE_NAMES = ['episodes-by-month-and-locality', 'episodes-by-risk', 'episodes-by-missing-from', 'time-to-school-by-week', 'acknowledgements-by-organisation', 'escalations-by-organisation', 'contacts-to-correct'] as const;
+export const REPORT_TABLE_NAMES = [
+  'episodes-by-month-and-locality', 'episodes-by-risk', 'episodes-by-missing-from', 'time-to-school-by-week', 'acknowledgements-by-organisation',
+  'escalations-by-organisation', 'delivery-problems-by-organisation', 'contacts-to-correct',
+] as const;
 
 export function tableCsv(table: ReportTable): string {
   return [table.columns, ...table.rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';

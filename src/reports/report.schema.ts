@@ -45,10 +45,13 @@ export const reportSchema = z.object({
   timeToFirstDirect: z.object({
     measured: z.number().int().describe('episodes whose alert reached a direct recipient'),
     notReached: z.number().int().describe('reported episodes with direct recipients none of whom accepted the alert'),
+    noDirectRecipient: z.number().int().describe('reported episodes with no direct recipient at all (no known school or GP, or none with an active contact): not measured'),
     p50Seconds: seconds,
     p90Seconds: seconds,
     maxSeconds: seconds,
-    byWeek: z.array(z.object({ weekStarting: z.iso.date(), measured: z.number().int(), p50Seconds: seconds, p90Seconds: seconds })),
+    byWeek: z
+      .array(z.object({ weekStarting: z.iso.date(), measured: z.number().int(), p50Seconds: seconds, p90Seconds: seconds }))
+      .describe('every week (Monday) the range touches, in order; a week with no episode measured has 0 and nulls'),
   }),
   acknowledgements: z.object({
     sent: z.number().int(),
@@ -82,9 +85,9 @@ export const reportSchema = z.object({
       .describe('the data-quality list: contacts to correct in the directory'),
   }),
   returnInterviews: z.object({
-    found: z.number().int().describe('episodes of the range closed as found'),
-    due: z.number().int().describe('72-hour window still open at generatedAt'),
-    overdue: z.number().int().describe('72-hour window passed at generatedAt'),
+    due: z.number().int().describe('return home interviews due in the range: found episodes whose foundAt + 72 hours falls in it'),
+    done: z.number().int().describe('of those, recorded as done on the dashboard'),
+    overdue: z.number().int().describe('of those, due time passed at generatedAt and not recorded as done'),
   }),
 });
 export type Report = z.infer<typeof reportSchema>;

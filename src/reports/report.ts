@@ -1,6 +1,6 @@
 import { londonDate } from '../domain/london-time';
 import type { Report } from './report.schema';
-import { monthsOf, rangeBounds, weekStarting, type DateRange } from './report-range';
+import { monthsOf, rangeBounds, weeksOf, weekStarting, type DateRange } from './report-range';
 import { repeatedChildren, type ChildIdentity, type RepeatedChild } from './repeat-children';
 import type { OrganisationRef } from '../domain/organisation-ref';
 import type { Audience, MessageKind } from '../domain/audience';
@@ -30,6 +30,11 @@ export type ReportEpisode = {
   locality: string | null;
   foundAt: string | null;
   returnInterviewDueAt: string | null;
+  /**
+   * When a dashboard user recorded the return home interview as done (the episode store keeps
+   * it beside the record); absent or null when nobody has.
+   */
+  returnInterviewDoneAt?: string | null;
   /** When intake accepted the `missing.reported` event (the POST). */
   reportReceivedAt: string | null;
   child: Omit<ChildIdentity, 'feedId'>;
@@ -122,9 +127,14 @@ function timesToFirstDirect(episodes: readonly ReportEpisode[], deliveries: read
   );
   const measured: { episode: ReportEpisode; seconds: number }[] = [];
   let notReached = 0;
+  let noDirectRecipient = 0;
   for (const episode of episodes) {
     const direct = directAlerts.get(episode.episodeId) ?? [];
-    if (direct.length === 0 || !episode.reportReceivedAt) continue;
+    if (direct.length === 0) {
+      noDirectRecipient += 1;
+      continue;
+    }
+    if (!episode.reportReceivedAt) continue;
     const sent = direct.flatMap((d) => (d.sentAt ? [Date.parse(d.sentAt)] : []));
     if (sent.length === 0) {
       notReached += 1;
@@ -132,7 +142,7 @@ function timesToFirstDirect(episodes: readonly ReportEpisode[], deliveries: read
     }
     measured.push({ episode, seconds: secondsBetween(episode.reportReceivedAt, new Date(Math.min(...sent)).toISOString()) });
   }
-  return { measured, notReached };
+  return { measured, notReached, noDirectRecipient };
 }
 
 /** Builds every aggregate figure of SPEC §13 for a range. */
@@ -147,11 +157,11 @@ export function buildReport(input: ReportInput, range: DateRange, now: Date): Re
     generatedAt: now.toISOString(),
     episodes: episodeFigures(episodes, range),
     repeatedChildren: { children: repeated.length, episodes: repeated.reduce((n, r) => n + r.episodes.length, 0) },
-    timeToFirstDirect: timeToFirstDirectFigures(episodes, deliveries),
+    timeToFirstDirect: timeToFirstDirectFigures(episodes, deliveries, range),
     acknowledgements: acknowledgementFigures(deliveries),
     escalations: escalationFigures(deliveries),
     deliveryProblems: deliveryProblemFigures(deliveries),
-    returnInterviews: returnInterviewFigures(episodes, now),
+    returnInterviews: returnInterviewFigures(input.episodes, range, now),
   };
 }
 
@@ -174,18 +184,19 @@ function episodeFigures(episodes: readonly ReportEpisode[], range: DateRange): R
   };
 }
 
-function timeToFirstDirectFigures(episodes: readonly ReportEpisode[], deliveries: readonly ReportDelivery[]): Report['timeToFirstDirect'] {
+function timeToFirstDirectFigures(episodes: readonly ReportEpisode[], deliveries: readonly ReportDelivery[], range: DateRange): Report['timeToFirstDirect'] {
   const times = timesToFirstDirect(episodes, deliveries);
   const allSeconds = sortNumbers(times.measured.map((m) => m.seconds));
-  const byWeek = [...groupBy(times.measured, (m) => weekStarting(m.episode.openedAt))]
-    .map(([weekStarting, list]) => {
-      const s = sortNumbers(list.map((m) => m.seconds));
-      return { weekStarting, measured: s.length, p50Seconds: percentile(s, 50), p90Seconds: percentile(s, 90) };
-    })
-    .sort((a, b) => a.weekStarting.localeCompare(b.weekStarting));
+  const weeks = groupBy(times.measured, (m) => weekStarting(m.episode.openedAt));
+  // Every week of the range, the empty ones too, so that a chart over them spaces weeks by time.
+  const byWeek = weeksOf(range).map((weekStarting) => {
+    const s = sortNumbers((weeks.get(weekStarting) ?? []).map((m) => m.seconds));
+    return { weekStarting, measured: s.length, p50Seconds: percentile(s, 50), p90Seconds: percentile(s, 90) };
+  });
   return {
     measured: allSeconds.length,
     notReached: times.notReached,
+    noDirectRecipient: times.noDirectRecipient,
     p50Seconds: percentile(allSeconds, 50),
     p90Seconds: percentile(allSeconds, 90),
     maxSeconds: allSeconds.at(-1) ?? null,
@@ -251,8 +262,17 @@ function deliveryProblemFigures(deliveries: readonly ReportDelivery[]): Report['
   };
 }
 
-function returnInterviewFigures(episodes: readonly ReportEpisode[], now: Date): Report['returnInterviews'] {
-  const found = episodes.filter((e) => e.state === 'found' && e.returnInterviewDueAt);
-  const due = found.filter((e) => Date.parse(e.returnInterviewDueAt!) > now.getTime()).length;
-  return { found: found.length, due, overdue: found.length - due };
+/**
+ * The return home interviews that fall due in the range (by `returnInterviewDueAt`, whenever the
+ * episode opened), those recorded as done, and those overdue: due time passed at `now`, not done.
+ */
+function returnInterviewFigures(episodes: readonly ReportEpisode[], range: DateRange, now: Date): Report['returnInterviews'] {
+  const { fromMs, toMs } = rangeBounds(range);
+  const due = episodes.filter((e) => {
+    const dueMs = e.returnInterviewDueAt ? Date.parse(e.returnInterviewDueAt) : Number.NaN;
+    return e.reported && e.state === 'found' && dueMs >= fromMs && dueMs < toMs;
+  });
+  const done = due.filter((e) => e.returnInterviewDoneAt).length;
+  const overdue = due.filter((e) => !e.returnInterviewDoneAt && Date.parse(e.returnInterviewDueAt!) <= now.getTime()).length;
+  return { due: due.length, done, overdue };
 }

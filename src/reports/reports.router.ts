@@ -3,7 +3,8 @@ import { validationProblem } from '../platform/problem';
 import { fieldErrors } from '../platform/validation';
 import { withRedis } from '../platform/redis';
 import { buildReport } from './report';
-import { loadReportInput, type ReportStores } from './report.queries';
+import type { ReportStores } from './report.queries';
+import { loadReportInputWithInterviews } from './report-input';
 import { lastFullMonth, type DateRange } from './report-range';
 import { reportQuerySchema } from './report.schema';
 
@@ -24,7 +25,7 @@ export function reportsRouter(deps: ReportsRouterDeps): Router {
   router.get('/api/v1/reports', ...deps.staff, async (req, res) => {
     const now = deps.now();
     const range = reportRange(req, now);
-    const input = await withRedis(() => loadReportInput(deps.stores, range), 30_000);
+    const input = await withRedis(() => loadReportInputWithInterviews(deps.stores, range), 30_000);
     res.set('Cache-Control', 'no-store').json(buildReport(input, range, now));
   });
   return router;

@@ -16,9 +16,12 @@ import type { OrganisationRef } from '../domain/organisation-ref';
  * - k mod 4 = 3 is cancelled, the last two episodes stay open, every other is found 6 + (k mod 5) hours later;
  * - the POST comes 20 s after occurredAt; the child's school accepts the alert 20 + 5·(k mod 10) s after the POST;
  * - the child's GP's first contact refuses every message when k mod 8 = 5 (550, a wrong address);
+ * - the alert to the child's school's first contact bounces when k mod 16 = 10 (k = 10, 26, 42): accepted, then a DSN
+ *   five minutes after the POST (550 5.1.1, user unknown), through the real bounce path; never acknowledged nor escalated;
  * - school contacts acknowledge 10·(1 + k mod 3) minutes after sending, except k mod 6 = 0 (escalated after
  *   an hour, acknowledged late after three) and k mod 6 = 1 (escalated, never acknowledged);
  *   GP contacts acknowledge after 30 minutes when k is even, else are escalated after an hour;
+ * - a found child's return home interview is recorded as done 48 hours after found, except when k mod 3 = 2;
  * - repeated children: Avery Ashbrook (policePersonId, once reported as Avery Ashbrook-Lee) at k = 36, 39, 43;
  *   Bryn Blackthorn (by name and date of birth) at k = 7, 8, 12, 15; Élspeth / Elspeth Eskdale (accents do not
  *   count) at k = 31, 32, 33; ORLA / Orla Oxenholt (case does not count) at k = 44, 45, 46. Near misses, never
@@ -66,7 +69,13 @@ export type SampleEpisode = {
   closing: { type: 'missing.found' | 'missing.cancelled'; occurredAt: string } | undefined;
 };
 
-export type SampleEvent = { k: number; receivedAt: string; body: Record<string, unknown> };
+export type SampleEvent = {
+  k: number;
+  receivedAt: string;
+  body: Record<string, unknown>;
+  /** On a found event: when the return home interview is recorded as done, if it is. */
+  returnInterviewDoneAt?: string;
+};
 
 const MINUTE = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -145,12 +154,15 @@ export function sampleHistoryEvents(until: string): SampleEvent[] {
       },
     });
     if (e.closing) {
+      const foundMs = Date.parse(e.closing.occurredAt) - 10 * MINUTE;
+      const interviewDone = e.closing.type === 'missing.found' && e.k % 3 !== 2;
       events.push({
         k: e.k,
+        ...(interviewDone ? { returnInterviewDoneAt: iso(foundMs + 48 * 60 * MINUTE) } : {}),
         receivedAt: iso(Date.parse(e.closing.occurredAt) + 20_000),
         body:
           e.closing.type === 'missing.found'
-            ? { eventId: `sample-${e.k}-found`, type: 'missing.found', occurredAt: e.closing.occurredAt, policeReference: e.policeReference, foundAt: iso(Date.parse(e.closing.occurredAt) - 10 * MINUTE) }
+            ? { eventId: `sample-${e.k}-found`, type: 'missing.found', occurredAt: e.closing.occurredAt, policeReference: e.policeReference, foundAt: iso(foundMs) }
             : { eventId: `sample-${e.k}-cancelled`, type: 'missing.cancelled', occurredAt: e.closing.occurredAt, policeReference: e.policeReference, reason: 'Reported in error (fictional).' },
       });
     }
@@ -161,6 +173,8 @@ export function sampleHistoryEvents(until: string): SampleEvent[] {
 export type SampleOutcome = {
   sentAt: string | null;
   failed: string | null;
+  /** When the recipient's server reported the accepted message undeliverable (a DSN). */
+  bouncedAt: string | null;
   acknowledgedAt: string | null;
   escalatedAt: string | null;
 };
@@ -179,11 +193,14 @@ export function sampleOutcome(
   const posted = Date.parse(postedAt);
   const direct = delivery.audience === 'direct';
   if (delivery.organisation.type === 'gp' && delivery.organisation.id === gpFor(k) && contactIndex === 0 && k % 8 === 5) {
-    return { sentAt: null, failed: `550 5.1.1 <first.contact@gp-${delivery.organisation.id.toLowerCase()}.endeavor.test>: mailbox unavailable`, acknowledgedAt: null, escalatedAt: null };
+    return { sentAt: null, failed: `550 5.1.1 <first.contact@gp-${delivery.organisation.id.toLowerCase()}.endeavor.test>: mailbox unavailable`, bouncedAt: null, acknowledgedAt: null, escalatedAt: null };
   }
   const first = delivery.kind === 'alert' ? (20 + 5 * (k % 10)) * 1000 : 30_000;
   const sent = posted + first + order * (direct ? 2_000 : 500) + (direct ? 0 : 120_000);
-  const none = { sentAt: iso(sent), failed: null, acknowledgedAt: null, escalatedAt: null };
+  const none = { sentAt: iso(sent), failed: null, bouncedAt: null, acknowledgedAt: null, escalatedAt: null };
+  if (delivery.kind === 'alert' && direct && delivery.organisation.type === 'school' && contactIndex === 0 && k % 16 === 10) {
+    return { ...none, bouncedAt: iso(posted + 5 * MINUTE) };
+  }
   if (!delivery.ackable) return none;
   const after = (minutes: number) => iso(sent + minutes * MINUTE);
   if (delivery.organisation.type === 'school') {

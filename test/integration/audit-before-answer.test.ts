@@ -6,6 +6,9 @@ import { asUser, type AsUser } from '../helpers/dashboard';
 import { contact, school, seedDirectory } from '../helpers/directory';
 import { drained } from '../helpers/drain';
 import { reportedEvent } from '../helpers/factories';
+import { until } from '../helpers/until';
+import { londonDate } from '../../src/domain/london-time';
+import { addDays } from '../../src/reports/report-range';
 
 /*
  * SPEC §8: every view of personal data and every action is in the audit log. Entries are
@@ -341,5 +344,41 @@ describe('account changes, when the audit log cannot be written', () => {
     await expectAuditUnavailable(await user.put('/api/v1/session/password', { currentPassword: PASSWORD, newPassword: 'another horse battery staple 8' }));
     await app.redis.del(app.stores.audit.key);
     expect((await passwordSignIn(email, PASSWORD)).status).toBe(204);
+  });
+});
+
+describe('the repeated-children list (reports)', () => {
+  // Three episodes of one fictional child today: a repeated child, on the list with a name.
+  const child = { ...reportedEvent().child, givenName: 'Repeataudit' };
+  const today = londonDate(new Date());
+  const range = `from=${addDays(today, -1)}&to=${today}`;
+  const ids: string[] = [];
+  beforeAll(async () => {
+    for (let i = 0; i < 3; i++) ids.push(((await (await app.post('/api/v1/events', reportedEvent({ child }))).json()) as { episodeId: string }).episodeId);
+    await until(() => app.stores.episodes.getMany(ids), (records) => records.filter((r) => r.reported).length === 3, 'the three episodes');
+  });
+  const shownOn = (body: string) => [...body.matchAll(/(ep_[0-9a-f]{24})/g)].map((m) => m[1]!);
+
+  it.each([
+    ['page', '/dashboard/reports/repeated', 'report.repeated-children.view'],
+    ['CSV', '/dashboard/reports/repeated.csv', 'report.repeated-children.export'],
+  ])('writes the %s view with the count and the episode ids it shows', async (_name, path, action) => {
+    const res = await mash.get(`${path}?${range}`);
+    expect(res.status).toBe(200);
+    const shown = [...new Set(shownOn(await res.text()))];
+    expect(shown).toEqual(expect.arrayContaining(ids));
+    const [entry] = await entries(action);
+    expect(entry).toMatchObject({ actor: expect.stringMatching(/^mash:/), subject: `${addDays(today, -1)}..${today}` });
+    const detail = JSON.parse(entry!.detail!) as { children: number; episodes: string[] };
+    expect(detail.episodes.sort()).toEqual(shown.sort());
+    expect(detail.children).toBeGreaterThanOrEqual(1);
+    expect(entry!.detail).not.toContain('Repeataudit');
+  });
+
+  it.each(['/dashboard/reports/repeated', '/dashboard/reports/repeated.csv'])('answers %s with a 503 and no names when the view cannot be audited', async (path) => {
+    await breakAuditLog();
+    const res = await mash.get(`${path}?${range}`);
+    expect(res.status).toBe(503);
+    expect(await res.text()).not.toContain('Repeataudit');
   });
 });

@@ -86,11 +86,18 @@ export function lineChart(id: string, title: string, description: string, data: 
   const xLabels = data.points.map((p, i) => (i % labelEvery === 0 ? html`<text x="${x(i)}" y="${plotBottom + 16}" text-anchor="middle" font-size="12" fill="#0b0c0c">${p}</text>` : html``));
   const lines = data.series.map((s, j) => {
     const colour = SERIES_COLOURS[j % SERIES_COLOURS.length];
-    const pts = s.values.flatMap((v, i) => (v === null ? [] : [`${x(i).toFixed(1)},${y(v).toFixed(1)}`]));
+    // A line runs only between neighbouring points: a null (an empty week) is a gap, not bridged.
+    const runs: string[][] = [[]];
+    s.values.forEach((v, i) => {
+      if (v !== null) runs.at(-1)!.push(`${x(i).toFixed(1)},${y(v).toFixed(1)}`);
+      else if (runs.at(-1)!.length > 0) runs.push([]);
+    });
+    const stroke = html` stroke="${colour}" stroke-width="3"${s.dashed ? html` stroke-dasharray="8 5"` : ''}`;
+    const polylines = runs.filter((run) => run.length > 1).map((run) => html`<polyline points="${run.join(' ')}" fill="none"${stroke}/>`);
     const markers = s.values.map((v, i) => (v === null ? html`` : html`<circle cx="${x(i)}" cy="${y(v)}" r="4" fill="${colour}"><title>${data.points[i]}, ${s.name}: ${v}</title></circle>`));
     const lx = PAD.left + j * 200;
-    return html`<polyline points="${pts.join(' ')}" fill="none" stroke="${colour}" stroke-width="3"${s.dashed ? html` stroke-dasharray="8 5"` : ''}/>${markers}
-<line x1="${lx}" x2="${lx + 28}" y1="${height - 14}" y2="${height - 14}" stroke="${colour}" stroke-width="3"${s.dashed ? html` stroke-dasharray="8 5"` : ''}/><text x="${lx + 34}" y="${height - 10}" font-size="12" fill="#0b0c0c">${s.name}</text>`;
+    return html`${polylines}${markers}
+<line x1="${lx}" x2="${lx + 28}" y1="${height - 14}" y2="${height - 14}"${stroke}/><text x="${lx + 34}" y="${height - 10}" font-size="12" fill="#0b0c0c">${s.name}</text>`;
   });
   return frame(id, title, description, height, html`${yAxis(max, height, unit)}${xLabels}${lines}`);
 }

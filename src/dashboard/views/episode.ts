@@ -1,9 +1,9 @@
 import type { DeliveryWithHistory } from '../../delivery/delivery.store';
-import type { EpisodeRecord } from '../../episodes/episode.store';
+import type { EpisodeRecord, ReturnInterviewDone } from '../../episodes/episode.store';
 import type { StoredEvent } from '../../intake/event.store';
 import { html, type Html } from '../../platform/html';
 import type { SessionUser } from '../../access/auth';
-import { riskTag, statusTag, time } from './common';
+import { csrfField, riskTag, statusTag, time } from './common';
 import { deliveriesTable } from './deliveries';
 import type { EpisodeFacts } from '../../delivery/message-types';
 import { concernsLabel, dateOfBirthText } from '../../delivery/message-words';
@@ -13,6 +13,8 @@ export type EpisodePage = {
   facts: EpisodeFacts;
   events: readonly StoredEvent[];
   deliveries: readonly DeliveryWithHistory[];
+  /** The return home interview, when it was recorded as done. */
+  returnInterview?: ReturnInterviewDone | undefined;
   user: SessionUser;
 };
 
@@ -40,6 +42,15 @@ function childDetails(facts: EpisodeFacts, openedAt: string): Html {
 </dl>`;
 }
 
+/** SPEC §7: when the interview is due, and either who recorded it as done or the form that records it (a plain form: no JavaScript). */
+function returnInterviewPanel(episode: EpisodeRecord, done: ReturnInterviewDone | undefined, user: SessionUser): Html {
+  if (done) {
+    return html`<div class="panel"><h2 class="panel-title">Return home interview done</h2><p>Recorded as done at ${time(done.recordedAt)} by ${done.recordedBy}. It was due by ${time(episode.returnInterviewDueAt)}; the child was found at ${time(episode.foundAt)}.</p></div>`;
+  }
+  return html`<div class="panel"><h2 class="panel-title">Return home interview due by ${time(episode.returnInterviewDueAt)}</h2><p>The child was found at ${time(episode.foundAt)}. The interview is due within 72 hours.</p>
+<form method="post" action="/dashboard/episodes/${episode.episodeId}/return-interview">${csrfField(user)}<button class="button secondary" type="submit">Record the return home interview as done</button></form></div>`;
+}
+
 /** SPEC §8: an episode's timeline with every delivery, its history and a retry button on failed and bounced ones. */
 export function episodeView(page: EpisodePage): Html {
   const { episode, events, deliveries, user } = page;
@@ -47,11 +58,7 @@ export function episodeView(page: EpisodePage): Html {
   const ordered = [...deliveries].sort((a, b) => (a.audience === b.audience ? a.createdAt.localeCompare(b.createdAt) : a.audience === 'direct' ? -1 : 1));
   return html`
 <h1>Episode ${episode.policeReference}</h1>
-${
-  episode.state === 'found' && episode.returnInterviewDueAt
-    ? html`<div class="panel"><h2 class="panel-title">Return home interview due by ${time(episode.returnInterviewDueAt)}</h2><p>The child was found at ${time(episode.foundAt)}. The interview is due within 72 hours.</p></div>`
-    : ''
-}
+${episode.state === 'found' && episode.returnInterviewDueAt ? returnInterviewPanel(episode, page.returnInterview, user) : ''}
 ${episode.unroutable.length > 0 ? html`<div class="panel warn"><h2 class="panel-title">Unroutable</h2><p>The directory does not know: ${refs(episode.unroutable)}. Nobody there was sent the alert.</p></div>` : ''}
 ${gaps.length > 0 ? html`<div class="panel warn"><h2 class="panel-title">Not reached</h2><p>The child's own organisation got nothing (inactive or no active contacts): ${refs(gaps)}.</p></div>` : ''}
 <dl class="summary">

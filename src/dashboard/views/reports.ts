@@ -16,6 +16,10 @@ const minutes = (s: number | null) => (s === null ? '–' : s < 120 ? `${s} s` :
 const pct = (rate: number | null) => (rate === null ? '–' : `${Math.round(rate * 1000) / 10}%`);
 const ACK_CHART_ROWS = 15;
 const LONG_TABLE_ROWS = 12;
+/** More columns than fit across a printed page with their headings written across. */
+const WIDE_TABLE_COLUMNS = 8;
+/** Many columns of figures only (a column a locality): printed with its headings running upwards. */
+const isWide = (table: ReportTable) => table.columns.length > WIDE_TABLE_COLUMNS && table.rows.every((row) => row.slice(1).every((cell) => typeof cell === 'number'));
 
 export type ReportsPage = { report: Report | undefined; range: DateRange; errors?: { path: string; message: string }[] };
 
@@ -44,7 +48,7 @@ function tableView(table: ReportTable, range: DateRange, cell: (row: Cell[], i: 
       ? html`<tr><td colspan="${table.columns.length}">Nothing in this period.</td></tr>`
       : table.rows.map((row) => html`<tr>${table.columns.map((_, i) => (i === 0 ? html`<th scope="row">${show(cell(row, i))}</th>` : html`<td>${show(cell(row, i))}</td>`))}</tr>`);
   const tableHtml = html`<div class="table-scroll" role="region" aria-labelledby="${table.name}-caption" tabindex="0">
-<table class="report-table">
+<table class="report-table${isWide(table) ? ' wide' : ''}">
   <caption id="${table.name}-caption">${table.caption}</caption>
   <thead><tr>${table.columns.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
   <tbody>${body}</tbody>
@@ -72,7 +76,7 @@ function timeChart(ttf: Report['timeToFirstDirect']): Html {
   return lineChart(
     'chart-time',
     'Time from the police report to the first direct email accepted, by week',
-    `Median and 90th percentile in seconds for each week; over the period the median was ${minutes(ttf.p50Seconds)}, the 90th percentile ${minutes(ttf.p90Seconds)} and the longest ${minutes(ttf.maxSeconds)}. The table below gives every week.`,
+    `Median and 90th percentile in seconds for each week, weeks spaced by time; a week with no episode is a gap in the lines. Over the period the median was ${minutes(ttf.p50Seconds)}, the 90th percentile ${minutes(ttf.p90Seconds)} and the longest ${minutes(ttf.maxSeconds)}. The table below gives every week.`,
     {
       points: ttf.byWeek.map((w) => w.weekStarting.slice(5)),
       series: [
@@ -94,18 +98,26 @@ function acknowledgementChart(lowest: Report['acknowledgements']['byOrganisation
   );
 }
 
+/** Episodes left out of the time to school because nobody was to be told directly: said, never silent. */
+const noDirect = (n: number) => (n === 0 ? '0 episodes had no direct recipient' : html`<strong class="alarm">${n} ${n === 1 ? 'episode' : 'episodes'} had no direct recipient</strong>`);
+
+/** A chart in its own region: on a narrow screen it keeps a legible size and scrolls sideways (the page does not). */
+const chartFigure = (id: string, chart: Html) =>
+  html`<figure class="report-chart"><div class="chart-scroll" role="region" aria-labelledby="${id}-title" tabindex="0">${chart}</div></figure>`;
+
 function reportSummary(report: Report, range: DateRange): Html {
   const ttf = report.timeToFirstDirect;
   const ack = report.acknowledgements;
+  const ri = report.returnInterviews;
   return html`<dl class="summary report-summary">
   <dt>Episodes</dt><dd>${report.episodes.total}</dd>
   <dt>Children with repeated episodes</dt><dd>${report.repeatedChildren.children} <a href="/dashboard/reports/repeated?${query(range)}">See who (the view is recorded in the audit log)</a></dd>
-  <dt>Police report to first direct email accepted</dt><dd>median ${minutes(ttf.p50Seconds)}, 90th percentile ${minutes(ttf.p90Seconds)}, longest ${minutes(ttf.maxSeconds)} (${ttf.measured} episodes${ttf.notReached > 0 ? html`; <strong class="alarm">${ttf.notReached} reached no direct recipient</strong>` : ''})</dd>
+  <dt>Police report to first direct email accepted</dt><dd>median ${minutes(ttf.p50Seconds)}, 90th percentile ${minutes(ttf.p90Seconds)}, longest ${minutes(ttf.maxSeconds)} (${ttf.measured} episodes${ttf.notReached > 0 ? html`; <strong class="alarm">${ttf.notReached} reached no direct recipient</strong>` : ''}; ${noDirect(ttf.noDirectRecipient)})</dd>
   <dt>Direct alerts acknowledged</dt><dd>${pct(ack.rate)} (${ack.acknowledged} of ${ack.sent}), median time ${minutes(ack.medianSeconds)}</dd>
   <dt>Escalations</dt><dd>${report.escalations.total}</dd>
   <dt>Failed deliveries</dt><dd>${report.deliveryProblems.failed}</dd>
   <dt>Bounced deliveries</dt><dd>${report.deliveryProblems.bounced}</dd>
-  <dt>Return home interviews</dt><dd>${report.returnInterviews.found} found; window still open: ${report.returnInterviews.due}; 72 hours passed: ${report.returnInterviews.overdue}</dd>
+  <dt>Return home interviews</dt><dd>${ri.due} due in the period: ${ri.done} recorded as done, ${ri.overdue > 0 ? html`<strong class="alarm">${ri.overdue} overdue</strong>` : '0 overdue'} (due time passed, not recorded as done)</dd>
 </dl>`;
 }
 
@@ -132,7 +144,7 @@ ${rangeForm(page)}
 ${reportSummary(report, range)}
 
 <h2>Episodes by month and locality</h2>
-<figure class="report-chart">${monthChart}</figure>
+${chartFigure('chart-episodes', monthChart)}
 ${tableView(t('episodes-by-month-and-locality'), range)}
 
 <h2>Episodes by risk and by where the child was missing from</h2>
@@ -143,18 +155,19 @@ ${tableView(t('episodes-by-month-and-locality'), range)}
 
 <h2>Time to reach the child's school and GP</h2>
 <p class="hint">From the police system's POST to the first SMTP acceptance of the alert by the child's own school or GP practice.</p>
-${ttf.byWeek.length > 0 ? html`<figure class="report-chart">${weekChart}</figure>` : ''}
+${ttf.measured > 0 ? chartFigure('chart-time', weekChart) : ''}
 ${tableView(t('time-to-school-by-week'), range)}
 
 <h2>Acknowledgement by organisation</h2>
-${lowest.length > 0 ? html`<figure class="report-chart">${ackChart}</figure>` : ''}
+${lowest.length > 0 ? chartFigure('chart-ack', ackChart) : ''}
 ${tableView(t('acknowledgements-by-organisation'), range)}
 
 <h2>Escalations</h2>
 ${tableView(t('escalations-by-organisation'), range)}
 
-<h2>Contacts to correct</h2>
-<p class="hint">Failed and bounced deliveries, by contact. The link opens the organisation in the directory, where its contacts are corrected.</p>
+<h2>Failed and bounced deliveries: contacts to correct</h2>
+<p class="hint">By organisation, then by contact. Each link opens the organisation's entry in the directory, where its contacts are corrected.</p>
+${tableView(t('delivery-problems-by-organisation'), range, directoryLink)}
 ${tableView(t('contacts-to-correct'), range, directoryLink)}`;
 }
 

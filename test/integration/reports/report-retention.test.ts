@@ -4,7 +4,8 @@ import { archivedEpisodeOf } from '../../../src/episodes/episode-archive';
 import { purgeExpired } from '../../../src/episodes/purge';
 import type { RedisClient } from '../../../src/platform/redis';
 import { buildReport, repeatedChildrenOf } from '../../../src/reports/report';
-import { loadRepeatInput, loadReportInput } from '../../../src/reports/report.queries';
+import { loadRepeatInput } from '../../../src/reports/report.queries';
+import { loadReportInputWithInterviews } from '../../../src/reports/report-input';
 import { loadSampleHistory } from '../../../src/reports/load-sample-history';
 import type { Stores } from '../../../src/stores';
 import { privateStores } from '../../helpers/stores';
@@ -59,7 +60,7 @@ const allEpisodes = async () => (await stores.episodes.page({}, { limit: 100 }))
 
 describe('the reports after the retention purge', () => {
   it('gives the same year from anonymous rows, while no name or date of birth of a purged child is left in Redis', async () => {
-    const before = buildReport(await loadReportInput(stores, YEAR), YEAR, AT);
+    const before = buildReport(await loadReportInputWithInterviews(stores, YEAR), YEAR, AT);
     expect(before.episodes.total).toBe(48);
     const named = identities(await everything());
     expect(named.givenNames).toContain('Avery');
@@ -67,7 +68,7 @@ describe('the reports after the retention purge', () => {
     expect(await purgeExpired({ events: stores.events, episodes: stores.episodes, deliveries: stores.deliveries, retentionDays: 90, lockMs: 5_000, now: () => AT })).toBe(46);
     expect(await allEpisodes()).toHaveLength(2);
 
-    const after = buildReport(await loadReportInput(stores, YEAR), YEAR, AT);
+    const after = buildReport(await loadReportInputWithInterviews(stores, YEAR), YEAR, AT);
     // Every figure but the repeats, which need the names: only the live episodes are matched.
     expect({ ...after, repeatedChildren: before.repeatedChildren }).toEqual(before);
     expect(after.repeatedChildren).toEqual({ children: 0, episodes: 0 });
@@ -82,16 +83,16 @@ describe('the reports after the retention purge', () => {
 
   it('counts an episode once when its row was written but the purge stopped before deleting it, and keeps the first row written', async () => {
     const open = (await stores.episodes.getMany(await allEpisodes()))[0]!;
-    const before = buildReport(await loadReportInput(stores, YEAR), YEAR, AT);
+    const before = buildReport(await loadReportInputWithInterviews(stores, YEAR), YEAR, AT);
     const [events, deliveries] = await Promise.all([stores.events.eventsOfEpisode(open.episodeId), stores.deliveries.ofEpisode(open.episodeId, false)]);
     await stores.episodes.archive(archivedEpisodeOf(open, events, deliveries)!);
-    expect(buildReport(await loadReportInput(stores, YEAR), YEAR, AT)).toEqual(before);
+    expect(buildReport(await loadReportInputWithInterviews(stores, YEAR), YEAR, AT)).toEqual(before);
 
     // A purge run again after deleting the deliveries would write a poorer row: the first stays.
     const purged = (await stores.episodes.archivedBetween(Date.parse('2026-01-01'), Date.parse('2026-02-01')))[0]!;
     expect(purged.deliveries.length).toBeGreaterThan(0);
     await stores.episodes.archive({ ...purged, deliveries: [] });
-    expect(buildReport(await loadReportInput(stores, YEAR), YEAR, AT)).toEqual(before);
+    expect(buildReport(await loadReportInputWithInterviews(stores, YEAR), YEAR, AT)).toEqual(before);
   });
 
   it('keeps no name, reference, address or free text in the rows', async () => {

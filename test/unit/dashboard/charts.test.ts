@@ -25,4 +25,10 @@ describe('server-drawn charts', () => {
     expect(charts.line.value).not.toContain('01-12, Median');
     expect(charts.bars.value).toContain('<title>Fictional School: 50% of 2</title>');
   });
+
+  it('breaks a line where a week has no value, so an empty week shows as a gap rather than being bridged', () => {
+    const svg = lineChart('g', 'Gaps', 'Weeks with and without episodes.', { points: ['a', 'b', 'c', 'd', 'e', 'f'], series: [{ name: 'Median', values: [10, 20, null, 30, 40, null] }] }, 'Seconds').value;
+    expect(svg.match(/<polyline /g)).toHaveLength(2);
+    expect(svg.match(/<circle /g)).toHaveLength(4);
+  });
 });

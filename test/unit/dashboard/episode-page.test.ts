@@ -60,3 +60,25 @@ describe('episode page deliveries', () => {
     expect(page).toContain('Child sexual exploitation (CSE); Self-harm');
   });
 });
+
+describe('episode page return home interview', () => {
+  const found = { ...episode, state: 'found', foundAt: '2026-11-27T15:00:00Z', closedAt: '2026-11-27T15:10:00Z', returnInterviewDueAt: '2026-11-30T15:00:00Z' } as EpisodeRecord;
+  const facts = { policeReference: 'NP-1', risk: 'high' as const, child: {} };
+
+  it('offers a found episode the form that records the interview as done, with the CSRF token', () => {
+    const page = episodeView({ episode: found, facts, events: [], deliveries: [], user }).value;
+    expect(page).toContain('Return home interview due by');
+    expect(page).toMatch(/<form method="post" action="\/dashboard\/episodes\/ep_0{23}1\/return-interview"><input type="hidden" name="csrf" value="t"><button[^>]*>Record the return home interview as done<\/button><\/form>/);
+  });
+
+  it('says who recorded it and when, and offers no form, once done', () => {
+    const page = episodeView({ episode: found, facts, events: [], deliveries: [], user, returnInterview: { recordedAt: '2026-11-29T10:00:00Z', recordedBy: 'mash:mash@endeavor.test' } }).value;
+    expect(page).toContain('Return home interview done');
+    expect(page).toContain('by mash:mash@endeavor.test');
+    expect(page).not.toContain('/return-interview"');
+  });
+
+  it('shows neither on an open episode', () => {
+    expect(episodeView({ episode, facts, events: [], deliveries: [], user }).value).not.toContain('Return home interview');
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport, percentile, scrubAddresses, type ReportDelivery, type ReportEpisode } from '../../../src/reports/report';
-import { lastFullMonth, monthsOf, rangeBounds, weekStarting } from '../../../src/reports/report-range';
+import { lastFullMonth, monthsOf, rangeBounds, weeksOf, weekStarting } from '../../../src/reports/report-range';
 import { reportSchema } from '../../../src/reports/report.schema';
 
 /* SPEC §13 aggregations on hand-made tables. Fictional data; every instant fixed. */
@@ -23,6 +23,7 @@ function episode(overrides: Partial<ReportEpisode> = {}): ReportEpisode {
     locality: 'Morpeth',
     foundAt: null,
     returnInterviewDueAt: null,
+    returnInterviewDoneAt: null,
     reportReceivedAt: '2026-03-10T09:00:00Z',
     child: { givenName: `Child${n}`, familyName: 'Fictional', dateOfBirth: '2013-05-14' },
     ...overrides,
@@ -64,6 +65,10 @@ describe('date ranges', () => {
     expect(monthsOf({ from: '2025-11-15', to: '2026-02-01' })).toEqual(['2025-11', '2025-12', '2026-01', '2026-02']);
     expect(weekStarting('2026-03-15T12:00:00Z')).toBe('2026-03-09');
     expect(weekStarting('2026-03-08T23:30:00Z')).toBe('2026-03-02');
+  });
+  it('lists the Monday of every week a range touches, empty or not', () => {
+    expect(weeksOf({ from: '2026-03-01', to: '2026-03-31' })).toEqual(['2026-02-23', '2026-03-02', '2026-03-09', '2026-03-16', '2026-03-23', '2026-03-30']);
+    expect(weeksOf({ from: '2026-03-02', to: '2026-03-02' })).toEqual(['2026-03-02']);
   });
 });
 
@@ -118,11 +123,29 @@ describe('buildReport', () => {
     const unreached = episode();
     deliveries.push(delivery(unreached.episodeId, { status: 'failed', sentAt: null }));
     const report = buildReport({ episodes: [...episodes, unreached], deliveries }, RANGE, NOW);
-    expect(report.timeToFirstDirect).toMatchObject({ measured: 10, notReached: 1, p50Seconds: 26, p90Seconds: 42, maxSeconds: 46 });
+    expect(report.timeToFirstDirect).toMatchObject({ measured: 10, notReached: 1, noDirectRecipient: 0, p50Seconds: 26, p90Seconds: 42, maxSeconds: 46 });
+    // Every week of the range, the empty ones too: a chart over them spaces the weeks by time.
+    const empty = (weekStarting: string) => ({ weekStarting, measured: 0, p50Seconds: null, p90Seconds: null });
     expect(report.timeToFirstDirect.byWeek).toEqual([
+      empty('2026-02-23'),
+      empty('2026-03-02'),
       { weekStarting: '2026-03-09', measured: 5, p50Seconds: 26, p90Seconds: 42 },
       { weekStarting: '2026-03-16', measured: 5, p50Seconds: 30, p90Seconds: 46 },
+      empty('2026-03-23'),
+      empty('2026-03-30'),
     ]);
+  });
+
+  it('counts apart the episodes that had no direct recipient at all, rather than leave them out', () => {
+    const reached = episode();
+    const nobody = [episode(), episode()];
+    const onlyArea = episode();
+    const deliveries = [
+      delivery(reached.episodeId),
+      delivery(onlyArea.episodeId, { audience: 'area', ackable: false }),
+    ];
+    const ttf = buildReport({ episodes: [reached, ...nobody, onlyArea], deliveries }, RANGE, NOW).timeToFirstDirect;
+    expect(ttf).toMatchObject({ measured: 1, notReached: 0, noDirectRecipient: 3 });
   });
 
   it('gives the acknowledgement rate and median time by organisation, lowest rate first; bounced and unsent not counted', () => {
@@ -170,13 +193,25 @@ describe('buildReport', () => {
     expect(scrubAddresses('550 <a.b@c.test> and d@e.test')).toBe('550 <[address]> and [address]');
   });
 
-  it('counts return interviews due and overdue at now', () => {
+  it('counts the return interviews due in the range, those recorded as done, and those overdue at now', () => {
+    const found = (foundAt: string, returnInterviewDueAt: string, returnInterviewDoneAt: string | null = null, openedAt = '2026-03-01T09:00:00Z') =>
+      episode({ state: 'found', openedAt, foundAt, returnInterviewDueAt, returnInterviewDoneAt });
+    const now = new Date('2026-03-20T12:00:00Z');
     const episodes = [
-      episode({ state: 'found', foundAt: '2026-03-30T10:00:00Z', returnInterviewDueAt: '2026-04-12T10:00:00Z' }),
-      episode({ state: 'found', foundAt: '2026-03-10T10:00:00Z', returnInterviewDueAt: '2026-03-13T10:00:00Z' }),
+      found('2026-03-10T10:00:00Z', '2026-03-13T10:00:00Z'),
+      found('2026-03-11T10:00:00Z', '2026-03-14T10:00:00Z', '2026-03-13T15:00:00Z'),
+      // Done after the due time: done, not overdue.
+      found('2026-03-12T10:00:00Z', '2026-03-15T10:00:00Z', '2026-03-19T15:00:00Z'),
+      // Due after now: not overdue yet.
+      found('2026-03-19T10:00:00Z', '2026-03-22T10:00:00Z'),
+      // Opened before the range, due inside it: counted.
+      found('2026-02-27T10:00:00Z', '2026-03-02T10:00:00Z', null, '2026-02-26T09:00:00Z'),
+      // Due after the range: not counted, though opened in it.
+      found('2026-03-30T10:00:00Z', '2026-04-02T10:00:00Z'),
       episode({ state: 'cancelled' }),
+      episode({ state: 'found', foundAt: '2026-03-10T10:00:00Z', returnInterviewDueAt: '2026-03-13T10:00:00Z', reported: false }),
     ];
-    expect(buildReport({ episodes, deliveries: [] }, RANGE, NOW).returnInterviews).toEqual({ found: 2, due: 1, overdue: 1 });
+    expect(buildReport({ episodes, deliveries: [] }, RANGE, now).returnInterviews).toEqual({ due: 5, done: 2, overdue: 2 });
   });
 
   it('counts repeated children (3 in 90 days) completed in the range, looking back before it, and never names them', () => {
