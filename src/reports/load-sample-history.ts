@@ -57,7 +57,7 @@ export async function loadSampleHistory(
       }
       if (outcome.bouncedAt) {
         const bounce = { action: 'failed' as const, status: '5.1.1', diagnosticCode: 'smtp; 550 5.1.1 <former.contact@school.endeavor.test>: user unknown' };
-        await applyDeliveryReport({ deliveries: stores.deliveries, dataQuality: stores.dataQuality, notify: held, now: () => at(outcome.bouncedAt!) }, d.deliveryId, bounce);
+        await applyDeliveryReport({ deliveries: stores.deliveries, dataQuality: stores.dataQuality, notify: held, now: () => at(outcome.bouncedAt!) }, { deliveryId: d.deliveryId, attempt: undefined }, bounce);
       }
       if (outcome.escalatedAt) await stores.deliveries.markEscalated(d.deliveryId, at(outcome.escalatedAt), 'sample: not acknowledged in time');
       if (outcome.acknowledgedAt) await stores.deliveries.acknowledge(d.deliveryId, at(outcome.acknowledgedAt), 'sample: acknowledged');
