@@ -28,10 +28,14 @@ export async function liveBoard(stores: ReportStores, now: Date): Promise<Board>
   return buildBoard(summaries, now, await loadRepeatCounts(stores.episodes, records, now), open);
 }
 
-/** Found episodes whose return home interview is due, or was due in the last week, soonest first. */
+/**
+ * Found episodes whose return home interview is due, or was due in the last week, soonest
+ * first; not those whose interview is recorded as done.
+ */
 export async function returnInterviewsDue(episodes: EpisodeStore, now: Date): Promise<ReturnInterview[]> {
   const found = await episodes.returnInterviewsDueFrom(now.getTime() - RETURN_INTERVIEW_SHOWN_DAYS * DAY_MS);
+  const done = await episodes.returnInterviewsDone(found.map((e) => e.episodeId));
   return found
-    .filter((e) => e.state === 'found' && e.returnInterviewDueAt)
+    .filter((e) => e.state === 'found' && e.returnInterviewDueAt && !done.has(e.episodeId))
     .map((e) => ({ episodeId: e.episodeId, policeReference: e.policeReference, foundAt: e.foundAt ?? null, returnInterviewDueAt: e.returnInterviewDueAt! }));
 }

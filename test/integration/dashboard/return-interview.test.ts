@@ -43,6 +43,7 @@ afterAll(async () => {
 });
 
 describe('recording the return home interview', () => {
+
   it('offers the form on a found episode, and records it: 303 back to the page, which then says so; audited', async () => {
     const found = episode('found');
     await app.stores.episodes.save(found);
@@ -100,5 +101,16 @@ describe('recording the return home interview', () => {
     expect(await app.stores.episodes.recordReturnInterviewDone(found.episodeId, { recordedAt: new Date().toISOString(), recordedBy: 'mash:someone@endeavor.test' })).toBe(true);
     await app.stores.episodes.purge(found.episodeId);
     expect((await app.stores.episodes.returnInterviewsDone([found.episodeId])).size).toBe(0);
+  });
+});
+
+describe('the board after the interview is recorded', () => {
+  it('takes the episode off the board’s list of return interviews due', async () => {
+    const found = episode('found');
+    await app.stores.episodes.save(found);
+    const page = `/dashboard/episodes/${found.episodeId}`;
+    expect(await (await get('/dashboard', mash)).text()).toContain(found.policeReference);
+    expect((await postForm(recordPath(found.episodeId), { csrf: await csrfOf(mash, page) }, mash)).status).toBe(303);
+    expect(await (await get('/dashboard', mash)).text()).not.toContain(found.policeReference);
   });
 });
