@@ -179,6 +179,7 @@ export function repeatedChildrenView(page: RepeatedPage): Html {
   return html`
 <h1>Children with repeated episodes</h1>
 <p class="hint">${formatDate(page.range.from)} to ${formatDate(page.range.to)}: children with 3 or more episodes within 90 days. Your view of this list is recorded in the audit log.</p>
+<p class="hint">Episodes purged under the retention period (RETENTION_DAYS after closing) keep no identity, so they count towards no child here.</p>
 <p><a href="/dashboard/reports?${query(page.range)}">Back to the report</a> · <a href="/dashboard/reports/repeated.csv?${query(page.range)}" download>Download this list (CSV)</a></p>
 ${
   page.children.length === 0
