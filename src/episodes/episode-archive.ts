@@ -54,10 +54,8 @@ function archivedDelivery(d: Delivery): ArchivedDelivery {
   };
 }
 
-/** The row kept of a purged episode; undefined for one whose report never arrived (no figure counts it). */
-export function archivedEpisodeOf(record: EpisodeRecord, events: readonly StoredEvent[], deliveries: readonly Delivery[]): ArchivedEpisode | undefined {
-  if (!record.reported) return undefined;
-  const reports = events.filter((e) => e.type === 'missing.reported').map((e) => e.receivedAt).sort();
+/** The episode's facts that report figures count, alike for a held episode and a purged one's row. */
+export function episodeFiguresOf(record: EpisodeRecord): Omit<ArchivedEpisode, 'reportReceivedAt' | 'deliveries' | 'returnInterviewDoneAt'> {
   return {
     episodeId: record.episodeId,
     feedId: record.feedId,
@@ -68,6 +66,15 @@ export function archivedEpisodeOf(record: EpisodeRecord, events: readonly Stored
     locality: record.locality ?? null,
     foundAt: record.foundAt ?? null,
     returnInterviewDueAt: record.returnInterviewDueAt ?? null,
+  };
+}
+
+/** The row kept of a purged episode; undefined for one whose report never arrived (no figure counts it). */
+export function archivedEpisodeOf(record: EpisodeRecord, events: readonly StoredEvent[], deliveries: readonly Delivery[]): ArchivedEpisode | undefined {
+  if (!record.reported) return undefined;
+  const reports = events.filter((e) => e.type === 'missing.reported').map((e) => e.receivedAt).sort();
+  return {
+    ...episodeFiguresOf(record),
     reportReceivedAt: reports[0] ?? null,
     deliveries: deliveries.filter(counted).map(archivedDelivery),
   };

@@ -1,5 +1,5 @@
 import type { DeliveryWithHistory } from '../delivery/delivery.store';
-import type { ArchivedEpisode } from '../episodes/episode-archive';
+import { episodeFiguresOf, type ArchivedEpisode } from '../episodes/episode-archive';
 import { childKeysOf, type EpisodeRecord, type EpisodeStore } from '../episodes/episode.store';
 import type { Stores } from '../stores';
 import { repeatEpisodeCounts, type ReportDelivery, type ReportEpisode, type ReportInput } from './report';
@@ -19,17 +19,9 @@ const LOOK_BACK_MS = REPEAT_WINDOW_DAYS * 24 * 3600_000;
 export function toReportEpisode(record: EpisodeRecord, reportReceivedAt: string | null): ReportEpisode {
   const child = record.facts.child;
   return {
-    episodeId: record.episodeId,
-    feedId: record.feedId,
+    ...episodeFiguresOf(record),
     policeReference: record.policeReference,
     reported: record.reported,
-    state: record.state,
-    openedAt: record.openedAt,
-    risk: record.risk ?? null,
-    missingFrom: record.facts.missingFrom ?? null,
-    locality: record.locality ?? null,
-    foundAt: record.foundAt ?? null,
-    returnInterviewDueAt: record.returnInterviewDueAt ?? null,
     reportReceivedAt,
     child: { policePersonId: child.policePersonId, givenName: child.givenName, familyName: child.familyName, dateOfBirth: child.dateOfBirth },
   };
