@@ -158,7 +158,6 @@ type EpisodePage = { episodes: { episodeId: string; feedId: string; deliveries: 
 beforeAll(async () => {
   // Its own server: nothing else's commands in the counts. No AOF: the seeding is what is slow to persist.
   server = await startRedisServer(['--appendonly', 'no']);
-  await server.start();
   stats = new Redis(server.url);
   app = await startTestApp({ redisUrl: server.url });
   mash = asUser(app, await signIn(app, 'mash'));

@@ -16,7 +16,6 @@ let server: RedisServerHandle;
 let app: TestApp;
 beforeAll(async () => {
   server = await startRedisServer();
-  await server.start();
   app = await startTestApp({ redisUrl: server.url });
 });
 afterAll(async () => {

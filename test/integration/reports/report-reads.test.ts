@@ -87,7 +87,6 @@ const NEEDED = inRange.length + repeats.length;
 
 beforeAll(async () => {
   server = await startRedisServer(['--appendonly', 'no']);
-  await server.start();
   stats = new Redis(server.url);
   redis = createRedis(server.url, 'request');
   await redisReady(redis);
