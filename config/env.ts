@@ -1,7 +1,17 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseSchoolHours, type SchoolHours } from './school-hours';
-import { SECRET_SUFFIX_MIN_LENGTH, URL_PASSWORD_MIN_LENGTH, parseTrustProxy, placeholderReason, plainTextSmtpReason, urlPassword, type TrustProxy } from './strict-checks';
+import {
+  MAIL_FROM_PATTERN,
+  SECRET_SUFFIX_MIN_LENGTH,
+  URL_PASSWORD_MIN_LENGTH,
+  parseTrustProxy,
+  placeholderReason,
+  plainTextSmtpReason,
+  smtpQueryProblem,
+  urlPassword,
+  type TrustProxy,
+} from './strict-checks';
 
 /** A start-up failure that names the variable, never its value. */
 export class ConfigError extends Error {
@@ -152,12 +162,19 @@ const envSchema = z.object({
     .regex(/^(\{[A-Za-z0-9_-]+\}|[A-Za-z0-9_-]+)$/, 'letters, digits, _ and -, optionally inside one {hash tag}')
     .default('endeavor'),
   ...redisTopologyEnv,
-  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  SMTP_URL: z
+    .url({ protocol: /^smtps?$/ })
+    .superRefine((url, ctx) => {
+      const problem = smtpQueryProblem(url);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
   MAIL_FROM: z
     .string()
     .min(3)
     // eslint-disable-next-line no-control-regex -- a header value: control characters are what it refuses
     .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'must not contain control characters')
+    .refine((v) => MAIL_FROM_PATTERN.test(v.trim()), 'must be an address, or a name and <address>')
     .default('Operation Endeavor <endeavor@localhost>'),
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   INTAKE_API_KEYS: feedKeys.optional(),
@@ -346,6 +363,7 @@ function checkStrict(e: z.infer<typeof envSchema>, present: Record<string, strin
   placeholder('ADMIN_PASSWORD', e.ADMIN_PASSWORD);
   for (const [variable, url] of [['SMTP_URL', e.SMTP_URL], ['REDIS_URL', e.REDIS_URL]] as const) {
     const password = url === undefined ? undefined : urlPassword(url);
+    if (password === undefined && url !== undefined && new URL(url).username) refuse(variable, 'names a user without a password');
     if (password === undefined) continue;
     placeholder(variable, password);
     if (password.length < URL_PASSWORD_MIN_LENGTH) refuse(variable, `has a password shorter than ${URL_PASSWORD_MIN_LENGTH} characters: use a generated one (e.g. openssl rand -base64 24)`);

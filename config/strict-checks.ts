@@ -25,9 +25,37 @@ export function placeholderReason(value: string): string | undefined {
   if (/change[-_ ]?me/.test(lower)) return 'is a placeholder (change-me): set a real value';
   if (lower.includes('example')) return 'is a placeholder (contains "example"): set a real value';
   if (lower.includes('password')) return 'is a placeholder (contains "password"): set a real value';
+  if (/todo|fixme|your[-_ ]|placeholder|replace[-_ ]?(me|this)|^<.*>$/.test(lower)) return 'is a placeholder (a note to fill it in): set a real value';
   if (new Set(value).size < 6) return 'is a placeholder (too few different characters): set a real value';
+  if (isCountingSequence(lower)) return 'is a placeholder (a counting sequence such as 123456789): set a real value';
   return undefined;
 }
+
+/** `1234567890123…`, `abcdef…`: every character the one after the last (9 then 0 counts on). */
+function isCountingSequence(value: string): boolean {
+  for (let i = 1; i < value.length; i++) {
+    if (value.charCodeAt(i) !== value.charCodeAt(i - 1) + 1 && !(value[i] === '0' && value[i - 1] === '9')) return false;
+  }
+  return true;
+}
+
+/**
+ * Why SMTP_URL's query is refused, in any mode: the transport reads `requireTLS=true|false` and
+ * nothing else, so anything more (`ignoreTLS`, `tls.rejectUnauthorized`, a second `requireTLS`
+ * that a check and the transport could read differently) stops start-up rather than being
+ * ignored by one reader and obeyed by another. Names no value.
+ */
+export function smtpQueryProblem(url: string): string | undefined {
+  const params = [...new URL(url).searchParams];
+  if (params.some(([key]) => key !== 'requireTLS')) return 'may carry only ?requireTLS=true or ?requireTLS=false in its query';
+  if (params.length > 1) return 'names requireTLS more than once';
+  const value = params[0]?.[1];
+  if (value !== undefined && value !== 'true' && value !== 'false') return 'must say requireTLS=true or requireTLS=false';
+  return undefined;
+}
+
+/** A sender the SMTP relay and mail clients accept: `address@domain` or `Name <address@domain>`. */
+export const MAIL_FROM_PATTERN = /^(?:[^<>@]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/;
 
 /**
  * Why an SMTP URL would send in plain text: `smtps://` is TLS from the first byte; `smtp://`

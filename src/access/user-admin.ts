@@ -11,7 +11,22 @@ import { userActor } from './actor';
 const log = moduleLogger('users');
 
 /** A new password: long rather than clever (NCSC advice), at most 1024 characters to bound scrypt's input. */
-export const newPasswordSchema = z.string().min(12, 'must be at least 12 characters').max(1024);
+export const newPasswordSchema = z
+  .string()
+  .min(12, 'must be at least 12 characters')
+  .max(1024)
+  .refine((p) => !isGuessablePassword(p), 'is too easy to guess: a few words of your own make a good one');
+
+/**
+ * NCSC: refuse what attackers try first. One character or a few repeated (`aaaa…`), a counting
+ * sequence (`123456789012`), or a well-known word with digits or symbols after it (`password123`).
+ */
+function isGuessablePassword(password: string): boolean {
+  const lower = password.toLowerCase();
+  if (new Set(lower).size < 5) return true;
+  if (/^(?:0?1234567890?)+\d*$|^(?:abcdefghij?)+$/.test(lower)) return true;
+  return /^(?:password|passw0rd|qwerty(?:uiop)?|letmein|welcome|admin(?:istrator)?|iloveyou|monkey|dragon|football)[\d\W_]*$/.test(lower);
+}
 
 /** `POST /api/v1/users`: a named person the admin lets in. Without a password they sign in only through the council's provider. */
 export const createUserSchema = z.strictObject({
