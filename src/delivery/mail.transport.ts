@@ -1,5 +1,5 @@
 import nodemailer, { type SMTPPoolOptions, type SMTPTransportOptions } from 'nodemailer';
-import { CONTROL_CHARACTERS } from '../platform/text';
+import { CONTROL_CHARACTERS, replaceUnsafeText } from '../platform/text';
 
 /**
  * The mail repository: a thin wrapper round a pooled nodemailer SMTP transport. It sends what
@@ -277,13 +277,20 @@ const SEPARATOR = /[\s<>()[\],;"']/;
 
 const SPACE_OR_CONTROL = new RegExp(`[\\s${CONTROL_CHARACTERS}]+`, 'g');
 
-/** One line, no addresses, bounded length. */
+/**
+ * One line, no addresses, bounded length, under the text rule (a relay's reply is anyone's text:
+ * no direction-changing or invisible characters). Addresses go first, while hidden characters
+ * cannot yet split one in two.
+ */
 function safeText(text: string): string {
-  const line = boundedPrefix(text)
-    .replace(SMTP_ADDRESS_TOKEN, (token) => (token.includes('@') || /%40/i.test(token) ? '<address>' : token))
+  const scrubbed = boundedPrefix(text).replace(SMTP_ADDRESS_TOKEN, (token) => (token.includes('@') || /%40/i.test(token) ? '<address>' : token));
+  const line = replaceUnsafeText(scrubbed, ' ')
     .replace(SPACE_OR_CONTROL, ' ')
     .trim();
-  return line.length > DESCRIPTION_MAX ? `${line.slice(0, DESCRIPTION_MAX - 1)}…` : line;
+  if (line.length <= DESCRIPTION_MAX) return line;
+  // Never half a surrogate pair at the cut.
+  const end = /[\ud800-\udbff]/.test(line[DESCRIPTION_MAX - 2]!) ? DESCRIPTION_MAX - 2 : DESCRIPTION_MAX - 1;
+  return `${line.slice(0, end)}…`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { ChildDetails } from '../intake/event.schema';
 import type { Risk } from '../domain/risk';
-import { CONTROL_CHARACTERS } from '../platform/text';
+import { CONTROL_CHARACTERS, withoutInvisibleText } from '../platform/text';
 import type { MessageKind } from '../domain/audience';
 
 /**
@@ -73,10 +73,9 @@ export function subjectLine(kind: SubjectKind, risk: Risk, policeReference: stri
 
 const CONTROLS = new RegExp(`[${CONTROL_CHARACTERS}]`, 'g');
 
-/** One line, no hidden or direction-changing characters: in a header every format character (\p{Cf}) goes, not only bidi controls. */
+/** One line, no hidden or direction-changing characters: in a header every format character (\p{Cf}) goes, joiners too. */
 const headerText = (text: string) =>
-  text
-    .replace(CONTROLS, ' ')
+  withoutInvisibleText(text.replace(CONTROLS, ' '))
     .replace(/\p{Cf}/gu, '')
     .replace(/\s+/g, ' ')
     .trim();
@@ -89,10 +88,12 @@ function subjectReference(policeReference: string): string {
 
 const riskCapitals = (risk: Risk) => risk.replace(/_/g, ' ').toUpperCase();
 
-/** Lower-case letters and digits only, accents removed: `Zoë O'Neil` → `zoeoneil`. */
+/**
+ * Lower-case letters and digits only, accents removed: `Zoë O'Neil` → `zoeoneil`. What the text
+ * rule calls invisible goes first: a Hangul filler is a letter, and would split `ZEB\u3164EDEE`.
+ */
 const fold = (s: string) =>
-  s
-    .normalize('NFKD')
+  withoutInvisibleText(s.normalize('NFKD'))
     .replace(/\p{M}/gu, '')
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]/gu, '');
@@ -117,8 +118,7 @@ export function containsChildName(text: string, child: ChildName): boolean {
 /** The folded words of a text; hidden characters do not split a word. */
 const wordsOf = (text: string) =>
   new Set(
-    text
-      .normalize('NFKD')
+    withoutInvisibleText(text.normalize('NFKD'))
       .replace(/[\p{M}\p{Cf}]/gu, '')
       .toLowerCase()
       .split(/[^\p{L}\p{N}]+/u)

@@ -38,11 +38,26 @@ describe('intake (SPEC §3)', () => {
     ['lastSeen.area', { lastSeen: { ...base.lastSeen, area: `Morpeth ${ALM}centre` } }],
     ['contact.name', { contact: { ...base.contact, name: `PC ${RLO}Example` } }],
     ['policeReference', { policeReference: `NP-${RLO}1` }],
+    // Other format characters and Hangul fillers hide inside a name or split a reference.
+    ['child.givenName', { child: { ...base.child, givenName: 'Zeb\u00adedee' } }],
+    ['policeReference', { policeReference: 'NP-ZEB\u3164EDEE-7' }],
   ])('answers 422 naming %s', async (path, overrides) => {
     const res = await app.post('/api/v1/events', reportedEvent(overrides));
     expect(res.status).toBe(422);
     const body = (await res.json()) as { errors: { path: string; message: string }[] };
     expect(body.errors).toEqual([{ path, message: MESSAGE }]);
+  });
+
+  it('answers 422 naming the path when a name holds a byte that is not UTF-8 (it decodes to U+FFFD)', async () => {
+    const json = Buffer.from(JSON.stringify(reportedEvent({ child: { ...base.child, familyName: 'Fict#ional' } })), 'utf8');
+    const body = Buffer.concat([json.subarray(0, json.indexOf('#')), Buffer.from([0xff]), json.subarray(json.indexOf('#') + 1)]);
+    const res = await fetch(`${app.url}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${FEED_A.key}` },
+      body,
+    });
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as { errors: unknown[] }).errors).toEqual([{ path: 'child.familyName', message: MESSAGE }]);
   });
 
   it('answers 422 for a bidi control in an update note', async () => {

@@ -1,6 +1,7 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { describeBounce, dsnVerdict, isDeliveryStatusReport, readDeliveryStatus, readDsn, type ContentType } from '../../../src/delivery/dsn';
+import { hasUnsafeText } from '../../../src/platform/text';
 import { buildDsn, buildPlainMessage } from '../../helpers/dsn';
 
 const TO = 'bounces+dl_0123456789abcdef01234567@bounces.endeavor.test';
@@ -116,6 +117,16 @@ describe('describeBounce', () => {
     expect(text).not.toContain('@');
     expect(text).not.toMatch(/[\r\n]/);
     expect(text.length).toBeLessThanOrEqual(200);
+  });
+
+  it('stores a diagnostic under the text rule: no direction-changing or invisible characters, bounded', () => {
+    const text = describeBounce({ action: 'failed', status: '5.1.1', diagnosticCode: `smtp; 550 user \u202eunknown\u2066 mail\u00adbox\u3164 ${'y'.repeat(900)}` });
+    expect(hasUnsafeText(text)).toBe(false);
+    expect(text.startsWith('BOUNCED 5.1.1: 550 user unknown mailbox y')).toBe(true);
+    expect(text.length).toBeLessThanOrEqual(200);
+    // Cut at the bound, an emoji is not split into half a surrogate pair.
+    const cut = describeBounce({ action: 'failed', status: '5.1.1', diagnosticCode: `smtp; ${'a'.repeat(183)}${'\u{1f600}'.repeat(20)}` });
+    expect(hasUnsafeText(cut)).toBe(false);
   });
 
   it('says when there was no diagnostic', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderMessage } from '../../../src/delivery/messages';
-import { subjectFor } from '../../../src/delivery/subject';
+import { containsChildName, subjectFor } from '../../../src/delivery/subject';
 import type { MessageKind } from '../../../src/domain/audience';
 import type { RenderedMessage } from '../../../src/delivery/message-types';
 import { renderAckAnswerNotice, renderEscalationNotice, renderFailureNotice, renderSupersededNotice } from '../../../src/delivery/staff-notices';
@@ -80,5 +80,18 @@ describe('one subject builder for every email', () => {
 
   it('keeps an organisation name that holds the child’s name out of the answer notice subject', () => {
     expect(subjectFor({ notice: 'ack-answer', from: 'Quillby Primary' }, 'NP-1', CHILD)).toBe('[Operation Endeavor] Information from a recipient: ref NP-1');
+  });
+
+  it.each([
+    ['a Hangul filler (U+3164, a letter)', 'NP-ZEB\u3164EDEE-7'],
+    ['a halfwidth Hangul filler (U+FFA0)', 'NP-ZEB\uffa0EDEE-7'],
+    ['a Hangul choseong filler (U+115F)', 'NP-ZEB\u115fEDEE-7'],
+    ['a combining grapheme joiner (U+034F)', 'NP-ZEB\u034fEDEE-7'],
+    ['a soft hyphen (U+00AD)', 'NP-ZEB\u00adEDEE-7'],
+    ['a tag character (U+E0041)', 'NP-ZEB\u{e0041}EDEE-7'],
+  ])('finds the child’s name in a reference split by %s, and withholds it', (_what, reference) => {
+    const child = { givenName: 'Zebedee', familyName: 'Fictional' };
+    expect(containsChildName(reference, child)).toBe(true);
+    expect(subjectFor({ message: 'alert', risk: 'high' }, reference, child)).toBe('[Operation Endeavor] HIGH risk: missing child alert, ref [withheld]');
   });
 });
