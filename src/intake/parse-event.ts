@@ -14,13 +14,28 @@ const unknownType = (issue: { code: string; path: readonly PropertyKey[] }) =>
     ? [{ path: 'type', message: 'must be one of missing.reported, missing.updated, missing.found, missing.cancelled' }]
     : undefined;
 
+/**
+ * The earliest time an event may name: no episode the service handles began before it, and a
+ * year 0001 (a feed's empty date) would otherwise be kept and then fall out of every report.
+ */
+export const EARLIEST_EVENT_TIME = '2000-01-01T00:00:00Z';
+/** Zone offsets in use run from -12:00 to +14:00. */
+const OFFSET = /([+-])(\d\d):(\d\d)$/;
+
 /** Rules that need the clock or span fields: checked after the shape is known good. */
 function checkTimes(event: MissingEvent, now: Date): FieldError[] {
   const errors: FieldError[] = [];
   const latest = now.getTime() + MAX_CLOCK_SKEW_MS;
+  const earliest = Date.parse(EARLIEST_EVENT_TIME);
   const notAhead = (path: string, value: string | undefined) => {
-    if (value !== undefined && Date.parse(value) > latest) {
+    if (value === undefined) return;
+    const offset = OFFSET.exec(value);
+    if (offset && (Number(offset[2]) > (offset[1] === '+' ? 14 : 12) || Number(offset[3]) > 59)) {
+      errors.push({ path, message: 'must have a zone offset between -12:00 and +14:00' });
+    } else if (Date.parse(value) > latest) {
       errors.push({ path, message: 'must not be more than 5 minutes ahead of the server clock' });
+    } else if (Date.parse(value) < earliest) {
+      errors.push({ path, message: 'must not be before 2000-01-01' });
     }
   };
   notAhead('occurredAt', event.occurredAt);

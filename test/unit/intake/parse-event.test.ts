@@ -154,6 +154,19 @@ describe('parseEvent clock skew', () => {
     expect(errorsOf(parseEvent(report({ occurredAt: '2026-07-15T13:05:00.001+01:00' }), NOW))).toEqual([{ path: 'occurredAt', message: AHEAD }]);
   });
 
+  it.each([
+    ['occurredAt', (t: string) => report({ occurredAt: t, lastSeen: { at: '2026-07-15T10:00:00Z', area: 'Morpeth' } })],
+    ['lastSeen.at', (t: string) => report({ lastSeen: { at: t, area: 'Morpeth' } })],
+    ['foundAt', (t: string) => found({ foundAt: t })],
+  ])('rejects %s before 2000 (a feed’s empty date) and a zone offset beyond ±14:00', (path, build) => {
+    // (An occurredAt before the child's birth also says so for child.dateOfBirth.)
+    expect(errorsOf(parseEvent(build('0001-01-01T00:00:00Z'), NOW))).toContainEqual({ path, message: 'must not be before 2000-01-01' });
+    expect(errorsOf(parseEvent(build('1999-12-31T23:59:59Z'), NOW))).toContainEqual({ path, message: 'must not be before 2000-01-01' });
+    expect(errorsOf(parseEvent(build('2026-07-15T20:00:00+15:00'), NOW))).toEqual([{ path, message: 'must have a zone offset between -12:00 and +14:00' }]);
+    expect(parseEvent(build('2026-07-16T02:00:00+14:00'), NOW).ok).toBe(true);
+    expect(parseEvent(build('2026-07-14T12:00:00-12:00'), NOW).ok).toBe(true);
+  });
+
   it('reads no clock of its own: an event far from the real date passes against its own now', () => {
     const future = new Date('2031-03-01T09:00:00Z');
     expect(parseEvent(report({ occurredAt: '2031-03-01T08:59:00Z', lastSeen: { at: '2031-03-01T08:00:00Z', area: 'Morpeth' } }), future).ok).toBe(true);
