@@ -8,6 +8,7 @@ import { routeFollowUp, routeReport, type Recipient } from './routing';
 import type { OrganisationRef } from '../domain/organisation-ref';
 import type { MessageKind } from '../domain/audience';
 import type { DirectoryView } from '../directory/organisation';
+import type { PlannedRecipient } from '../delivery/recipient';
 
 export { deliveryIdOf } from './new-delivery';
 
@@ -42,6 +43,8 @@ export type FanoutInput = {
   recipients: readonly RecipientEntry[];
   /** Status of each delivery id that roots a recipient's thread. */
   rootStatus: ReadonlyMap<string, DeliveryStatus>;
+  /** Whom each thread root was addressed to: where a follow-up to someone no longer in the directory goes. */
+  rootRecipients: ReadonlyMap<string, PlannedRecipient>;
   directory: DirectoryView;
   localityOfDistrict: (district: string) => string | undefined;
   previousLocality: string | undefined;
@@ -65,7 +68,7 @@ function plannerTools(input: FanoutInput) {
   const { stored, view } = input;
   const kind = KIND[stored.type];
   const risk = view.risk ?? 'medium';
-  const toDelivery = (r: Recipient, status: 'pending' | 'superseded', threadOf: string | null, ackable: boolean): NewDelivery =>
+  const toDelivery = (r: PlannedRecipient & Pick<Recipient, 'audience'>, status: 'pending' | 'superseded', threadOf: string | null, ackable: boolean): NewDelivery =>
     newDelivery({
       event: { uid: stored.uid, eventId: stored.eventId, episodeId: stored.episodeId, feedId: stored.feedId },
       kind,
@@ -122,7 +125,7 @@ function planAlert(input: FanoutInput, { toDelivery, known, entryOf }: ReturnTyp
   };
 }
 
-/** An update, found or cancelled: to those the alert reached or is reaching (a closing message only to those it reached), threaded. */
+/** An update, found or cancelled: to those the alert reached or is reaching (a closing message only to those it reached), threaded, whether or not they are still active. */
 function planFollowUp(input: FanoutInput, { kind, toDelivery, known, entryOf }: ReturnType<typeof plannerTools>): FanoutPlan {
   const { stored } = input;
   const closing = kind === 'found' || kind === 'cancelled';
@@ -143,6 +146,13 @@ function planFollowUp(input: FanoutInput, { kind, toDelivery, known, entryOf }: 
     deliveries.push(delivery);
     if (!threadRoot || existing?.audience !== r.audience) entries.push(entryOf(r, threadRoot ?? delivery.deliveryId));
   }
+  // SPEC §4, §6: those who have left since are written to as their thread root was; the send
+  // path supersedes each and tells the MASH team (once per episode and organisation or contact).
+  for (const sent of routing.departed) {
+    const entry = known.get(recipientKey(sent));
+    const root = entry && input.rootRecipients.get(entry.threadRoot);
+    if (entry && root) deliveries.push(toDelivery({ ...root, audience: entry.audience }, 'pending', entry.threadRoot, false));
+  }
   return {
     deliveries,
     recipients: entries,
@@ -156,9 +166,9 @@ function planFollowUp(input: FanoutInput, { kind, toDelivery, known, entryOf }: 
 }
 
 /** What fan-out of one event reads besides the directory: the episode as recorded and its deliveries so far. */
-export type EventFanoutInput = Omit<FanoutInput, 'wasClosed' | 'rootStatus' | 'previousLocality'> & {
+export type EventFanoutInput = Omit<FanoutInput, 'wasClosed' | 'rootStatus' | 'rootRecipients' | 'previousLocality'> & {
   previous: EpisodeRecord | undefined;
-  existing: readonly Pick<Delivery, 'deliveryId' | 'eventUid' | 'kind' | 'status' | 'priority'>[];
+  existing: readonly Pick<Delivery, 'deliveryId' | 'eventUid' | 'kind' | 'status' | 'priority' | 'organisation' | 'contact'>[];
   now: Date;
 };
 
@@ -189,6 +199,7 @@ export function planEventFanout(input: EventFanoutInput): EventFanout {
     ...input,
     wasClosed: previous?.closedBy !== undefined && previous.closedBy !== stored.uid,
     rootStatus: new Map(existing.map((d) => [d.deliveryId, d.status])),
+    rootRecipients: new Map(existing.map((d) => [d.deliveryId, { organisation: d.organisation, contact: d.contact }])),
     previousLocality: previous?.locality,
   });
   const closing = stored.type === 'missing.found' || stored.type === 'missing.cancelled';

@@ -41,6 +41,7 @@ export async function refillOrganisation(
       wasClosed: false,
       recipients,
       rootStatus: new Map(),
+      rootRecipients: new Map(),
       directory,
       localityOfDistrict: () => undefined,
       previousLocality: episode.locality,

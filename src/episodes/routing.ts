@@ -32,7 +32,12 @@ export type ReportRouting = DirectGaps & { recipients: Recipient[]; locality: st
 
 /** A follow-up recipient; `newlyDirect` when this contact was never sent a direct message. */
 export type FollowUpRecipient = Recipient & { newlyDirect: boolean };
-export type FollowUpRouting = DirectGaps & { recipients: FollowUpRecipient[] };
+/**
+ * `departed`: those sent to before whose contact or organisation is no longer active (or no
+ * longer listed). They are still written to: the send-time decision supersedes the message and,
+ * for a direct one, tells the MASH team (SPEC §6).
+ */
+export type FollowUpRouting = DirectGaps & { recipients: FollowUpRecipient[]; departed: SentTo[] };
 
 type ChildRefs = { schoolUrn?: string; gpOdsCode?: string };
 
@@ -126,9 +131,9 @@ export function routeReport(
  * Recipients of a follow-up (`updated`, `found`, `cancelled`): everyone who was sent the
  * alert or an earlier follow-up, in the audience they had, plus the new direct recipients an
  * update brings (`newDirect`: the update's new schoolUrn / gpOdsCode; empty for found and
- * cancelled). A contact or organisation deactivated since is skipped: people who have left
- * need not take the child off a watch list. An area recipient whose organisation becomes
- * direct gets this and later messages as direct.
+ * cancelled). A contact or organisation deactivated or removed since is returned apart, in
+ * `departed`, for the send path to supersede (SPEC §4, §6). An area recipient whose
+ * organisation becomes direct gets this and later messages as direct.
  */
 export function routeFollowUp(
   alreadySent: readonly SentTo[],
@@ -137,11 +142,15 @@ export function routeFollowUp(
 ): FollowUpRouting {
   const sentDirect = new Set<string>();
   const previous: FollowUpRecipient[] = [];
+  const departed: SentTo[] = [];
   for (const sent of alreadySent) {
     if (sent.audience === 'direct') sentDirect.add(`${organisationKey(sent.orgType, sent.orgId)}|${sent.contactId}`);
     const organisation = directory.get(sent.orgType, sent.orgId);
     const contact = organisation?.contacts.find((c) => c.contactId === sent.contactId);
-    if (organisation === undefined || contact === undefined || !organisation.active || !contact.active) continue;
+    if (organisation === undefined || contact === undefined || !organisation.active || !contact.active) {
+      departed.push(sent);
+      continue;
+    }
     previous.push({ organisation, contact, audience: sent.audience, newlyDirect: false });
   }
 
@@ -152,5 +161,6 @@ export function routeFollowUp(
     inactive: direct.inactive,
     noActiveContacts: direct.noActiveContacts,
     recipients: dedupe([...previous, ...added]),
+    departed,
   };
 }

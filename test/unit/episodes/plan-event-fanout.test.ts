@@ -54,7 +54,15 @@ const UPDATE = stored('uid-upd', { eventId: 'upd', type: 'missing.updated', occu
 const FOUND = stored('uid-fnd', { eventId: 'fnd', type: 'missing.found', occurredAt: '2025-03-10T11:00:00Z', policeReference: REF, foundAt: '2025-03-10T10:45:00Z' });
 const CANCELLED = stored('uid-can', { eventId: 'can', type: 'missing.cancelled', occurredAt: '2025-03-10T11:30:00Z', policeReference: REF });
 
-const existing = (deliveryId: string, eventUid: string, kind: MessageKind, status: DeliveryStatus) => ({ deliveryId, eventUid, kind, status, priority: 1 });
+const existing = (deliveryId: string, eventUid: string, kind: MessageKind, status: DeliveryStatus) => ({
+  deliveryId,
+  eventUid,
+  kind,
+  status,
+  priority: 1,
+  organisation: { type: school.type, id: school.id, name: school.name },
+  contact: school.contacts[0]!,
+});
 
 function decide(event: StoredEvent, events: StoredEvent[], overrides: Partial<EventFanoutInput> = {}) {
   return planEventFanout({

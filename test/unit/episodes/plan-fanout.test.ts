@@ -122,6 +122,7 @@ function plan(event: StoredEvent, events: StoredEvent[], overrides: Partial<Fano
     wasClosed: false,
     recipients: [],
     rootStatus: new Map(),
+    rootRecipients: new Map(),
     directory: DIRECTORY,
     localityOfDistrict,
     previousLocality: undefined,
@@ -149,7 +150,8 @@ function afterAlert(statuses: Record<string, DeliveryStatus> = {}) {
   const rootStatus = new Map<string, DeliveryStatus>(
     alert.recipients.map((e) => [e.threadRoot, statuses[keyOf(e)] ?? 'sent']),
   );
-  return { alert, recipients: alert.recipients, rootStatus, previousLocality: alert.locality };
+  const rootRecipients = new Map(alert.deliveries.map((d) => [d.deliveryId, { organisation: d.organisation, contact: d.contact }]));
+  return { alert, recipients: alert.recipients, rootStatus, rootRecipients, previousLocality: alert.locality };
 }
 
 describe('planFanout: the alert of a missing.reported', () => {
@@ -454,12 +456,32 @@ describe('planFanout: closing events', () => {
     expect(p.supersedePending).toBe(false);
   });
 
-  it('skips a contact deactivated since the alert', () => {
-    const { recipients, rootStatus } = afterAlert();
+  it('still writes to a contact deactivated since the alert, as their alert went, for the send path to supersede (SPEC §6)', () => {
+    const { alert, recipients, rootStatus, rootRecipients } = afterAlert();
     const leaver = organisation('school', '990001', { contacts: [contact('990001-a'), contact('990001-b', { active: false })] });
     const directory = directoryOf([leaver, ownGp, areaSchool, areaGp]);
-    const p = plan(FOUND, [REPORT, FOUND], { recipients, rootStatus, directory });
-    expect(who(p.deliveries)).not.toContain('direct school:990001/990001-b');
+    const p = plan(FOUND, [REPORT, FOUND], { recipients, rootStatus, rootRecipients, directory });
+    const root = alert.deliveries.find((d) => d.contact.contactId === '990001-b')!;
+    const toLeaver = p.deliveries.find((d) => d.contact.contactId === '990001-b');
+    expect(toLeaver).toMatchObject({ kind: 'found', audience: 'direct', status: 'pending', threadOf: root.deliveryId, contact: root.contact, organisation: root.organisation });
     expect(who(p.deliveries)).toContain('direct school:990001/990001-a');
+    expect(p.recipients).toEqual([]);
+  });
+});
+
+describe('planFanout: follow-ups to organisations deactivated or removed since the alert', () => {
+  it('writes an update to every contact of a deactivated GP practice and a removed area school, in the audience they had', () => {
+    const { recipients, rootStatus, rootRecipients } = afterAlert();
+    const directory = directoryOf([ownSchool, { ...ownGp, active: false }, areaGp, optedOut, closedSchool]);
+    const p = plan(UPDATE, [REPORT, UPDATE], { recipients, rootStatus, rootRecipients, directory });
+    expect(who(p.deliveries).sort()).toEqual([...ALERT_RECIPIENTS].sort());
+    expect(p.deliveries.every((d) => d.kind === 'update' && d.status === 'pending' && !d.ackable)).toBe(true);
+  });
+
+  it('writes nothing to a deactivated organisation the alert never reached, nor to one never alerted', () => {
+    const { recipients, rootStatus, rootRecipients } = afterAlert({ 'gp:Y90001/y90001-a': 'superseded' });
+    const directory = directoryOf([ownSchool, { ...ownGp, active: false }, areaSchool, areaGp, optedOut, closedSchool]);
+    const p = plan(UPDATE, [REPORT, UPDATE], { recipients, rootStatus, rootRecipients, directory });
+    expect(who(p.deliveries)).toEqual(ALERT_RECIPIENTS.filter((w) => !w.includes('Y90001')));
   });
 });

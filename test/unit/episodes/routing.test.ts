@@ -264,12 +264,20 @@ describe('routeFollowUp', () => {
     expect(who(result.recipients)).toEqual(who(alert.recipients));
   });
 
-  it('skips contacts deactivated or removed since, and organisations deactivated or removed since', () => {
+  it('returns contacts and organisations deactivated or removed since apart, as departed, for the send path to supersede', () => {
     const leaver = organisation('school', '990001', { contacts: [contact('990001-a', { active: false }), contact('990001-b')] });
     const closed = organisation('gp', 'Y90002', { active: false });
     const shrunk = organisation('gp', 'Y90001', { contacts: [contact('y90001-b')] });
     const result = routeFollowUp(sent(alert.recipients), {}, directoryOf(leaver, shrunk, closed));
     expect(who(result.recipients)).toEqual(['direct gp:Y90001/y90001-b', 'direct school:990001/990001-b']);
+    expect(result.departed.map((d) => `${d.audience} ${d.orgType}:${d.orgId}/${d.contactId}`).sort()).toEqual([
+      'area gp:Y90002/y90002-a',
+      'area gp:Y90002/y90002-b',
+      'area school:990002/990002-a',
+      'area school:990002/990002-b',
+      'direct gp:Y90001/y90001-a',
+      'direct school:990001/990001-a',
+    ]);
   });
 
   it("adds the contacts of a new school named by an update as new direct recipients", () => {
