@@ -1,12 +1,13 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { localityByName, localityOfPostcode, postcodeDistrict } from '../../config/localities';
 import { moduleLogger } from '../platform/logger';
-import type { FieldError } from '../platform/problem';
+import { HttpProblem, type FieldError } from '../platform/problem';
 import { withRedis } from '../platform/redis';
 import { singleLineText } from '../platform/text';
 import { contactIdFor } from './contacts-csv';
 import { organisationChange, type OrganisationChange } from './directory-changes';
-import type { DirectoryStore } from './directory.store';
+import type { DirectoryStore, StoredOrganisation } from './directory.store';
 import { ODS_PATTERN, URN_PATTERN, contactSchema, type Contact, type Organisation } from './organisation';
 import { sampleDirectory } from './sample-directory';
 import { ORGANISATION_TYPES, type OrganisationRef } from '../domain/organisation-ref';
@@ -138,14 +139,47 @@ export function organisationBody(o: Organisation) {
  */
 export type BeforeWrite = (change: OrganisationChange) => Promise<void>;
 
-/** Creates or replaces one organisation (PUT): plans from the stored version, records, then writes. */
+/** Rounds of read, plan, record and conditional write before a request gives up on a busy organisation. */
+export const WRITE_ROUNDS = 8;
+
+export const editConflict = () =>
+  new HttpProblem(409, 'edit-conflict', 'Conflict', 'The organisation kept changing while this request was applied, and this request changed nothing; try again.');
+
+/**
+ * One write planned from the stored record, recorded, then made only if the record is still the
+ * one planned from; another writer in between means read, plan and record again. So every
+ * applied change's entry describes the state it replaced; a lost round's entry over-records.
+ * `plan` answers undefined when there is nothing to write (its entry is still recorded).
+ */
+async function writeConditionally<T>(
+  store: DirectoryStore,
+  ref: OrganisationRef,
+  plan: (read: StoredOrganisation) => { next: Organisation | undefined; change: OrganisationChange | undefined; result: T },
+  beforeWrite: BeforeWrite,
+): Promise<T> {
+  for (let round = 0; round < WRITE_ROUNDS; round += 1) {
+    const read = await withRedis(() => store.read(ref.type, ref.id));
+    const { next, change, result } = plan(read);
+    if (change) await beforeWrite(change);
+    if (!next || (await withRedis(() => store.replaceIf(read, next)))) return result;
+    log.info({ type: ref.type, id: ref.id, round }, 'organisation changed meanwhile: planning again');
+    // Writers that lost together would read and lose together again: a random, growing pause spreads them out.
+    await sleep(Math.random() * 5 * 2 ** round);
+  }
+  throw editConflict();
+}
+
+/** Creates or replaces one organisation (PUT): plans from the stored version, records, then writes if it is still that version. */
 export async function putOrganisation(store: DirectoryStore, ref: OrganisationRef, body: OrganisationBody, now: Date, beforeWrite: BeforeWrite) {
   const organisation = organisationFromBody(ref, body, now);
-  const previous = await withRedis(() => store.get(ref.type, ref.id));
-  await beforeWrite(organisationChange(previous, organisation));
-  await withRedis(() => store.put(organisation));
-  log.info({ type: ref.type, id: ref.id, change: previous ? 'replaced' : 'created', contacts: organisation.contacts.length }, 'organisation written');
-  return { organisation, created: previous === undefined };
+  const result = await writeConditionally(
+    store,
+    ref,
+    ({ organisation: previous }) => ({ next: organisation, change: organisationChange(previous, organisation), result: { organisation, created: previous === undefined } }),
+    beforeWrite,
+  );
+  log.info({ type: ref.type, id: ref.id, change: result.created ? 'created' : 'replaced', contacts: organisation.contacts.length }, 'organisation written');
+  return result;
 }
 
 /**
@@ -154,14 +188,18 @@ export async function putOrganisation(store: DirectoryStore, ref: OrganisationRe
  * admin is not written again, but the request is still recorded.
  */
 export async function deactivateOrganisation(store: DirectoryStore, ref: OrganisationRef, now: Date, beforeWrite: BeforeWrite): Promise<Organisation | undefined> {
-  const previous = await withRedis(() => store.get(ref.type, ref.id));
-  if (!previous) return undefined;
-  const already = !previous.active && previous.deactivatedBy === 'admin';
-  const organisation: Organisation = already ? previous : { ...previous, active: false, deactivatedBy: 'admin', updatedAt: now.toISOString() };
-  await beforeWrite(organisationChange(previous, organisation));
-  if (already) return previous;
-  await withRedis(() => store.put(organisation));
-  log.info({ type: ref.type, id: ref.id, change: 'deactivated' }, 'organisation written');
+  const { organisation, written } = await writeConditionally<{ organisation: Organisation | undefined; written: boolean }>(
+    store,
+    ref,
+    ({ organisation: previous }) => {
+      if (!previous) return { next: undefined, change: undefined, result: { organisation: undefined, written: false } };
+      if (!previous.active && previous.deactivatedBy === 'admin') return { next: undefined, change: organisationChange(previous, previous), result: { organisation: previous, written: false } };
+      const next: Organisation = { ...previous, active: false, deactivatedBy: 'admin', updatedAt: now.toISOString() };
+      return { next, change: organisationChange(previous, next), result: { organisation: next, written: true } };
+    },
+    beforeWrite,
+  );
+  if (written) log.info({ type: ref.type, id: ref.id, change: 'deactivated' }, 'organisation written');
   return organisation;
 }
 

@@ -101,7 +101,7 @@ export const organisationsApi: ApiOperation[] = [
     pathParams: ref,
     body: { schema: named('OrganisationBody', organisationBodySchema) },
     responses: { 200: { description: 'Replaced', schema: Organisation }, 201: { description: 'Created', schema: Organisation } },
-    problems: { 403: 'Admins only', 415: 'Not JSON', 422: 'Fails the schema', ...AUDIT_UNAVAILABLE },
+    problems: { 403: 'Admins only', 409: 'Kept changing meanwhile; nothing written, try again', 415: 'Not JSON', 422: 'Fails the schema', ...AUDIT_UNAVAILABLE },
   },
   {
     method: 'delete',
@@ -111,6 +111,6 @@ export const organisationsApi: ApiOperation[] = [
     auth: ['session'],
     pathParams: ref,
     responses: { 200: { schema: Organisation } },
-    problems: { 403: 'Admins only', 404: 'No such organisation', ...AUDIT_UNAVAILABLE },
+    problems: { 403: 'Admins only', 404: 'No such organisation', 409: 'Kept changing meanwhile; nothing written, try again', ...AUDIT_UNAVAILABLE },
   },
 ];
