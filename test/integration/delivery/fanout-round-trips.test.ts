@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fanOutEvent, type FanoutDeps } from '../../../src/episodes/fan-out';
@@ -93,9 +94,8 @@ describe('fan-out of one event', () => {
   });
 
   it('queues every direct delivery before any area delivery of the same event is written', async () => {
-    const monitor = await (app.redis as Redis).monitor();
-    const seen: string[][] = [];
-    monitor.on('monitor', (_time: string, args: string[]) => seen.push(args));
+    const monitor = await monitorLines(app.redis as Redis);
+    const seen = monitor.lines;
     try {
       const uid = await accepted();
       expect(await fanOutEvent({ ...deps, areaBatch: 10 }, uid, 3)).toBe('routed');
@@ -103,14 +103,39 @@ describe('fan-out of one event', () => {
       const prefix = app.config.queuePrefix;
       const jobKeys = direct.map((d) => `${prefix}:deliver:${d.deliveryId}`);
       const recordKeys = area.map((d) => `${prefix}:delivery:${d.deliveryId}`);
-      const first = (key: string) => seen.findIndex((args) => args.includes(key));
+      const first = (key: string) => seen.findIndex((line) => line.includes(`"${key}"`));
       // The monitor streams in the server's order: once every key has shown up, all before it has too.
       await until(() => [...jobKeys, ...recordKeys].map(first), (at) => at.every((i) => i >= 0), 'commands seen by MONITOR');
       const lastDirectJob = Math.max(...jobKeys.map(first));
       const firstAreaRecord = Math.min(...recordKeys.map(first));
       expect(lastDirectJob).toBeLessThan(firstAreaRecord);
     } finally {
-      monitor.disconnect();
+      monitor.close();
     }
   });
 });
+
+/**
+ * MONITOR on a plain socket, each line as the server wrote it (`+<time> [db addr] "cmd" "key" …`).
+ * ioredis's monitor() can take a monitor line for the reply to its own ready check under load
+ * ("Command queue state error"), so this reads the protocol itself; it resolves once MONITOR is on.
+ */
+async function monitorLines(redis: Redis): Promise<{ lines: string[]; close(): void }> {
+  const socket = connect({ host: redis.options.host ?? '127.0.0.1', port: redis.options.port ?? 6379 });
+  const lines: string[] = [];
+  let buffered = '';
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.on('data', (chunk) => {
+      buffered += chunk.toString('utf8');
+      const parts = buffered.split('\r\n');
+      buffered = parts.pop()!;
+      for (const line of parts) {
+        if (line === '+OK') resolve();
+        else lines.push(line);
+      }
+    });
+    socket.write('MONITOR\r\n');
+  });
+  return { lines, close: () => socket.destroy() };
+}
