@@ -100,6 +100,6 @@ describe('Lua scripts', () => {
     // BullMQ's would be named like addStandardJob:6.7.0.
     const ours = scriptNames(app.redis);
     expect(ours.length).toBeGreaterThan(0);
-    expect(ours.filter((name) => !/^(delivery|event|episode|signIn|user|session|rate)[A-Z]/.test(name))).toEqual([]);
+    expect(ours.filter((name) => !/^(delivery|directory|event|episode|signIn|user|session|rate)[A-Z]/.test(name))).toEqual([]);
   });
 });
