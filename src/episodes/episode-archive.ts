@@ -22,7 +22,7 @@ export type ArchivedEpisode = Pick<EpisodeRecord, 'episodeId' | 'feedId' | 'stat
   returnInterviewDoneAt?: string | null;
   /** When intake accepted the `missing.reported` event. */
   reportReceivedAt: string | null;
-  /** Only the deliveries a figure can count (archivedDelivery says which). */
+  /** Only the deliveries a figure can count (`counted` says which). */
   deliveries: ArchivedDelivery[];
 };
 
@@ -35,7 +35,8 @@ const EMAIL = /[^\s<>()"',;:@]+@[^\s<>()"',;:]+/g;
  */
 const counted = (d: Delivery) => d.audience === 'direct' || d.ackable || d.escalatedAt !== null || d.status === 'failed' || d.status === 'bounced';
 
-function archivedDelivery(d: Delivery): ArchivedDelivery {
+/** A delivery's facts that report figures count, alike for a held episode and a purged one's row. */
+export function deliveryFiguresOf(d: Delivery): ArchivedDelivery {
   return {
     deliveryId: d.deliveryId,
     kind: d.kind,
@@ -76,6 +77,6 @@ export function archivedEpisodeOf(record: EpisodeRecord, events: readonly Stored
   return {
     ...episodeFiguresOf(record),
     reportReceivedAt: reports[0] ?? null,
-    deliveries: deliveries.filter(counted).map(archivedDelivery),
+    deliveries: deliveries.filter(counted).map(deliveryFiguresOf),
   };
 }

@@ -1,5 +1,5 @@
 import type { DeliveryWithHistory } from '../delivery/delivery.store';
-import { episodeFiguresOf, type ArchivedEpisode } from '../episodes/episode-archive';
+import { deliveryFiguresOf, episodeFiguresOf, type ArchivedEpisode } from '../episodes/episode-archive';
 import { childKeysOf, type EpisodeRecord, type EpisodeStore } from '../episodes/episode.store';
 import type { Stores } from '../stores';
 import { repeatEpisodeCounts, type ReportDelivery, type ReportEpisode, type ReportInput } from './report';
@@ -28,22 +28,7 @@ export function toReportEpisode(record: EpisodeRecord, reportReceivedAt: string 
 }
 
 export function toReportDelivery(d: DeliveryWithHistory): ReportDelivery {
-  return {
-    deliveryId: d.deliveryId,
-    episodeId: d.episodeId,
-    kind: d.kind,
-    audience: d.audience,
-    organisation: d.organisation,
-    contactId: d.contact.contactId,
-    contactRole: d.contact.role,
-    status: d.status,
-    lastError: d.lastError,
-    updatedAt: d.updatedAt,
-    sentAt: d.sentAt,
-    acknowledgedAt: d.acknowledgedAt,
-    escalatedAt: d.escalatedAt,
-    ackable: d.ackable,
-  };
+  return { ...deliveryFiguresOf(d), episodeId: d.episodeId };
 }
 
 /** A purged episode's row as the reports read it: no child, no police reference (only the repeats use them). */
